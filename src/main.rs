@@ -1,0 +1,2 @@
+//! The `tagstory` command.
+fn main() {}

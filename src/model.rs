@@ -1,0 +1,149 @@
+//! The normalised records every input format is turned into.
+//!
+//! Parsers (`sources::*`) produce [`Item`]s; the store keeps them; the renderer reads them back.
+//! Nothing here knows about a particular platform: each field says where it comes from per
+//! format, so a new parser knows what to fill in.
+
+use chrono::{DateTime, Utc};
+
+/// One thing a source says: a post, a boost of a post, a deletion, an actor's profile, or a
+/// record we deliberately did not keep.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    /// A post (or a newer version of one).
+    Post(Box<Post>),
+    /// A boost / reblog / Announce of a post; never stored as a second copy of the post.
+    Boost(Boost),
+    /// The post with this URI was deleted by its author.
+    Delete(Deletion),
+    /// A profile (an ActivityPub actor document) naming and picturing an author.
+    Actor(Author),
+    /// A record that was read but must not be stored (not public, a kind we do not keep).
+    Skipped(Skip),
+}
+
+/// A post, normalised.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Post {
+    /// Canonical, globally unique id. Mastodon API: `uri`; AS2: `id`.
+    pub uri: String,
+    /// Human permalink, when the source gives one. Mastodon API: `url`; AS2: `url` (first link).
+    pub url: Option<String>,
+    /// Who wrote it. Mastodon API: `account`; AS2: `attributedTo` (a URI, completed later by
+    /// an actor document when one is collected).
+    pub author: Author,
+    /// When it was first published, in UTC. Mastodon API: `created_at`; AS2: `published`.
+    pub created_at: DateTime<Utc>,
+    /// When this version was made, if the post was edited. Mastodon API: `edited_at`; AS2:
+    /// `updated`.
+    pub edited_at: Option<DateTime<Utc>>,
+    /// Content HTML, already passed through [`crate::sanitize::sanitize_html`].
+    pub content_html: String,
+    /// Plain text of the content, for search and the JSON output.
+    pub text: String,
+    /// Language tag, if declared. Mastodon API: `language`; AS2: the `contentMap` key.
+    pub language: Option<String>,
+    /// URI of the post this replies to, when the source names it by URI (AS2 `inReplyTo`).
+    pub in_reply_to: Option<String>,
+    /// Server-local id of the parent (Mastodon API `in_reply_to_id`), resolved to a URI by the
+    /// collector through [`Post::local_id`]s of the same server.
+    pub in_reply_to_local: Option<LocalId>,
+    /// The server-local id of this post (Mastodon API `id`), so replies can find it.
+    pub local_id: Option<LocalId>,
+    /// Opaque thread key (AS2 `conversation` or `context`), compared for equality only.
+    pub conversation: Option<String>,
+    /// Media hidden behind a warning. Mastodon API / AS2: `sensitive`.
+    pub sensitive: bool,
+    /// Content-warning text, `None` when empty. Mastodon API: `spoiler_text`; AS2: `summary`.
+    pub spoiler_text: Option<String>,
+    /// Hashtags in normalised form ([`crate::tag::normalize`]), without `#`, deduplicated.
+    pub tags: Vec<String>,
+    /// Whether `tags` came from structured data (`tags[]`, AS2 `Hashtag`). When false, the
+    /// collector looks for `#TAG` in the text instead.
+    pub has_structured_tags: bool,
+    /// Attachments, in source order.
+    pub media: Vec<Media>,
+    /// The source JSON of this post, as received (for provenance and later re-parsing).
+    pub source_json: String,
+}
+
+/// A server-local post id: Mastodon API ids mean nothing outside the server that issued them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LocalId {
+    /// Host of the server that issued the id (`""` when it cannot be told).
+    pub server: String,
+    /// The id itself: an opaque string, never parsed as a number.
+    pub id: String,
+}
+
+/// An account, as seen in a post or an actor document.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Author {
+    /// Canonical id. Mastodon API: `account.uri`, else `account.url`; AS2: actor `id`.
+    pub uri: String,
+    /// `@name@host`. Mastodon API: `@` + `acct` (+ `@host` of `account.url` for local accounts);
+    /// AS2: `@preferredUsername@host`, or guessed from the actor URI's last path segment.
+    pub handle: String,
+    /// Display name; empty when unknown (the renderer then shows the handle).
+    pub name: String,
+    /// Profile page.
+    pub url: Option<String>,
+    /// Avatar image URL, as given (it may be relative in an account export).
+    pub avatar: Option<String>,
+}
+
+/// A picture, video or sound attached to a post.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Media {
+    /// Where the file is, as given (an export gives archive-relative paths).
+    pub url: String,
+    /// `image`, `video`, `gifv`, `audio` or `unknown`.
+    pub kind: String,
+    /// Alt text, `None` when absent or empty. Mastodon API: `description`; AS2: `name` or
+    /// `summary`.
+    pub alt: Option<String>,
+    /// Pixel width, when known.
+    pub width: Option<u32>,
+    /// Pixel height, when known.
+    pub height: Option<u32>,
+}
+
+/// A boost of a post.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Boost {
+    /// The boost's own id (Mastodon API wrapper `uri`; AS2 Announce `id`).
+    pub uri: String,
+    /// URI of the boosted post.
+    pub post_uri: String,
+    /// The booster's actor URI.
+    pub booster: String,
+    /// When the boost happened.
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// A deletion of a post by its author.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deletion {
+    /// URI of the deleted post.
+    pub uri: String,
+    /// When it was deleted, if the source says.
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// A record that was read and deliberately dropped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Skip {
+    /// The record's id, when it has one.
+    pub uri: Option<String>,
+    /// Why it was dropped.
+    pub reason: SkipReason,
+}
+
+/// Why a record was dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipReason {
+    /// Followers-only, direct or otherwise not addressed to the public.
+    NotPublic,
+    /// An activity or object type that carries no post (Like, Follow, ...).
+    Unsupported,
+}

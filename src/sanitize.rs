@@ -1,0 +1,204 @@
+//! The one place where untrusted HTML becomes HTML we are willing to put on a page.
+//!
+//! # Threat model
+//! Post content, names, alt text and URLs come from strangers and from servers we do not control.
+//! Content HTML goes through an allow-list (ammonia): only the inline and block tags Mastodon
+//! itself allows survive, no `script`, `style`, `iframe`, `form`, event handlers or inline styles;
+//! links and images may only point at `http`/`https` URLs (relative URLs, `javascript:` and
+//! `data:` are dropped) and every link gets `rel="nofollow noopener ugc"`. Everything else that
+//! reaches a page is text, escaped by the template engine, and URLs placed in attributes pass
+//! [`safe_url`] first.
+//!
+//! Content is sanitised when collected (so the archive holds clean HTML) and again when rendered
+//! (so a stricter policy applies to old archives too).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
+/// Tags Mastodon 4.2+ allows in content, plus headings-free block quoting and lists.
+const ALLOWED_TAGS: &[&str] = &[
+    "p", "br", "span", "a", "del", "s", "pre", "code", "em", "strong", "b", "i", "u", "ul", "ol",
+    "li", "blockquote",
+];
+
+/// Classes that carry meaning in Mastodon's markup: mentions, hashtags and the
+/// `invisible`/`ellipsis` spans that shorten long links.
+const ALLOWED_CLASSES: &[&str] = &[
+    "mention", "hashtag", "invisible", "ellipsis", "h-card", "u-url", "quote-inline",
+];
+
+const LINK_REL: &str = "nofollow noopener ugc";
+
+static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = ammonia::Builder::empty();
+    let classes: HashSet<&str> = ALLOWED_CLASSES.iter().copied().collect();
+    builder
+        .tags(ALLOWED_TAGS.iter().copied().collect())
+        .clean_content_tags(["script", "style", "template", "textarea", "title"].into())
+        .tag_attributes(HashMap::from([("a", HashSet::from(["href"]))]))
+        .allowed_classes(HashMap::from([("a", classes.clone()), ("span", classes)]))
+        .url_schemes(HashSet::from(["http", "https"]))
+        .url_relative(ammonia::UrlRelative::Deny)
+        .link_rel(Some(LINK_REL))
+        .strip_comments(true);
+    builder
+});
+
+/// Sanitises untrusted content HTML with the allow-list described in the module docs.
+pub fn sanitize_html(html: &str) -> String {
+    CLEANER.clean(html).to_string()
+}
+
+/// Returns `url` if it is an absolute `http` or `https` URL, normalised; `None` otherwise.
+pub fn safe_url(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url.trim()).ok()?;
+    matches!(parsed.scheme(), "http" | "https")
+        .then(|| parsed.host().is_some())
+        .filter(|has_host| *has_host)
+        .map(|_| parsed.to_string())
+}
+
+/// Plain text of HTML that [`sanitize_html`] produced: paragraphs become blank lines, `<br>` a
+/// newline, list items a line each, entities decoded. Relies on the sanitiser's serialised
+/// form (quoted attributes, `<` and `&` always escaped in text), so it must not be given raw HTML.
+pub fn html_to_text(sanitized: &str) -> String {
+    let mut out = String::with_capacity(sanitized.len());
+    let mut rest = sanitized;
+    while let Some(lt) = rest.find('<') {
+        push_decoded(&mut out, &rest[..lt]);
+        let Some(gt) = rest[lt..].find('>') else {
+            break;
+        };
+        let tag = &rest[lt + 1..lt + gt];
+        rest = &rest[lt + gt + 1..];
+        let name = tag
+            .trim_start_matches('/')
+            .split(|c: char| c.is_whitespace() || c == '/')
+            .next()
+            .unwrap_or("");
+        match (tag.starts_with('/'), name) {
+            (false, "br") => out.push('\n'),
+            (true, "p" | "blockquote" | "pre" | "ul" | "ol") => out.push_str("\n\n"),
+            (false, "li") => out.push_str("\n- "),
+            _ => {}
+        }
+    }
+    push_decoded(&mut out, rest);
+    tidy_lines(&out)
+}
+
+fn push_decoded(out: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        rest = &rest[amp..];
+        let entity = rest.find(';').map(|end| &rest[..=end]);
+        let decoded = entity.and_then(|e| decode_entity(e).map(|c| (c, e.len())));
+        match decoded {
+            Some((c, len)) => {
+                out.push(c);
+                rest = &rest[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+}
+
+fn decode_entity(entity: &str) -> Option<char> {
+    let body = entity.strip_prefix('&')?.strip_suffix(';')?;
+    match body {
+        "amp" => Some('&'),
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "quot" => Some('"'),
+        "apos" => Some('\''),
+        "nbsp" => Some('\u{00A0}'),
+        _ => {
+            let num = body.strip_prefix('#')?;
+            let code = match num.strip_prefix(['x', 'X']) {
+                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                None => num.parse().ok()?,
+            };
+            char::from_u32(code)
+        }
+    }
+}
+
+/// Trims each line's end, collapses runs of blank lines to one, and trims the whole.
+fn tidy_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank_run = 0;
+    for line in text.trim().lines().map(str::trim_end) {
+        if line.is_empty() {
+            blank_run += 1;
+            if blank_run > 1 {
+                continue;
+            }
+        } else {
+            blank_run = 0;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.trim_end().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn removes_active_content() {
+        let hostile = r#"<p onclick="steal()">Hi<script>alert(1)</script><style>p{}</style>
+            <img src=x onerror=alert(2)><iframe src="https://evil.example"></iframe>
+            <a href="javascript:alert(3)">js</a><a href="data:text/html,x">data</a>
+            <form action="https://evil.example"><input name=q></form>
+            <span style="color:red" class="evil mention">s</span></p>"#;
+        let clean = sanitize_html(hostile);
+        for banned in [
+            "<script", "alert(1)", "onclick", "onerror", "<img", "<iframe", "javascript:",
+            "data:", "<form", "<input", "<style", "style=", "evil",
+        ] {
+            assert!(!clean.contains(banned), "{banned:?} survived in {clean}");
+        }
+        assert!(clean.contains(r#"<span class="mention">s</span>"#), "{clean}");
+    }
+
+    #[test]
+    fn links_get_rel_and_relative_links_go() {
+        let clean = sanitize_html(r#"<a href="https://a.example/x">a</a> <a href="/rel">b</a>"#);
+        assert_eq!(
+            clean,
+            r#"<a href="https://a.example/x" rel="nofollow noopener ugc">a</a> <a rel="nofollow noopener ugc">b</a>"#
+        );
+    }
+
+    #[test]
+    fn text_keeps_paragraphs_lines_and_full_links() {
+        let html = sanitize_html(
+            "<p>Dear &amp; <b>kind</b> people,<br>thank you</p><p>see <a href=\"https://x.example/long/path\">\
+             <span class=\"invisible\">https://</span><span class=\"ellipsis\">x.example/lo</span>\
+             <span class=\"invisible\">ng/path</span></a> 1 &lt; 2</p>",
+        );
+        assert_eq!(
+            html_to_text(&html),
+            "Dear & kind people,\nthank you\n\nsee https://x.example/long/path 1 < 2"
+        );
+    }
+
+    #[test]
+    fn safe_url_accepts_only_absolute_http() {
+        assert_eq!(
+            safe_url("https://a.example/p?q=1").as_deref(),
+            Some("https://a.example/p?q=1")
+        );
+        assert_eq!(safe_url("http://a.example").as_deref(), Some("http://a.example/"));
+        for bad in ["javascript:alert(1)", "data:image/png;base64,AA", "avatar.jpg", "/x", "", "file:///etc/passwd"] {
+            assert_eq!(safe_url(bad), None, "{bad}");
+        }
+    }
+}
