@@ -1,0 +1,133 @@
+-- tagstory archive schema, version 1.
+--
+-- This file is migration 1: it is embedded in the binary and applied to an empty database.
+-- Later versions append upgrade steps in src/store/migrate.rs and never edit this file, so an
+-- archive made by any release can be opened by every later one (PRAGMA user_version says which
+-- steps have run).
+--
+-- Times are stored as RFC 3339 UTC text with a `Z` and millisecond precision
+-- (`2026-08-20T08:00:00.000Z`), so text order is time order.
+
+-- Everyone whose posts are in the archive.
+CREATE TABLE authors (
+    id          INTEGER PRIMARY KEY,
+    uri         TEXT NOT NULL UNIQUE,          -- ActivityPub actor id / Mastodon account uri
+    handle      TEXT NOT NULL,                 -- @name@host
+    name        TEXT NOT NULL DEFAULT '',      -- display name, '' when unknown
+    url         TEXT,                          -- profile page
+    avatar_url  TEXT,
+    updated_at  TEXT NOT NULL
+);
+
+-- One row per post, keyed by its canonical URI. Deleted posts are removed (see tombstones).
+CREATE TABLE posts (
+    id                INTEGER PRIMARY KEY,
+    uri               TEXT NOT NULL UNIQUE,    -- ActivityPub id / Mastodon `uri`
+    url               TEXT,                    -- human permalink
+    author_id         INTEGER NOT NULL REFERENCES authors(id),
+    created_at        TEXT NOT NULL,
+    edited_at         TEXT,                    -- time of the version stored, when edited
+    content_html      TEXT NOT NULL,           -- sanitised
+    text              TEXT NOT NULL,           -- plain text of content_html
+    language          TEXT,
+    in_reply_to_uri   TEXT,                    -- parent, which may not be in the archive
+    reply_to_server   TEXT,                    -- Mastodon API: parent's local id, kept until
+    reply_to_local_id TEXT,                    --   a source maps it to a URI (see local_ids)
+    conversation      TEXT,                    -- opaque thread key (AS2 conversation/context)
+    sensitive         INTEGER NOT NULL DEFAULT 0 CHECK (sensitive IN (0, 1)),
+    spoiler_text      TEXT,                    -- content warning, NULL when none
+    source_format     TEXT NOT NULL,           -- format the stored version came from
+    source_json       TEXT NOT NULL,           -- that version, as received
+    collected_at      TEXT NOT NULL
+);
+CREATE INDEX posts_in_reply_to ON posts(in_reply_to_uri);
+CREATE INDEX posts_author ON posts(author_id);
+
+-- Mastodon API ids are local to the server that issued them; replies name parents by them.
+CREATE TABLE local_ids (
+    server    TEXT NOT NULL,                   -- host, '' when unknown
+    local_id  TEXT NOT NULL,
+    post_uri  TEXT NOT NULL,
+    PRIMARY KEY (server, local_id)
+) WITHOUT ROWID;
+
+CREATE TABLE media (
+    post_id     INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+    position    INTEGER NOT NULL,
+    url         TEXT NOT NULL,
+    kind        TEXT NOT NULL,                 -- image, video, gifv, audio, unknown
+    alt_text    TEXT,
+    width       INTEGER,
+    height      INTEGER,
+    PRIMARY KEY (post_id, position)
+) WITHOUT ROWID;
+
+-- Normalised hashtags (NFKC, lower case, Latin accents folded, no '#').
+CREATE TABLE post_tags (
+    post_id  INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+    tag      TEXT NOT NULL,
+    PRIMARY KEY (post_id, tag)
+) WITHOUT ROWID;
+CREATE INDEX post_tags_tag ON post_tags(tag);
+
+-- Which posts make up the story of a tag, and why.
+CREATE TABLE story_posts (
+    tag       TEXT NOT NULL,
+    post_id   INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+    reason    TEXT NOT NULL CHECK (reason IN ('tagged', 'context')),
+    added_at  TEXT NOT NULL,
+    PRIMARY KEY (tag, post_id)
+) WITHOUT ROWID;
+
+-- Boosts are events about a post, never copies of it. The boosted post may not be archived
+-- (yet): collecting it later makes the boosts count.
+CREATE TABLE boosts (
+    uri          TEXT PRIMARY KEY,             -- the boost's own id
+    post_uri     TEXT NOT NULL,
+    booster_uri  TEXT NOT NULL,
+    created_at   TEXT,
+    source_id    INTEGER REFERENCES sources(id)
+) WITHOUT ROWID;
+CREATE INDEX boosts_post ON boosts(post_uri);
+
+-- Posts their authors deleted: their content is gone, and an old copy must not bring them back.
+CREATE TABLE tombstones (
+    uri          TEXT PRIMARY KEY,
+    deleted_at   TEXT,
+    recorded_at  TEXT NOT NULL,
+    source_id    INTEGER REFERENCES sources(id)
+) WITHOUT ROWID;
+
+-- Every source collected: what, from where, when, and what it gave.
+CREATE TABLE sources (
+    id                INTEGER PRIMARY KEY,
+    format            TEXT NOT NULL,
+    location          TEXT NOT NULL,           -- path, '-' for stdin, or URL
+    tag               TEXT NOT NULL,
+    collected_at      TEXT NOT NULL,
+    posts_seen        INTEGER NOT NULL,
+    posts_new         INTEGER NOT NULL,
+    posts_updated     INTEGER NOT NULL,
+    boosts            INTEGER NOT NULL,
+    deletions         INTEGER NOT NULL,
+    skipped_untagged  INTEGER NOT NULL,
+    skipped_private   INTEGER NOT NULL,
+    errors            INTEGER NOT NULL
+);
+
+-- Full-text search over post text and content warnings, kept in step by triggers.
+CREATE VIRTUAL TABLE posts_fts USING fts5(
+    text, spoiler_text, content = 'posts', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER posts_fts_insert AFTER INSERT ON posts BEGIN
+    INSERT INTO posts_fts(rowid, text, spoiler_text) VALUES (new.id, new.text, new.spoiler_text);
+END;
+CREATE TRIGGER posts_fts_delete AFTER DELETE ON posts BEGIN
+    INSERT INTO posts_fts(posts_fts, rowid, text, spoiler_text)
+        VALUES ('delete', old.id, old.text, old.spoiler_text);
+END;
+CREATE TRIGGER posts_fts_update AFTER UPDATE OF text, spoiler_text ON posts BEGIN
+    INSERT INTO posts_fts(posts_fts, rowid, text, spoiler_text)
+        VALUES ('delete', old.id, old.text, old.spoiler_text);
+    INSERT INTO posts_fts(rowid, text, spoiler_text) VALUES (new.id, new.text, new.spoiler_text);
+END;

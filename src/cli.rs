@@ -1,0 +1,87 @@
+//! Command-line types: what the user can type, documented where `--help` shows it. Nothing
+//! here executes anything; `cmd` turns these into work.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXIT_CODES: &str = "Exit status: 0 done; 1 failed (a source could not be read, or the \
+    archive could not be written); 2 usage error; 3 done, but some records were skipped because \
+    they could not be read.";
+
+/// Keep public hashtag conversations: collect posts into a SQLite archive and render them as a
+/// threaded story page.
+#[derive(Debug, Parser)]
+#[command(name = "tagstory", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Collect posts tagged TAG, and the replies around them, from exported JSON files.
+    ///
+    /// Formats are detected from content: Mastodon API JSON (arrays of statuses, a status, or a
+    /// /context response) and ActivityPub JSON (notes, activities, outboxes such as a Mastodon
+    /// account export's outbox.json, actors). Only public and unlisted posts are kept. Each
+    /// source is written in one transaction: a source that fails adds nothing.
+    Collect(CollectArgs),
+    /// Render the story of TAG from the archive as a self-contained HTML page or as JSON.
+    Render(RenderArgs),
+}
+
+/// Arguments of `collect`.
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// The hashtag, with or without `#`; matched case-insensitively, as Mastodon normalises it.
+    #[arg(long, value_name = "TAG")]
+    pub tag: String,
+    /// The archive to write (created if missing).
+    #[arg(long, value_name = "PATH", env = "TAGSTORY_DB", default_value = "tagstory.db")]
+    pub db: PathBuf,
+    /// Files to collect; `-` reads standard input.
+    #[arg(value_name = "SOURCE", required = true)]
+    pub sources: Vec<String>,
+}
+
+/// Arguments of `render`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The hashtag whose story to render, with or without `#`.
+    #[arg(long, value_name = "TAG")]
+    pub tag: String,
+    /// The archive to read.
+    #[arg(long, value_name = "PATH", env = "TAGSTORY_DB", default_value = "tagstory.db")]
+    pub db: PathBuf,
+    /// Where to write; `-` for standard output. Default: `<TAG>.html` or `<TAG>.json`.
+    #[arg(long, short, value_name = "FILE")]
+    pub out: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Html)]
+    pub format: FormatArg,
+    /// Page title. Default: `#TAG`.
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+}
+
+/// Output formats of `render`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// A self-contained HTML page.
+    Html,
+    /// The stable JSON structure of the story.
+    Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        super::Cli::command().debug_assert();
+    }
+}

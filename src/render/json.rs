@@ -1,0 +1,115 @@
+//! The JSON form of a story: a stable contract read by outside tools and checks.
+//!
+//! ```text
+//! {"tag": str, "title": str, "post_count": int, "participant_count": int, "threads": [Node]}
+//! Node = {"uri": str, "url": str|null, "author": {"handle": str, "name": str},
+//!         "created_at": RFC 3339 UTC str, "text": str, "tagged": bool, "in_reply_to": str|null,
+//!         "sensitive": bool, "spoiler_text": str|null, "media": [{"url": str, "alt": str|null}],
+//!         "boosts": int, "replies": [Node]}
+//! ```
+//! Fields may be added, never renamed or dropped. Threads nest as deep as the conversation
+//! does, so the writer walks the forest with an explicit stack rather than recursing.
+
+use std::collections::HashSet;
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::store::StoredPost;
+use crate::thread::{Link, build_threads};
+
+#[derive(Serialize)]
+struct Author<'a> {
+    handle: &'a str,
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct Media<'a> {
+    url: &'a str,
+    alt: Option<&'a str>,
+}
+
+/// Writes the story of `posts` as JSON to `out`.
+pub fn write_story(out: &mut impl Write, tag: &str, title: &str, posts: &[StoredPost]) -> io::Result<()> {
+    let links: Vec<Link<'_>> = posts
+        .iter()
+        .map(|p| Link {
+            uri: &p.uri,
+            parent: p.in_reply_to.as_deref(),
+            created_at: p.created_at,
+        })
+        .collect();
+    let forest = build_threads(&links);
+    let participants: HashSet<&str> = posts.iter().map(|p| p.author_uri.as_str()).collect();
+    write!(
+        out,
+        "{{\"tag\":{},\"title\":{},\"post_count\":{},\"participant_count\":{},\"threads\":[",
+        json(tag)?,
+        json(title)?,
+        posts.len(),
+        participants.len()
+    )?;
+    enum Step {
+        Open(usize, bool),
+        Close,
+    }
+    let mut stack: Vec<Step> = forest
+        .roots
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, &r)| Step::Open(r, i == 0))
+        .collect();
+    while let Some(step) = stack.pop() {
+        match step {
+            Step::Close => out.write_all(b"]}")?,
+            Step::Open(node, first) => {
+                if !first {
+                    out.write_all(b",")?;
+                }
+                write_node_head(out, &posts[node])?;
+                stack.push(Step::Close);
+                let kids = &forest.children[node];
+                stack.extend(kids.iter().enumerate().rev().map(|(i, &k)| Step::Open(k, i == 0)));
+            }
+        }
+    }
+    out.write_all(b"]}\n")
+}
+
+/// Everything of a node up to and including `"replies":[`.
+fn write_node_head(out: &mut impl Write, p: &StoredPost) -> io::Result<()> {
+    let media: Vec<Media<'_>> = p
+        .media
+        .iter()
+        .map(|m| Media {
+            url: &m.url,
+            alt: m.alt.as_deref(),
+        })
+        .collect();
+    write!(
+        out,
+        "{{\"uri\":{},\"url\":{},\"author\":{},\"created_at\":{},\"text\":{},\"tagged\":{},\
+         \"in_reply_to\":{},\"sensitive\":{},\"spoiler_text\":{},\"media\":{},\"boosts\":{},\
+         \"replies\":[",
+        json(&p.uri)?,
+        json(&p.url)?,
+        json(&Author {
+            handle: &p.author_handle,
+            name: &p.author_name
+        })?,
+        json(&p.created_at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))?,
+        json(&p.text)?,
+        p.tagged,
+        json(&p.in_reply_to)?,
+        p.sensitive,
+        json(&p.spoiler_text)?,
+        json(&media)?,
+        p.boosts
+    )
+}
+
+fn json<T: Serialize + ?Sized>(value: &T) -> io::Result<String> {
+    serde_json::to_string(value).map_err(io::Error::other)
+}

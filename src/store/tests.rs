@@ -1,0 +1,143 @@
+use super::*;
+use crate::model::{Author, Boost, Deletion, Post};
+use chrono::{DateTime, Utc};
+
+fn t(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+fn post(uri: &str, text: &str, created: &str) -> Post {
+    Post {
+        uri: uri.into(),
+        url: None,
+        author: Author {
+            uri: "https://a.example/users/ana".into(),
+            handle: "@ana@a.example".into(),
+            name: "Ana".into(),
+            url: None,
+            avatar: None,
+        },
+        created_at: t(created),
+        edited_at: None,
+        content_html: format!("<p>{text}</p>"),
+        text: text.into(),
+        language: Some("en".into()),
+        in_reply_to: None,
+        in_reply_to_local: None,
+        local_id: None,
+        conversation: None,
+        sensitive: false,
+        spoiler_text: None,
+        tags: vec!["care".into()],
+        has_structured_tags: true,
+        media: vec![],
+        source_json: "{}".into(),
+    }
+}
+
+fn write(store: &mut Store, p: &Post) -> PostOutcome {
+    let mut w = store.begin_source("test", "mem", "care").unwrap();
+    let outcome = w.upsert_post(p, None, "test", "care", Reason::Tagged).unwrap();
+    w.commit(&SourceCounts::default()).unwrap();
+    outcome
+}
+
+#[test]
+fn migrates_once_and_reopens() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.db");
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    drop(store);
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    let mode: String = store
+        .connection()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+}
+
+#[test]
+fn refuses_an_archive_from_the_future() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("future.db");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    drop(conn);
+    let err = Store::open(&path).err().unwrap();
+    assert!(format!("{err:#}").contains("schema version 99"), "{err:#}");
+}
+
+#[test]
+fn newer_version_replaces_older_and_not_the_reverse() {
+    let mut store = Store::open_in_memory().unwrap();
+    let old = post("https://a.example/1", "first words", "2026-08-20T08:00:00Z");
+    let mut new = post("https://a.example/1", "better words", "2026-08-20T08:00:00Z");
+    new.edited_at = Some(t("2026-08-20T09:00:00Z"));
+    assert_eq!(write(&mut store, &old), PostOutcome::New);
+    assert_eq!(write(&mut store, &old), PostOutcome::Unchanged);
+    assert_eq!(write(&mut store, &new), PostOutcome::Updated);
+    assert_eq!(write(&mut store, &old), PostOutcome::Unchanged);
+    let story = store.load_story("care").unwrap();
+    assert_eq!(story.len(), 1);
+    assert_eq!(story[0].text, "better words");
+    let hits: i64 = store
+        .connection()
+        .query_row("SELECT count(*) FROM posts_fts WHERE posts_fts MATCH 'better'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(hits, 1);
+}
+
+#[test]
+fn deletion_erases_and_keeps_old_copies_out() {
+    let mut store = Store::open_in_memory().unwrap();
+    let p = post("https://a.example/2", "regret this", "2026-08-20T08:00:00Z");
+    write(&mut store, &p);
+    let mut w = store.begin_source("test", "mem", "care").unwrap();
+    let d = Deletion { uri: p.uri.clone(), deleted_at: None };
+    assert!(w.delete_post(&d).unwrap());
+    assert!(!w.delete_post(&d).unwrap());
+    w.commit(&SourceCounts::default()).unwrap();
+    assert_eq!(write(&mut store, &p), PostOutcome::Deleted);
+    assert!(store.load_story("care").unwrap().is_empty());
+    let left: i64 = store
+        .connection()
+        .query_row("SELECT count(*) FROM posts_fts WHERE posts_fts MATCH 'regret'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(left, 0, "deleted text must leave the search index too");
+}
+
+#[test]
+fn uncommitted_source_leaves_nothing() {
+    let mut store = Store::open_in_memory().unwrap();
+    {
+        let mut w = store.begin_source("test", "mem", "care").unwrap();
+        w.upsert_post(&post("https://a.example/3", "x", "2026-08-20T08:00:00Z"), None, "test", "care", Reason::Tagged)
+            .unwrap();
+    }
+    let n: i64 = store
+        .connection()
+        .query_row("SELECT (SELECT count(*) FROM posts) + (SELECT count(*) FROM sources)", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 0);
+}
+
+#[test]
+fn boosts_count_once_each() {
+    let mut store = Store::open_in_memory().unwrap();
+    let p = post("https://a.example/4", "boost me", "2026-08-20T08:00:00Z");
+    write(&mut store, &p);
+    let mut w = store.begin_source("test", "mem", "care").unwrap();
+    for (uri, again) in [("b1", false), ("b2", false), ("b1", true)] {
+        let b = Boost {
+            uri: uri.into(),
+            post_uri: p.uri.clone(),
+            booster: "https://b.example/users/bo".into(),
+            created_at: None,
+        };
+        assert_eq!(w.add_boost(&b).unwrap(), !again);
+    }
+    w.commit(&SourceCounts::default()).unwrap();
+    assert_eq!(store.load_story("care").unwrap()[0].boosts, 2);
+}

@@ -1,0 +1,409 @@
+//! Writing one source inside one transaction: idempotent upserts of posts, authors, boosts and
+//! deletions.
+
+use anyhow::Result;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+use super::{now_text, time_text};
+use crate::model::{Author, Boost, Deletion, LocalId, Post};
+
+/// Why a post belongs to a story.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// It carries the tag.
+    Tagged,
+    /// It is in the reply tree of a tagged post.
+    Context,
+}
+
+impl Reason {
+    fn as_str(self) -> &'static str {
+        match self {
+            Reason::Tagged => "tagged",
+            Reason::Context => "context",
+        }
+    }
+}
+
+/// What writing a post did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostOutcome {
+    /// It was not in the archive.
+    New,
+    /// A newer version replaced the stored one.
+    Updated,
+    /// The archive already held this version or a newer one.
+    Unchanged,
+    /// Its author deleted it; it stays out.
+    Deleted,
+}
+
+/// Tallies for one source, as recorded in the `sources` table.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceCounts {
+    /// Posts read from the source (every version counts).
+    pub posts_seen: u64,
+    /// Posts added to the archive.
+    pub posts_new: u64,
+    /// Posts replaced by a newer version.
+    pub posts_updated: u64,
+    /// Posts already archived in this or a newer version.
+    pub posts_unchanged: u64,
+    /// Boosts not seen before.
+    pub boosts: u64,
+    /// Deletions not seen before.
+    pub deletions: u64,
+    /// Public posts neither tagged nor in a tagged reply tree.
+    pub skipped_untagged: u64,
+    /// Posts and boosts their authors did not make public.
+    pub skipped_private: u64,
+    /// Records that could not be read.
+    pub errors: u64,
+}
+
+/// Writes one source; dropped without [`SourceWriter::commit`], it stores nothing.
+pub struct SourceWriter<'c> {
+    tx: Transaction<'c>,
+    source_id: i64,
+    collected_at: String,
+}
+
+impl<'c> SourceWriter<'c> {
+    pub(super) fn begin(
+        conn: &'c mut Connection,
+        format: &str,
+        location: &str,
+        tag: &str,
+    ) -> Result<Self> {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let collected_at = now_text();
+        tx.execute(
+            "INSERT INTO sources (format, location, tag, collected_at, posts_seen, posts_new,
+             posts_updated, boosts, deletions, skipped_untagged, skipped_private, errors)
+             VALUES (?1, ?2, ?3, ?4, 0, 0, 0, 0, 0, 0, 0, 0)",
+            params![format, location, tag, collected_at],
+        )?;
+        Ok(SourceWriter {
+            source_id: tx.last_insert_rowid(),
+            tx,
+            collected_at,
+        })
+    }
+
+    /// Inserts or completes an author. A record with neither name nor avatar (an actor known
+    /// only by its URI) never overwrites a richer one.
+    pub fn upsert_author(&mut self, author: &Author) -> Result<i64> {
+        let rich = !author.name.is_empty() || author.avatar.is_some();
+        let existing: Option<(i64, Author)> = self
+            .tx
+            .prepare_cached("SELECT id, handle, name, url, avatar_url FROM authors WHERE uri = ?1")?
+            .query_row([&author.uri], |r| {
+                let stored = Author {
+                    uri: author.uri.clone(),
+                    handle: r.get(1)?,
+                    name: r.get(2)?,
+                    url: r.get(3)?,
+                    avatar: r.get(4)?,
+                };
+                Ok((r.get(0)?, stored))
+            })
+            .optional()?;
+        let Some((id, stored)) = existing else {
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO authors (uri, handle, name, url, avatar_url, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(params![
+                    author.uri,
+                    author.handle,
+                    author.name,
+                    author.url,
+                    author.avatar,
+                    self.collected_at
+                ])?;
+            return Ok(self.tx.last_insert_rowid());
+        };
+        let merged = Author {
+            url: author.url.clone().or_else(|| stored.url.clone()),
+            avatar: author.avatar.clone().or_else(|| stored.avatar.clone()),
+            ..author.clone()
+        };
+        if rich && merged != stored {
+            self.tx
+                .prepare_cached(
+                    "UPDATE authors SET handle = ?2, name = ?3, url = ?4, avatar_url = ?5,
+                     updated_at = ?6 WHERE id = ?1",
+                )?
+                .execute(params![
+                    id,
+                    merged.handle,
+                    merged.name,
+                    merged.url,
+                    merged.avatar,
+                    self.collected_at
+                ])?;
+        }
+        Ok(id)
+    }
+
+    /// Stores `post` in the story of `tag`, keeping whichever version is newest.
+    pub fn upsert_post(
+        &mut self,
+        post: &Post,
+        in_reply_to: Option<&str>,
+        format: &str,
+        tag: &str,
+        reason: Reason,
+    ) -> Result<PostOutcome> {
+        if self.is_tombstoned(&post.uri)? {
+            return Ok(PostOutcome::Deleted);
+        }
+        let author_id = self.upsert_author(&post.author)?;
+        let existing: Option<(i64, String)> = self
+            .tx
+            .prepare_cached("SELECT id, coalesce(edited_at, created_at) FROM posts WHERE uri = ?1")?
+            .query_row([&post.uri], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let version = time_text(&post.edited_at.unwrap_or(post.created_at));
+        let (post_id, outcome) = match existing {
+            None => (self.insert_post(post, author_id, in_reply_to, format)?, PostOutcome::New),
+            Some((id, stored)) if version > stored => {
+                self.update_post(id, post, author_id, in_reply_to, format)?;
+                (id, PostOutcome::Updated)
+            }
+            Some((id, _)) => {
+                self.fill_missing_parent(id, in_reply_to)?;
+                (id, PostOutcome::Unchanged)
+            }
+        };
+        if outcome != PostOutcome::Unchanged {
+            self.replace_media_and_tags(post_id, post)?;
+        }
+        self.join_story(post_id, tag, reason, outcome != PostOutcome::Unchanged)?;
+        Ok(outcome)
+    }
+
+    fn insert_post(
+        &mut self,
+        post: &Post,
+        author_id: i64,
+        in_reply_to: Option<&str>,
+        format: &str,
+    ) -> Result<i64> {
+        let reply_local = post.in_reply_to_local.as_ref();
+        self.tx
+            .prepare_cached(
+                "INSERT INTO posts (uri, url, author_id, created_at, edited_at, content_html, text,
+                 language, in_reply_to_uri, reply_to_server, reply_to_local_id, conversation,
+                 sensitive, spoiler_text, source_format, source_json, collected_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            )?
+            .execute(params![
+                post.uri,
+                post.url,
+                author_id,
+                time_text(&post.created_at),
+                post.edited_at.as_ref().map(time_text),
+                post.content_html,
+                post.text,
+                post.language,
+                in_reply_to,
+                reply_local.map(|l| &l.server),
+                reply_local.map(|l| &l.id),
+                post.conversation,
+                post.sensitive,
+                post.spoiler_text,
+                format,
+                post.source_json,
+                self.collected_at,
+            ])?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    fn update_post(
+        &mut self,
+        id: i64,
+        post: &Post,
+        author_id: i64,
+        in_reply_to: Option<&str>,
+        format: &str,
+    ) -> Result<()> {
+        let reply_local = post.in_reply_to_local.as_ref();
+        self.tx
+            .prepare_cached(
+                "UPDATE posts SET url = coalesce(?2, url), author_id = ?3, edited_at = ?4,
+                 content_html = ?5, text = ?6, language = ?7,
+                 in_reply_to_uri = coalesce(?8, in_reply_to_uri),
+                 reply_to_server = coalesce(?9, reply_to_server),
+                 reply_to_local_id = coalesce(?10, reply_to_local_id),
+                 conversation = coalesce(?11, conversation), sensitive = ?12, spoiler_text = ?13,
+                 source_format = ?14, source_json = ?15, collected_at = ?16
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                id,
+                post.url,
+                author_id,
+                post.edited_at.as_ref().map(time_text),
+                post.content_html,
+                post.text,
+                post.language,
+                in_reply_to,
+                reply_local.map(|l| &l.server),
+                reply_local.map(|l| &l.id),
+                post.conversation,
+                post.sensitive,
+                post.spoiler_text,
+                format,
+                post.source_json,
+                self.collected_at,
+            ])?;
+        Ok(())
+    }
+
+    /// An older copy may still know a parent the stored one did not (a resolved local id).
+    fn fill_missing_parent(&mut self, id: i64, in_reply_to: Option<&str>) -> Result<()> {
+        if let Some(parent) = in_reply_to {
+            self.tx
+                .prepare_cached(
+                    "UPDATE posts SET in_reply_to_uri = ?2 WHERE id = ?1 AND in_reply_to_uri IS NULL",
+                )?
+                .execute(params![id, parent])?;
+        }
+        Ok(())
+    }
+
+    fn replace_media_and_tags(&mut self, post_id: i64, post: &Post) -> Result<()> {
+        self.tx
+            .prepare_cached("DELETE FROM media WHERE post_id = ?1")?
+            .execute([post_id])?;
+        self.tx
+            .prepare_cached("DELETE FROM post_tags WHERE post_id = ?1")?
+            .execute([post_id])?;
+        let mut media = self.tx.prepare_cached(
+            "INSERT INTO media (post_id, position, url, kind, alt_text, width, height)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for (position, m) in post.media.iter().enumerate() {
+            media.execute(params![post_id, position, m.url, m.kind, m.alt, m.width, m.height])?;
+        }
+        let mut tags = self
+            .tx
+            .prepare_cached("INSERT OR IGNORE INTO post_tags (post_id, tag) VALUES (?1, ?2)")?;
+        for tag in &post.tags {
+            tags.execute(params![post_id, tag])?;
+        }
+        Ok(())
+    }
+
+    /// Adds the post to the story; a newer version decides the reason, an older copy can only
+    /// promote `context` to `tagged`.
+    fn join_story(&mut self, post_id: i64, tag: &str, reason: Reason, newer: bool) -> Result<()> {
+        let sql = if newer {
+            "INSERT INTO story_posts (tag, post_id, reason, added_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (tag, post_id) DO UPDATE SET reason = excluded.reason"
+        } else {
+            "INSERT INTO story_posts (tag, post_id, reason, added_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (tag, post_id) DO UPDATE SET reason = 'tagged'
+             WHERE excluded.reason = 'tagged'"
+        };
+        self.tx
+            .prepare_cached(sql)?
+            .execute(params![tag, post_id, reason.as_str(), self.collected_at])?;
+        Ok(())
+    }
+
+    fn is_tombstoned(&self, uri: &str) -> Result<bool> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT 1 FROM tombstones WHERE uri = ?1")?
+            .exists([uri])?)
+    }
+
+    /// Records that a server knows `uri` by `local`. Returns whether it was new.
+    pub fn record_local_id(&mut self, local: &LocalId, uri: &str) -> Result<bool> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "INSERT INTO local_ids (server, local_id, post_uri) VALUES (?1, ?2, ?3)
+                 ON CONFLICT DO NOTHING",
+            )?
+            .execute((&local.server, &local.id, uri))?
+            > 0)
+    }
+
+    /// Records a boost. Returns whether it was new.
+    pub fn add_boost(&mut self, boost: &Boost) -> Result<bool> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "INSERT INTO boosts (uri, post_uri, booster_uri, created_at, source_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![
+                boost.uri,
+                boost.post_uri,
+                boost.booster,
+                boost.created_at.as_ref().map(time_text),
+                self.source_id
+            ])?
+            > 0)
+    }
+
+    /// Erases a deleted post's content and leaves a tombstone. Returns whether the deletion was
+    /// new.
+    pub fn delete_post(&mut self, deletion: &Deletion) -> Result<bool> {
+        self.tx
+            .prepare_cached("DELETE FROM posts WHERE uri = ?1")?
+            .execute([&deletion.uri])?;
+        Ok(self
+            .tx
+            .prepare_cached(
+                "INSERT INTO tombstones (uri, deleted_at, recorded_at, source_id)
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![
+                deletion.uri,
+                deletion.deleted_at.as_ref().map(time_text),
+                self.collected_at,
+                self.source_id
+            ])?
+            > 0)
+    }
+
+    /// Links replies that named their parent by a server-local id to the parent's URI, now that
+    /// a source may have told us which post that id means.
+    pub fn resolve_local_replies(&mut self) -> Result<usize> {
+        Ok(self.tx.execute(
+            "UPDATE posts SET in_reply_to_uri = (SELECT l.post_uri FROM local_ids l
+                 WHERE l.server = posts.reply_to_server AND l.local_id = posts.reply_to_local_id)
+             WHERE in_reply_to_uri IS NULL AND reply_to_local_id IS NOT NULL
+               AND EXISTS (SELECT 1 FROM local_ids l WHERE l.server = posts.reply_to_server
+                           AND l.local_id = posts.reply_to_local_id)",
+            [],
+        )?)
+    }
+
+    /// Records the source's tallies and commits everything written through this writer.
+    pub fn commit(self, c: &SourceCounts) -> Result<()> {
+        self.tx.execute(
+            "UPDATE sources SET posts_seen = ?2, posts_new = ?3, posts_updated = ?4, boosts = ?5,
+             deletions = ?6, skipped_untagged = ?7, skipped_private = ?8, errors = ?9
+             WHERE id = ?1",
+            params![
+                self.source_id,
+                c.posts_seen,
+                c.posts_new,
+                c.posts_updated,
+                c.boosts,
+                c.deletions,
+                c.skipped_untagged,
+                c.skipped_private,
+                c.errors
+            ],
+        )?;
+        self.tx.commit()?;
+        Ok(())
+    }
+}
