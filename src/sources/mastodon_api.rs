@@ -13,7 +13,7 @@
 
 use serde_json::{Map, Value};
 
-use super::serde_util::{bool_of, parse_time, pointer_join, str_of};
+use super::serde_util::{authority, bool_of, parse_time, pointer_join, str_of};
 use super::{FormatError, ItemSink, SourceFormat};
 use crate::model::{Author, Boost, Deletion, Item, LocalId, Media, Post, Skip, SkipReason};
 use crate::sanitize::{html_to_text, sanitize_html};
@@ -160,16 +160,6 @@ fn issuing_server(records: &[(String, &Value)]) -> String {
             authority(str_of(account.get("url"))?)
         })
         .unwrap_or_default()
-}
-
-/// `host` or `host:port` of an absolute URL (the port matters: `localhost:3000`).
-fn authority(url: &str) -> Option<String> {
-    let url = url::Url::parse(url.trim()).ok()?;
-    let host = url.host_str()?;
-    Some(match url.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host.to_owned(),
-    })
 }
 
 /// Turns records into items for one document.

@@ -51,6 +51,17 @@ pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.and_utc())
 }
 
+/// `host` or `host:port` of an absolute URL: handles and server-local ids are scoped by it, and
+/// the port matters on test and development servers (`localhost:3000`).
+pub fn authority(url: &str) -> Option<String> {
+    let url = url::Url::parse(url.trim()).ok()?;
+    let host = url.host_str()?;
+    Some(match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    })
+}
+
 /// Appends a key or index to a JSON pointer, escaping as RFC 6901 requires.
 pub fn pointer_join(base: &str, key: impl std::fmt::Display) -> String {
     let key = key.to_string().replace('~', "~0").replace('/', "~1");
@@ -65,7 +76,10 @@ mod tests {
     #[test]
     fn parses_timestamp_shapes() {
         let want = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
-        assert_eq!(parse_time("2022-11-08T03:07:14Z"), Some(want("2022-11-08T03:07:14Z")));
+        assert_eq!(
+            parse_time("2022-11-08T03:07:14Z"),
+            Some(want("2022-11-08T03:07:14Z"))
+        );
         assert_eq!(
             parse_time("2020-09-14T15:03:11.909105+00:00"),
             Some(want("2020-09-14T15:03:11.909105Z"))
@@ -74,7 +88,10 @@ mod tests {
             parse_time("2013-08-20T10:00:00+02:00"),
             Some(want("2013-08-20T08:00:00Z"))
         );
-        assert_eq!(parse_time("2013-08-20 10:00:00"), Some(want("2013-08-20T10:00:00Z")));
+        assert_eq!(
+            parse_time("2013-08-20 10:00:00"),
+            Some(want("2013-08-20T10:00:00Z"))
+        );
         assert_eq!(parse_time("yesterday"), None);
         assert_eq!(parse_time(""), None);
     }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::super::ItemSink;
-use super::super::serde_util::{bool_of, id_of, one_or_many, parse_time, str_of};
+use super::super::serde_util::{authority, bool_of, id_of, one_or_many, parse_time, str_of};
 use super::{Object, kind_of, types};
 use crate::model::{Author, Item, Media, Post, Skip, SkipReason};
 use crate::sanitize::{html_to_text, sanitize_html};
@@ -166,7 +166,7 @@ pub(super) fn post(
 /// An actor document's profile; `None` without an `id`.
 pub(super) fn actor(map: &Object) -> Option<Author> {
     let uri = str_of(map.get("id"))?;
-    let handle = match (str_of(map.get("preferredUsername")), host_of(uri)) {
+    let handle = match (str_of(map.get("preferredUsername")), authority(uri)) {
         (Some(name), Some(host)) => format!("@{}@{host}", name.trim().trim_start_matches('@')),
         _ => guess_handle(uri),
     };
@@ -211,14 +211,10 @@ fn guess_handle(uri: &str) -> String {
         .and_then(|mut segments| segments.rfind(|s| !s.is_empty()))
         .map(|s| s.trim_start_matches('@'))
         .filter(|s| !s.is_empty());
-    match (name, url.host_str()) {
+    match (name, authority(uri)) {
         (Some(name), Some(host)) => format!("@{}@{host}", percent_decode(name)),
         _ => uri.to_string(),
     }
-}
-
-fn host_of(uri: &str) -> Option<String> {
-    url::Url::parse(uri).ok()?.host_str().map(str::to_string)
 }
 
 /// The URLs in a `url`-like field: a string, a `Link` object (`href`), or an array of either.
