@@ -3,7 +3,7 @@
 //!
 //! # Compatibility
 //! An archive must still open in ten years. The schema is versioned with `PRAGMA user_version`:
-//! `schema.sql` is migration 1 and later migrations are appended to [`MIGRATIONS`], never edited.
+//! `schema.sql` is migration 1 and later migrations are appended to `MIGRATIONS`, never edited.
 //! Opening an archive runs the missing steps in one exclusive transaction, so an interrupted
 //! upgrade leaves the old version intact. An archive newer than this binary is refused rather
 //! than guessed at.
@@ -113,8 +113,9 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         );
     }
     for (step, sql) in MIGRATIONS.iter().enumerate().skip(version) {
-        tx.execute_batch(sql)
-            .with_context(|| format!("cannot upgrade the archive to schema version {}", step + 1))?;
+        tx.execute_batch(sql).with_context(|| {
+            format!("cannot upgrade the archive to schema version {}", step + 1)
+        })?;
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;
