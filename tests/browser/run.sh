@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Page checks in a real headless Chromium, for CI and by hand (idempotent):
+#   bash tests/browser/run.sh [path/to/tagstory]      (default: target/debug/tagstory)
+# Installs Debian's chromium if missing and the pinned npm packages, collects the bundled
+# fixtures into a temporary archive, renders story.html and story.json, then runs
+# check-page.mjs (axe-core, offline, structure, layout, print) and the Nu Html Checker.
+# Screenshots and the PDF go to ${SCREENSHOT_DIR:-$TMP}. Exit 0 only if both pass.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+BIN=${1:-target/debug/tagstory}
+case $BIN in /*) ;; *) BIN="$ROOT/$BIN" ;; esac
+TAG=DearMentalHealthProfessionals
+
+started=$(date +%s.%N)
+last=$started
+lap() { # lap LABEL: prints the time the step took
+  local now; now=$(date +%s.%N)
+  awk -v a="$last" -v b="$now" -v l="$1" 'BEGIN { printf "   (%s: %.1f s)\n", l, b - a }'
+  last=$now
+}
+
+[ -x "$BIN" ] || { echo "run.sh: no tagstory binary at $BIN (run cargo build first)" >&2; exit 2; }
+
+if [ ! -x /usr/bin/chromium ]; then
+  echo "-- installing chromium (apt-get)"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  lap "chromium install"
+fi
+command -v java >/dev/null || { echo "run.sh: java not found (the Nu Html Checker needs Java 17)" >&2; exit 2; }
+
+echo "-- npm ci"
+# --ignore-scripts: vnu-jar's postinstall would try to download a JDK from the internet when it
+# finds no java; the jar itself ships in the package.
+(cd "$HERE" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+lap "npm ci"
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/tagstory-browser.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+SHOTS=${SCREENSHOT_DIR:-$TMP}
+mkdir -p "$SHOTS"
+
+echo "-- collect and render"
+cd "$ROOT"
+rc=0
+"$BIN" collect --tag "$TAG" --db "$TMP/story.db" fixtures/mastodon-api/*.json fixtures/activitypub/conversation.json fixtures/activitypub/export/outbox.json || rc=$?
+case $rc in
+  0) ;;
+  3) echo "run.sh: warning: collect skipped some unreadable records (exit 3); checking the page anyway" >&2 ;;
+  *) echo "run.sh: collect failed (exit $rc)" >&2; exit 1 ;;
+esac
+"$BIN" render --tag "$TAG" --db "$TMP/story.db" --out "$TMP/story.html"
+"$BIN" render --tag "$TAG" --db "$TMP/story.db" --format json --out "$TMP/story.json"
+lap "collect + render"
+
+status=0
+echo "-- check-page.mjs (headless Chromium)"
+node "$HERE/check-page.mjs" "$TMP/story.html" "$TMP/story.json" "$SHOTS/story.png" || status=1
+lap "browser checks"
+
+echo "-- Nu Html Checker"
+VNU_JAR=$(cd "$HERE" && node -e 'console.log(String(require("vnu-jar")))')
+if java -jar "$VNU_JAR" --errors-only "$TMP/story.html"; then
+  echo "PASS Nu Html Checker: no errors"
+else
+  echo "FAIL Nu Html Checker: errors above"
+  status=1
+fi
+lap "vnu"
+
+total=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+echo "-- screenshots: $SHOTS/story.png, $SHOTS/story-desktop.png, PDF: $SHOTS/story.pdf"
+[ "$SHOTS" = "$TMP" ] && echo "   (removed on exit: set SCREENSHOT_DIR to keep them)"
+echo "-- page checks $([ $status = 0 ] && echo passed || echo FAILED) in $total s"
+exit $status
