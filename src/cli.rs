@@ -40,7 +40,12 @@ pub struct CollectArgs {
     #[arg(long, value_name = "TAG")]
     pub tag: String,
     /// The archive to write (created if missing).
-    #[arg(long, value_name = "PATH", env = "TAGSTORY_DB", default_value = "tagstory.db")]
+    #[arg(
+        long,
+        value_name = "PATH",
+        env = "TAGSTORY_DB",
+        default_value = "tagstory.db"
+    )]
     pub db: PathBuf,
     /// Files to collect; `-` reads standard input.
     #[arg(value_name = "SOURCE", required = true)]
@@ -54,7 +59,12 @@ pub struct RenderArgs {
     #[arg(long, value_name = "TAG")]
     pub tag: String,
     /// The archive to read.
-    #[arg(long, value_name = "PATH", env = "TAGSTORY_DB", default_value = "tagstory.db")]
+    #[arg(
+        long,
+        value_name = "PATH",
+        env = "TAGSTORY_DB",
+        default_value = "tagstory.db"
+    )]
     pub db: PathBuf,
     /// Where to write; `-` for standard output. Default: `<TAG>.html` or `<TAG>.json`.
     #[arg(long, short, value_name = "FILE")]

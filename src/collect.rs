@@ -18,7 +18,7 @@ use anyhow::{Context, Result};
 
 use crate::model::{Item, LocalId, SkipReason};
 use crate::sources::{Format, Parsed, Warning};
-use crate::store::{PostOutcome, SourceCounts, Store};
+use crate::store::{PostOutcome, SourceCounts, Store, pick_local_match};
 
 /// One source that was read and parsed.
 #[derive(Debug)]
@@ -56,8 +56,17 @@ pub fn collect(
     let ok: Vec<&LoadedSource> = loaded.iter().filter_map(|l| l.as_ref().ok()).collect();
     let local_ids = local_id_map(&ok);
     let resolve = |local: &LocalId| -> Result<Option<String>> {
-        match local_ids.get(local) {
-            Some(uri) => Ok(Some(uri.clone())),
+        let in_run: Vec<(String, String)> = local_ids
+            .get(&local.id)
+            .into_iter()
+            .flatten()
+            .filter(|(server, _)| {
+                *server == local.server || server.is_empty() || local.server.is_empty()
+            })
+            .cloned()
+            .collect();
+        match pick_local_match(local, in_run) {
+            Some(uri) => Ok(Some(uri)),
             None => store.resolve_local_id(local),
         }
     };
@@ -82,13 +91,18 @@ pub fn collect(
     Ok(reports)
 }
 
-fn local_id_map(sources: &[&LoadedSource]) -> HashMap<LocalId, String> {
-    let mut map = HashMap::new();
+/// Every `(server, uri)` each local id names in this run's sources.
+fn local_id_map(sources: &[&LoadedSource]) -> HashMap<String, Vec<(String, String)>> {
+    let mut map: HashMap<String, Vec<(String, String)>> = HashMap::new();
     for item in sources.iter().flat_map(|s| &s.parsed.items) {
         if let Item::Post(post) = item
             && let Some(local) = &post.local_id
         {
-            map.entry(local.clone()).or_insert_with(|| post.uri.clone());
+            let entry = (local.server.clone(), post.uri.clone());
+            let known = map.entry(local.id.clone()).or_default();
+            if !known.contains(&entry) {
+                known.push(entry);
+            }
         }
     }
     map

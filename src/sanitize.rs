@@ -17,14 +17,35 @@ use std::sync::LazyLock;
 
 /// Tags Mastodon 4.2+ allows in content, plus headings-free block quoting and lists.
 const ALLOWED_TAGS: &[&str] = &[
-    "p", "br", "span", "a", "del", "s", "pre", "code", "em", "strong", "b", "i", "u", "ul", "ol",
-    "li", "blockquote",
+    "p",
+    "br",
+    "span",
+    "a",
+    "del",
+    "s",
+    "pre",
+    "code",
+    "em",
+    "strong",
+    "b",
+    "i",
+    "u",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
 ];
 
 /// Classes that carry meaning in Mastodon's markup: mentions, hashtags and the
 /// `invisible`/`ellipsis` spans that shorten long links.
 const ALLOWED_CLASSES: &[&str] = &[
-    "mention", "hashtag", "invisible", "ellipsis", "h-card", "u-url", "quote-inline",
+    "mention",
+    "hashtag",
+    "invisible",
+    "ellipsis",
+    "h-card",
+    "u-url",
+    "quote-inline",
 ];
 
 const LINK_REL: &str = "nofollow noopener ugc";
@@ -46,7 +67,35 @@ static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
 
 /// Sanitises untrusted content HTML with the allow-list described in the module docs.
 pub fn sanitize_html(html: &str) -> String {
-    CLEANER.clean(html).to_string()
+    unwrap_dead_links(&CLEANER.clean(html).to_string())
+}
+
+/// Replaces each `<a>` whose `href` the sanitiser removed (a `javascript:` or relative link)
+/// by its text: a link that goes nowhere is invalid HTML and misleads the reader. Relies on the
+/// sanitiser's serialisation: attributes quoted, and no `<a>` inside another.
+fn unwrap_dead_links(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find("<a") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('>') else {
+            break;
+        };
+        let attrs = &after[..end];
+        let is_anchor_tag = attrs.is_empty() || attrs.starts_with(' ');
+        out.push_str(&rest[..start]);
+        if !is_anchor_tag || attrs.contains(" href=\"") {
+            out.push_str(&rest[start..start + 3 + end]);
+            rest = &rest[start + 3 + end..];
+            continue;
+        }
+        rest = &after[end + 1..];
+        let close = rest.find("</a>").unwrap_or(rest.len());
+        out.push_str(&rest[..close]);
+        rest = rest.get(close + 4..).unwrap_or("");
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Returns `url` if it is an absolute `http` or `https` URL, normalised; `None` otherwise.
@@ -160,20 +209,36 @@ mod tests {
             <span style="color:red" class="evil mention">s</span></p>"#;
         let clean = sanitize_html(hostile);
         for banned in [
-            "<script", "alert(1)", "onclick", "onerror", "<img", "<iframe", "javascript:",
-            "data:", "<form", "<input", "<style", "style=", "evil",
+            "<script",
+            "alert(1)",
+            "onclick",
+            "onerror",
+            "<img",
+            "<iframe",
+            "javascript:",
+            "data:",
+            "<form",
+            "<input",
+            "<style",
+            "style=",
+            "evil",
         ] {
             assert!(!clean.contains(banned), "{banned:?} survived in {clean}");
         }
-        assert!(clean.contains(r#"<span class="mention">s</span>"#), "{clean}");
+        assert!(
+            clean.contains(r#"<span class="mention">s</span>"#),
+            "{clean}"
+        );
     }
 
     #[test]
-    fn links_get_rel_and_relative_links_go() {
-        let clean = sanitize_html(r#"<a href="https://a.example/x">a</a> <a href="/rel">b</a>"#);
+    fn links_get_rel_and_dead_links_become_text() {
+        let clean = sanitize_html(
+            r#"<p><a href="https://a.example/x">a</a> <a href="/rel">b<b>!</b></a> <a href="javascript:x()" class="mention">c</a> <abbr>d</abbr></p>"#,
+        );
         assert_eq!(
             clean,
-            r#"<a href="https://a.example/x" rel="nofollow noopener ugc">a</a> <a rel="nofollow noopener ugc">b</a>"#
+            r#"<p><a href="https://a.example/x" rel="nofollow noopener ugc">a</a> b<b>!</b> c d</p>"#
         );
     }
 
@@ -196,8 +261,18 @@ mod tests {
             safe_url("https://a.example/p?q=1").as_deref(),
             Some("https://a.example/p?q=1")
         );
-        assert_eq!(safe_url("http://a.example").as_deref(), Some("http://a.example/"));
-        for bad in ["javascript:alert(1)", "data:image/png;base64,AA", "avatar.jpg", "/x", "", "file:///etc/passwd"] {
+        assert_eq!(
+            safe_url("http://a.example").as_deref(),
+            Some("http://a.example/")
+        );
+        for bad in [
+            "javascript:alert(1)",
+            "data:image/png;base64,AA",
+            "avatar.jpg",
+            "/x",
+            "",
+            "file:///etc/passwd",
+        ] {
             assert_eq!(safe_url(bad), None, "{bad}");
         }
     }

@@ -75,6 +75,8 @@ pub struct PostView {
     pub author_name: String,
     /// `@name@host`.
     pub author_handle: String,
+    /// The author has a display name (else `author_name` is the handle).
+    pub has_name: bool,
     /// Avatar URL, if safe.
     pub avatar: Option<String>,
     /// First letter of the name, for a placeholder avatar.
@@ -148,8 +150,16 @@ pub fn build_story(tag: &str, title: &str, posts: &[StoredPost]) -> StoryView {
         post_count: posts.len(),
         participant_count: participants.len(),
         boost_count: posts.iter().map(|p| p.boosts).sum(),
-        first: posts.iter().map(|p| p.created_at).min().map(|t| time_view(&t)),
-        last: posts.iter().map(|p| p.created_at).max().map(|t| time_view(&t)),
+        first: posts
+            .iter()
+            .map(|p| p.created_at)
+            .min()
+            .map(|t| time_view(&t)),
+        last: posts
+            .iter()
+            .map(|p| p.created_at)
+            .max()
+            .map(|t| time_view(&t)),
         generated: time_view(&Utc::now()),
         threads,
     }
@@ -189,7 +199,12 @@ fn build_thread(forest: &Forest, posts: &[StoredPost], root: usize) -> ThreadVie
     unreachable!("a preorder always ends with its root when reversed")
 }
 
-fn post_view(posts: &[StoredPost], forest: &Forest, node: usize, shown_under: Option<usize>) -> PostView {
+fn post_view(
+    posts: &[StoredPost],
+    forest: &Forest,
+    node: usize,
+    shown_under: Option<usize>,
+) -> PostView {
     let p = &posts[node];
     let real_parent = forest.parent[node];
     let reply_to = match (real_parent, shown_under) {
@@ -207,19 +222,38 @@ fn post_view(posts: &[StoredPost], forest: &Forest, node: usize, shown_under: Op
         (None, _) => None,
     };
     let name = p.author_name.trim();
-    let author_name = if name.is_empty() { p.author_handle.clone() } else { name.to_string() };
+    let author_name = if name.is_empty() {
+        p.author_handle.clone()
+    } else {
+        name.to_string()
+    };
     PostView {
         anchor: anchor_of(&p.uri),
         uri: p.uri.clone(),
-        link: p.url.as_deref().and_then(safe_url).or_else(|| safe_url(&p.uri)),
-        initial: author_name.trim_start_matches('@').chars().next().unwrap_or('?').to_uppercase().collect(),
+        link: p
+            .url
+            .as_deref()
+            .and_then(safe_url)
+            .or_else(|| safe_url(&p.uri)),
+        initial: author_name
+            .trim_start_matches('@')
+            .chars()
+            .next()
+            .unwrap_or('?')
+            .to_uppercase()
+            .collect(),
+        has_name: !name.is_empty(),
         author_name,
         author_handle: p.author_handle.clone(),
         avatar: p.author_avatar.as_deref().and_then(safe_url),
         created: time_view(&p.created_at),
         edited: p.edited_at.as_ref().map(time_view),
         content_html: sanitize_html(&p.content_html),
-        lang: p.language.as_deref().filter(|l| is_language_tag(l)).map(str::to_string),
+        lang: p
+            .language
+            .as_deref()
+            .filter(|l| is_language_tag(l))
+            .map(str::to_string),
         tagged: p.tagged,
         sensitive: p.sensitive,
         spoiler_text: p.spoiler_text.clone().filter(|s| !s.trim().is_empty()),

@@ -85,8 +85,14 @@ mod tests {
     #[test]
     fn normalizes_like_mastodon() {
         for (input, want) in [
-            ("DearMentalHealthProfessionals", "dearmentalhealthprofessionals"),
-            ("#DearMentalHealthProfessionals", "dearmentalhealthprofessionals"),
+            (
+                "DearMentalHealthProfessionals",
+                "dearmentalhealthprofessionals",
+            ),
+            (
+                "#DearMentalHealthProfessionals",
+                "dearmentalhealthprofessionals",
+            ),
             ("＃ＤｅａｒＭＨＰ", "dearmhp"),
             ("Qualitätskatzen", "qualitatskatzen"),
             ("CAFÉ", "cafe"),

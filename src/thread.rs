@@ -54,7 +54,8 @@ impl Iterator for Preorder<'_> {
     fn next(&mut self) -> Option<(usize, usize)> {
         let (node, depth) = self.stack.pop()?;
         let kids = &self.forest.children[node];
-        self.stack.extend(kids.iter().rev().map(|&k| (k, depth + 1)));
+        self.stack
+            .extend(kids.iter().rev().map(|&k| (k, depth + 1)));
         Some((node, depth))
     }
 }
@@ -70,7 +71,11 @@ pub fn build_threads(links: &[Link<'_>]) -> Forest {
     let mut parent: Vec<Option<usize>> = links
         .iter()
         .enumerate()
-        .map(|(i, link)| link.parent.and_then(|p| index.get(p).copied()).filter(|&p| p != i))
+        .map(|(i, link)| {
+            link.parent
+                .and_then(|p| index.get(p).copied())
+                .filter(|&p| p != i)
+        })
         .collect();
 
     let mut order: Vec<usize> = (0..links.len()).collect();
@@ -83,7 +88,11 @@ pub fn build_threads(links: &[Link<'_>]) -> Forest {
     }
 
     let mut visited = vec![false; links.len()];
-    let mut roots: Vec<usize> = order.iter().copied().filter(|&i| parent[i].is_none()).collect();
+    let mut roots: Vec<usize> = order
+        .iter()
+        .copied()
+        .filter(|&i| parent[i].is_none())
+        .collect();
     for &r in &roots {
         mark(&children, &mut visited, r);
     }
@@ -117,7 +126,11 @@ fn mark(children: &[Vec<usize>], visited: &mut [bool], from: usize) {
 
 /// Walks up from `start` (which must not reach a root) until a post repeats, and returns the
 /// earliest post on the cycle found.
-fn earliest_in_cycle<K: Ord>(parent: &[Option<usize>], start: usize, key: impl Fn(usize) -> K) -> usize {
+fn earliest_in_cycle<K: Ord>(
+    parent: &[Option<usize>],
+    start: usize,
+    key: impl Fn(usize) -> K,
+) -> usize {
     let mut seen_at: HashMap<usize, usize> = HashMap::new();
     let mut path = Vec::new();
     let mut node = start;
@@ -130,7 +143,11 @@ fn earliest_in_cycle<K: Ord>(parent: &[Option<usize>], start: usize, key: impl F
         }
     }
     let cycle = &path[seen_at[&node]..];
-    cycle.iter().copied().min_by_key(|&i| key(i)).unwrap_or(start)
+    cycle
+        .iter()
+        .copied()
+        .min_by_key(|&i| key(i))
+        .unwrap_or(start)
 }
 
 #[cfg(test)]

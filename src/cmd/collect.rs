@@ -14,12 +14,21 @@ use crate::tag;
 pub fn run(args: &CollectArgs) -> Result<Outcome> {
     let tag = tag::normalize(&args.tag);
     if tag.is_empty() {
-        bail!("`{}` is not a hashtag: it has no letters, digits or `_`", args.tag);
+        bail!(
+            "`{}` is not a hashtag: it has no letters, digits or `_`",
+            args.tag
+        );
     }
     let inputs: Vec<SourceInput> = args
         .sources
         .iter()
-        .map(|s| if s == "-" { SourceInput::Stdin } else { SourceInput::File(PathBuf::from(s)) })
+        .map(|s| {
+            if s == "-" {
+                SourceInput::Stdin
+            } else {
+                SourceInput::File(PathBuf::from(s))
+            }
+        })
         .collect();
     let loaded = inputs
         .iter()
@@ -40,10 +49,17 @@ fn summarise(reports: &[SourceReport], tag: &str) -> Outcome {
             continue;
         }
         for w in &report.warnings {
-            eprintln!("warning: `{}` at {}: {}; record skipped", report.location, w.pointer, w.message);
+            eprintln!(
+                "warning: `{}` at {}: {}; record skipped",
+                report.location, w.pointer, w.message
+            );
         }
         let format = report.format.map_or("?", |f| f.name());
-        eprintln!("{} ({format}): {}", report.location, describe(&report.counts));
+        eprintln!(
+            "{} ({format}): {}",
+            report.location,
+            describe(&report.counts)
+        );
         add(&mut total, &report.counts);
     }
     eprintln!(
@@ -51,7 +67,11 @@ fn summarise(reports: &[SourceReport], tag: &str) -> Outcome {
         describe(&total),
         reports.len() - failed,
         if reports.len() - failed == 1 { "" } else { "s" },
-        if failed > 0 { format!("; {failed} failed and added nothing") } else { String::new() }
+        if failed > 0 {
+            format!("; {failed} failed and added nothing")
+        } else {
+            String::new()
+        }
     );
     if failed > 0 {
         Outcome::SourcesFailed

@@ -8,8 +8,8 @@ use anyhow::{Context, Result, bail};
 use super::Outcome;
 use crate::cli::{FormatArg, RenderArgs};
 use crate::render::{OutputFormat, html, json};
-use crate::story::build_story;
 use crate::store::Store;
+use crate::story::build_story;
 use crate::tag;
 
 /// Runs `render`.
@@ -32,7 +32,10 @@ pub fn run(args: &RenderArgs) -> Result<Outcome> {
         );
     }
     let display_tag = display_form(&args.tag);
-    let title = args.title.clone().unwrap_or_else(|| format!("#{display_tag}"));
+    let title = args
+        .title
+        .clone()
+        .unwrap_or_else(|| format!("#{display_tag}"));
     let format = match args.format {
         FormatArg::Html => OutputFormat::Html,
         FormatArg::Json => OutputFormat::Json,
@@ -41,11 +44,16 @@ pub fn run(args: &RenderArgs) -> Result<Outcome> {
     match format {
         OutputFormat::Html => {
             let story = build_story(&tag, &title, &posts);
-            bytes = html::render_story(&story).context("cannot render the story page")?.into_bytes();
+            bytes = html::render_story(&story)
+                .context("cannot render the story page")?
+                .into_bytes();
         }
         OutputFormat::Json => json::write_story(&mut bytes, &tag, &title, &posts)?,
     }
-    let out = args.out.clone().unwrap_or_else(|| format!("{}.{}", file_stem(&display_tag, &tag), format.extension()));
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| format!("{}.{}", file_stem(&display_tag, &tag), format.extension()));
     write_output(&out, &bytes)?;
     if out != "-" {
         eprintln!("wrote {out}: {} posts, {} bytes", posts.len(), bytes.len());
@@ -60,8 +68,15 @@ fn display_form(tag: &str) -> String {
 
 /// A file name from the tag: the user's spelling if it is plain, else the normalised form.
 fn file_stem(display: &str, normalised: &str) -> String {
-    let plain = !display.is_empty() && display.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-');
-    if plain { display.to_string() } else { normalised.to_string() }
+    let plain = !display.is_empty()
+        && display
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+    if plain {
+        display.to_string()
+    } else {
+        normalised.to_string()
+    }
 }
 
 /// Writes atomically: a half-written page never replaces a good one.
@@ -74,9 +89,14 @@ fn write_output(out: &str, bytes: &[u8]) -> Result<()> {
         };
     }
     let path = Path::new(out);
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut tmp = tempfile_in(dir, path)?;
-    tmp.1.write_all(bytes).with_context(|| format!("cannot write `{}`", tmp.0.display()))?;
+    tmp.1
+        .write_all(bytes)
+        .with_context(|| format!("cannot write `{}`", tmp.0.display()))?;
     drop(tmp.1);
     std::fs::rename(&tmp.0, path).with_context(|| format!("cannot write `{out}`"))
 }
@@ -84,10 +104,13 @@ fn write_output(out: &str, bytes: &[u8]) -> Result<()> {
 fn tempfile_in(dir: &Path, target: &Path) -> Result<(std::path::PathBuf, std::fs::File)> {
     let name = format!(
         ".{}.{}.tmp",
-        target.file_name().map_or("out".into(), |n| n.to_string_lossy()),
+        target
+            .file_name()
+            .map_or("out".into(), |n| n.to_string_lossy()),
         std::process::id()
     );
     let tmp = dir.join(name);
-    let file = std::fs::File::create(&tmp).with_context(|| format!("cannot write in `{}`", dir.display()))?;
+    let file = std::fs::File::create(&tmp)
+        .with_context(|| format!("cannot write in `{}`", dir.display()))?;
     Ok((tmp, file))
 }

@@ -31,10 +31,13 @@ pub(super) fn parents(
 }
 
 fn posts<'s>(sources: &'s [&LoadedSource]) -> impl Iterator<Item = &'s Post> {
-    sources.iter().flat_map(|s| &s.parsed.items).filter_map(|item| match item {
-        Item::Post(post) => Some(post.as_ref()),
-        _ => None,
-    })
+    sources
+        .iter()
+        .flat_map(|s| &s.parsed.items)
+        .filter_map(|item| match item {
+            Item::Post(post) => Some(post.as_ref()),
+            _ => None,
+        })
 }
 
 /// Whether `post` carries `tag` (normalised): in its structured tags, or, for formats without
@@ -81,14 +84,23 @@ pub(super) fn select(
         sets.union(uri, parent.as_deref());
     }
     let mut anchored = HashMap::new();
-    for uri in tagged.iter().filter(|(_, t)| **t).map(|(u, _)| *u).chain(archived.iter().map(|(u, _)| u.as_str())) {
+    for uri in tagged
+        .iter()
+        .filter(|(_, t)| **t)
+        .map(|(u, _)| *u)
+        .chain(archived.iter().map(|(u, _)| u.as_str()))
+    {
         anchored.insert(sets.find(uri), ());
     }
     let reasons = tagged
         .into_iter()
         .filter(|(uri, _)| anchored.contains_key(&sets.find(uri)))
         .map(|(uri, is_tagged)| {
-            let reason = if is_tagged { Reason::Tagged } else { Reason::Context };
+            let reason = if is_tagged {
+                Reason::Tagged
+            } else {
+                Reason::Context
+            };
             (uri.to_string(), reason)
         })
         .collect();

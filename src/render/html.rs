@@ -19,7 +19,9 @@ fn environment() -> Environment<'static> {
 
 /// Renders the page of `story`.
 pub fn render_story(story: &StoryView) -> Result<String, minijinja::Error> {
-    environment().get_template("story.html")?.render(minijinja::context! { story })
+    environment()
+        .get_template("story.html")?
+        .render(minijinja::context! { story })
 }
 
 #[cfg(test)]

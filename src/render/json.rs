@@ -31,7 +31,12 @@ struct Media<'a> {
 }
 
 /// Writes the story of `posts` as JSON to `out`.
-pub fn write_story(out: &mut impl Write, tag: &str, title: &str, posts: &[StoredPost]) -> io::Result<()> {
+pub fn write_story(
+    out: &mut impl Write,
+    tag: &str,
+    title: &str,
+    posts: &[StoredPost],
+) -> io::Result<()> {
     let links: Vec<Link<'_>> = posts
         .iter()
         .map(|p| Link {
@@ -71,7 +76,12 @@ pub fn write_story(out: &mut impl Write, tag: &str, title: &str, posts: &[Stored
                 write_node_head(out, &posts[node])?;
                 stack.push(Step::Close);
                 let kids = &forest.children[node];
-                stack.extend(kids.iter().enumerate().rev().map(|(i, &k)| Step::Open(k, i == 0)));
+                stack.extend(
+                    kids.iter()
+                        .enumerate()
+                        .rev()
+                        .map(|(i, &k)| Step::Open(k, i == 0)),
+                );
             }
         }
     }
@@ -99,7 +109,10 @@ fn write_node_head(out: &mut impl Write, p: &StoredPost) -> io::Result<()> {
             handle: &p.author_handle,
             name: &p.author_name
         })?,
-        json(&p.created_at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))?,
+        json(
+            &p.created_at
+                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+        )?,
         json(&p.text)?,
         p.tagged,
         json(&p.in_reply_to)?,

@@ -145,20 +145,40 @@ fn kind_of(v: &Value) -> &'static str {
     }
 }
 
-/// The server that issued the document's ids: the host of the first local account's profile
-/// (local accounts have an `acct` without `@`); `""` when every account is remote.
+/// The server that issued the document's ids. A response does not say which server answered,
+/// so this reads the clues in order of strength: a local account (its `acct` has no `@`) is on
+/// that server; so is a local mention; and Mastodon links every hashtag to its own
+/// `/tags/NAME` page. `""` when there is no clue at all.
 fn issuing_server(records: &[(String, &Value)]) -> String {
-    records
-        .iter()
-        .flat_map(|(_, status)| [status.get("account"), status.pointer("/reblog/account")])
-        .flatten()
-        .find_map(|account| {
-            let acct = str_of(account.get("acct"))?;
-            if acct.trim_start_matches('@').contains('@') {
-                return None;
-            }
-            authority(str_of(account.get("url"))?)
-        })
+    let statuses = || {
+        records
+            .iter()
+            .flat_map(|(_, status)| [Some(*status), status.get("reblog")])
+            .flatten()
+    };
+    let local_profile = |account: &Value| {
+        let acct = str_of(account.get("acct"))?;
+        if acct.trim_start_matches('@').contains('@') {
+            return None;
+        }
+        authority(str_of(account.get("url"))?)
+    };
+    let by_account = || statuses().find_map(|s| s.get("account").and_then(local_profile));
+    let by_mention = || {
+        statuses()
+            .filter_map(|s| s.get("mentions")?.as_array())
+            .flatten()
+            .find_map(local_profile)
+    };
+    let by_tag_page = || {
+        statuses()
+            .filter_map(|s| s.get("tags")?.as_array())
+            .flatten()
+            .find_map(|tag| authority(str_of(tag.get("url"))?))
+    };
+    by_account()
+        .or_else(by_mention)
+        .or_else(by_tag_page)
         .unwrap_or_default()
 }
 

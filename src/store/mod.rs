@@ -21,7 +21,7 @@ pub use write::{PostOutcome, Reason, SourceCounts, SourceWriter};
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{Connection, TransactionBehavior};
 
 use crate::model::LocalId;
 
@@ -73,13 +73,18 @@ impl Store {
         SourceWriter::begin(&mut self.conn, format, location, tag)
     }
 
-    /// The URI of the post a server knows by `local`, if any source has told us.
+    /// The URI of the post a server knows by `local`, if any source has told us. When either
+    /// side's server could not be told (`""`), an id that only one post has still matches.
     pub fn resolve_local_id(&self, local: &LocalId) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT post_uri FROM local_ids WHERE server = ?1 AND local_id = ?2")?
-            .query_row((&local.server, &local.id), |row| row.get(0))
-            .optional()?)
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT server, post_uri FROM local_ids
+             WHERE local_id = ?2 AND (server = ?1 OR server = '' OR ?1 = '')",
+        )?;
+        let rows = stmt.query_map((&local.server, &local.id), |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })?;
+        let candidates: Vec<(String, String)> = rows.collect::<Result<_, _>>()?;
+        Ok(pick_local_match(local, candidates))
     }
 
     /// `(uri, parent uri)` of every post in the story of `tag`: the reply trees new posts may
@@ -97,6 +102,20 @@ impl Store {
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
+}
+
+/// The exact `(server, id)` match if there is one, else the only post among `candidates`
+/// (same id, one side's server unknown).
+pub fn pick_local_match(local: &LocalId, candidates: Vec<(String, String)>) -> Option<String> {
+    if let Some((_, uri)) = candidates
+        .iter()
+        .find(|(server, _)| *server == local.server)
+    {
+        return Some(uri.clone());
+    }
+    let mut uris = candidates.into_iter().map(|(_, uri)| uri);
+    let first = uris.next()?;
+    uris.all(|u| u == first).then_some(first)
 }
 
 fn user_version(conn: &Connection) -> rusqlite::Result<usize> {

@@ -92,7 +92,8 @@ impl Store {
                 text: r.get(10)?,
                 language: r.get(11)?,
                 in_reply_to: r.get(12)?,
-                reply_to_unknown: r.get::<_, bool>(13)? && r.get::<_, Option<String>>(12)?.is_none(),
+                reply_to_unknown: r.get::<_, bool>(13)?
+                    && r.get::<_, Option<String>>(12)?.is_none(),
                 sensitive: r.get(14)?,
                 spoiler_text: r.get(15)?,
                 tagged: r.get(16)?,
@@ -132,5 +133,7 @@ impl Store {
 fn parse_stored_time(s: &str) -> rusqlite::Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+        })
 }

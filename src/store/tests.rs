@@ -37,7 +37,9 @@ fn post(uri: &str, text: &str, created: &str) -> Post {
 
 fn write(store: &mut Store, p: &Post) -> PostOutcome {
     let mut w = store.begin_source("test", "mem", "care").unwrap();
-    let outcome = w.upsert_post(p, None, "test", "care", Reason::Tagged).unwrap();
+    let outcome = w
+        .upsert_post(p, None, "test", "care", Reason::Tagged)
+        .unwrap();
     w.commit(&SourceCounts::default()).unwrap();
     outcome
 }
@@ -73,7 +75,11 @@ fn refuses_an_archive_from_the_future() {
 fn newer_version_replaces_older_and_not_the_reverse() {
     let mut store = Store::open_in_memory().unwrap();
     let old = post("https://a.example/1", "first words", "2026-08-20T08:00:00Z");
-    let mut new = post("https://a.example/1", "better words", "2026-08-20T08:00:00Z");
+    let mut new = post(
+        "https://a.example/1",
+        "better words",
+        "2026-08-20T08:00:00Z",
+    );
     new.edited_at = Some(t("2026-08-20T09:00:00Z"));
     assert_eq!(write(&mut store, &old), PostOutcome::New);
     assert_eq!(write(&mut store, &old), PostOutcome::Unchanged);
@@ -84,7 +90,11 @@ fn newer_version_replaces_older_and_not_the_reverse() {
     assert_eq!(story[0].text, "better words");
     let hits: i64 = store
         .connection()
-        .query_row("SELECT count(*) FROM posts_fts WHERE posts_fts MATCH 'better'", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM posts_fts WHERE posts_fts MATCH 'better'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(hits, 1);
 }
@@ -95,7 +105,10 @@ fn deletion_erases_and_keeps_old_copies_out() {
     let p = post("https://a.example/2", "regret this", "2026-08-20T08:00:00Z");
     write(&mut store, &p);
     let mut w = store.begin_source("test", "mem", "care").unwrap();
-    let d = Deletion { uri: p.uri.clone(), deleted_at: None };
+    let d = Deletion {
+        uri: p.uri.clone(),
+        deleted_at: None,
+    };
     assert!(w.delete_post(&d).unwrap());
     assert!(!w.delete_post(&d).unwrap());
     w.commit(&SourceCounts::default()).unwrap();
@@ -103,7 +116,11 @@ fn deletion_erases_and_keeps_old_copies_out() {
     assert!(store.load_story("care").unwrap().is_empty());
     let left: i64 = store
         .connection()
-        .query_row("SELECT count(*) FROM posts_fts WHERE posts_fts MATCH 'regret'", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM posts_fts WHERE posts_fts MATCH 'regret'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(left, 0, "deleted text must leave the search index too");
 }
@@ -113,12 +130,22 @@ fn uncommitted_source_leaves_nothing() {
     let mut store = Store::open_in_memory().unwrap();
     {
         let mut w = store.begin_source("test", "mem", "care").unwrap();
-        w.upsert_post(&post("https://a.example/3", "x", "2026-08-20T08:00:00Z"), None, "test", "care", Reason::Tagged)
-            .unwrap();
+        w.upsert_post(
+            &post("https://a.example/3", "x", "2026-08-20T08:00:00Z"),
+            None,
+            "test",
+            "care",
+            Reason::Tagged,
+        )
+        .unwrap();
     }
     let n: i64 = store
         .connection()
-        .query_row("SELECT (SELECT count(*) FROM posts) + (SELECT count(*) FROM sources)", [], |r| r.get(0))
+        .query_row(
+            "SELECT (SELECT count(*) FROM posts) + (SELECT count(*) FROM sources)",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(n, 0);
 }

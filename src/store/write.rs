@@ -167,7 +167,10 @@ impl<'c> SourceWriter<'c> {
             .optional()?;
         let version = time_text(&post.edited_at.unwrap_or(post.created_at));
         let (post_id, outcome) = match existing {
-            None => (self.insert_post(post, author_id, in_reply_to, format)?, PostOutcome::New),
+            None => (
+                self.insert_post(post, author_id, in_reply_to, format)?,
+                PostOutcome::New,
+            ),
             Some((id, stored)) if version > stored => {
                 self.update_post(id, post, author_id, in_reply_to, format)?;
                 (id, PostOutcome::Updated)
@@ -286,7 +289,9 @@ impl<'c> SourceWriter<'c> {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
         for (position, m) in post.media.iter().enumerate() {
-            media.execute(params![post_id, position, m.url, m.kind, m.alt, m.width, m.height])?;
+            media.execute(params![
+                post_id, position, m.url, m.kind, m.alt, m.width, m.height
+            ])?;
         }
         let mut tags = self
             .tx
@@ -308,9 +313,12 @@ impl<'c> SourceWriter<'c> {
              ON CONFLICT (tag, post_id) DO UPDATE SET reason = 'tagged'
              WHERE excluded.reason = 'tagged'"
         };
-        self.tx
-            .prepare_cached(sql)?
-            .execute(params![tag, post_id, reason.as_str(), self.collected_at])?;
+        self.tx.prepare_cached(sql)?.execute(params![
+            tag,
+            post_id,
+            reason.as_str(),
+            self.collected_at
+        ])?;
         Ok(())
     }
 

@@ -8,7 +8,11 @@ fn at(minute: i64) -> DateTime<Utc> {
 
 fn links<'a>(spec: &'a [(&'a str, Option<&'a str>, i64)]) -> Vec<Link<'a>> {
     spec.iter()
-        .map(|&(uri, parent, minute)| Link { uri, parent, created_at: at(minute) })
+        .map(|&(uri, parent, minute)| Link {
+            uri,
+            parent,
+            created_at: at(minute),
+        })
         .collect()
 }
 
@@ -18,7 +22,11 @@ fn shape(spec: &[(&str, Option<&str>, i64)]) -> Vec<String> {
     let f = build_threads(&l);
     fn show(f: &Forest, l: &[Link<'_>], n: usize) -> String {
         let kids: Vec<String> = f.children[n].iter().map(|&c| show(f, l, c)).collect();
-        if kids.is_empty() { l[n].uri.to_string() } else { format!("{}({})", l[n].uri, kids.join(" ")) }
+        if kids.is_empty() {
+            l[n].uri.to_string()
+        } else {
+            format!("{}({})", l[n].uri, kids.join(" "))
+        }
     }
     f.roots.iter().map(|&r| show(&f, &l, r)).collect()
 }
@@ -43,7 +51,12 @@ fn reply_to_missing_parent_starts_its_own_thread() {
 
 #[test]
 fn breaks_cycles_at_the_earliest_post() {
-    let spec = [("x", Some("z"), 3), ("y", Some("x"), 1), ("z", Some("y"), 2), ("w", Some("z"), 9)];
+    let spec = [
+        ("x", Some("z"), 3),
+        ("y", Some("x"), 1),
+        ("z", Some("y"), 2),
+        ("w", Some("z"), 9),
+    ];
     assert_eq!(shape(&spec), ["y(z(x w))"]);
     assert_eq!(shape(&[("self", Some("self"), 0)]), ["self"]);
 }
@@ -91,14 +104,25 @@ fn arb_links() -> impl Strategy<Value = Vec<(String, Option<usize>, i64)>> {
 }
 
 fn canonical(spec: &[(String, Option<usize>, i64)]) -> Vec<(String, usize)> {
-    let parents: Vec<Option<String>> = spec.iter().map(|(_, p, _)| p.map(|p| format!("u{p}"))).collect();
+    let parents: Vec<Option<String>> = spec
+        .iter()
+        .map(|(_, p, _)| p.map(|p| format!("u{p}")))
+        .collect();
     let l: Vec<Link<'_>> = spec
         .iter()
         .zip(&parents)
-        .map(|((uri, _, t), p)| Link { uri, parent: p.as_deref(), created_at: at(*t) })
+        .map(|((uri, _, t), p)| Link {
+            uri,
+            parent: p.as_deref(),
+            created_at: at(*t),
+        })
         .collect();
     let f = build_threads(&l);
-    f.roots.iter().flat_map(|&r| f.preorder(r)).map(|(i, d)| (l[i].uri.to_string(), d)).collect()
+    f.roots
+        .iter()
+        .flat_map(|&r| f.preorder(r))
+        .map(|(i, d)| (l[i].uri.to_string(), d))
+        .collect()
 }
 
 proptest! {

@@ -1,0 +1,10 @@
+//! Integration tests: the real `tagstory` binary on real files, a real SQLite archive in a
+//! temporary directory, and the real samples in `../shared/corpus` when they are present.
+
+// A test crate has no public API: `pub` here only shares helpers between modules.
+#![allow(unreachable_pub)]
+mod collect;
+mod corpus;
+mod edge_cases;
+mod render;
+mod support;

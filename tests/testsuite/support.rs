@@ -1,0 +1,174 @@
+//! A temporary archive and helpers to run the binary against it and read what it wrote.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// A path under the project's `fixtures/`.
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
+}
+
+/// A path under `../shared/corpus/`, or `None` (after saying so) when the corpus is absent, as
+/// it is in a user's clone.
+pub fn corpus(rel: &str) -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    if !root.is_dir() {
+        eprintln!("skipped: ../shared/corpus not present");
+        return None;
+    }
+    Some(root.join(rel))
+}
+
+/// What a run of the binary left behind.
+pub struct Run {
+    pub code: i32,
+    pub stderr: String,
+    pub stdout: String,
+}
+
+/// An archive in a fresh temporary directory.
+pub struct Archive {
+    pub dir: tempfile::TempDir,
+    pub db: PathBuf,
+}
+
+impl Archive {
+    pub fn new() -> Archive {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("archive.db");
+        Archive { dir, db }
+    }
+
+    pub fn tagstory(&self, args: &[&str]) -> Run {
+        let out = Command::cargo_bin("tagstory")
+            .expect("binary built")
+            .current_dir(self.dir.path())
+            .env_remove("TAGSTORY_DB")
+            .args(args)
+            .output()
+            .expect("binary runs");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        }
+    }
+
+    /// `collect --tag TAG --db DB SOURCES...`
+    pub fn collect(&self, tag: &str, sources: &[&Path]) -> Run {
+        let db = self.db.to_string_lossy().into_owned();
+        let mut args = vec!["collect", "--tag", tag, "--db", &db];
+        let sources: Vec<String> = sources
+            .iter()
+            .map(|s| s.to_string_lossy().into_owned())
+            .collect();
+        args.extend(sources.iter().map(String::as_str));
+        self.tagstory(&args)
+    }
+
+    /// Like [`Archive::collect`], failing the test unless it exits 0.
+    pub fn collect_ok(&self, tag: &str, sources: &[&Path]) -> Run {
+        let run = self.collect(tag, sources);
+        assert_eq!(run.code, 0, "collect failed:\n{}", run.stderr);
+        run
+    }
+
+    /// Writes `content` to a file in the archive's directory and returns its path.
+    pub fn file(&self, name: &str, content: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, content).expect("write input file");
+        path
+    }
+
+    /// `render --format json --out -`, parsed.
+    pub fn story_json(&self, tag: &str) -> Value {
+        let run = self.render(tag, &["--format", "json", "--out", "-"]);
+        assert_eq!(run.code, 0, "render failed:\n{}", run.stderr);
+        serde_json::from_str(&run.stdout).expect("render writes valid JSON")
+    }
+
+    /// `render --out -` (HTML).
+    pub fn story_html(&self, tag: &str) -> String {
+        let run = self.render(tag, &["--out", "-"]);
+        assert_eq!(run.code, 0, "render failed:\n{}", run.stderr);
+        run.stdout
+    }
+
+    pub fn render(&self, tag: &str, extra: &[&str]) -> Run {
+        let db = self.db.to_string_lossy().into_owned();
+        let mut args = vec!["render", "--tag", tag, "--db", &db];
+        args.extend_from_slice(extra);
+        self.tagstory(&args)
+    }
+
+    /// The single integer a query returns.
+    pub fn count(&self, sql: &str) -> i64 {
+        let conn = rusqlite::Connection::open(&self.db).expect("open archive");
+        conn.query_row(sql, [], |r| r.get(0)).expect(sql)
+    }
+}
+
+/// Every node of the JSON contract's threads, depth first, with its depth.
+pub fn nodes(story: &Value) -> Vec<(&Value, usize)> {
+    let mut out = Vec::new();
+    let mut stack: Vec<(&Value, usize)> = story["threads"]
+        .as_array()
+        .expect("threads array")
+        .iter()
+        .rev()
+        .map(|n| (n, 0))
+        .collect();
+    while let Some((node, depth)) = stack.pop() {
+        out.push((node, depth));
+        let replies = node["replies"].as_array().expect("replies array");
+        stack.extend(replies.iter().rev().map(|r| (r, depth + 1)));
+    }
+    out
+}
+
+/// A thread drawn as `key(child child)`, naming each post by `name(uri)`.
+pub fn shape(node: &Value, name: &dyn Fn(&str) -> String) -> String {
+    let me = name(node["uri"].as_str().expect("uri"));
+    let kids: Vec<String> = node["replies"]
+        .as_array()
+        .expect("replies")
+        .iter()
+        .map(|r| shape(r, name))
+        .collect();
+    if kids.is_empty() {
+        me
+    } else {
+        format!("{me}({})", kids.join(" "))
+    }
+}
+
+/// Deepest nesting of `[`/`{` in a JSON text, counted without parsing it into a tree.
+pub fn json_depth(text: &str) -> usize {
+    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for c in text.chars() {
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '[' | '{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            ']' | '}' => depth -= 1,
+            _ => {}
+        }
+    }
+    assert_eq!(depth, 0, "unbalanced JSON");
+    max
+}
