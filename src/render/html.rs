@@ -2,7 +2,9 @@
 //! embedded `templates/story.html`. Autoescaping is on for every value; only post content,
 //! sanitised by [`crate::sanitize`] while building the view, is marked safe in the template.
 
-use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use std::fmt::Write;
+
+use minijinja::{AutoEscape, Environment, Output, State, UndefinedBehavior, Value};
 
 use crate::story::StoryView;
 
@@ -12,9 +14,35 @@ fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|_| AutoEscape::Html);
+    env.set_formatter(escape_html);
     env.add_template("story.html", STORY_TEMPLATE)
         .expect("the embedded template is checked by the test suite");
     env
+}
+
+/// Escapes strings for HTML text and quoted attributes. minijinja's own HTML escaping also
+/// turns every `/` into `&#x2f;`, which is valid but makes the archived page's links unreadable
+/// to anyone (or any tool) reading its source in years to come.
+fn escape_html(
+    out: &mut Output<'_>,
+    state: &State<'_, '_>,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
+    let Some(text) = value.as_str().filter(|_| !value.is_safe()) else {
+        return minijinja::escape_formatter(out, state, value);
+    };
+    for c in text.chars() {
+        match c {
+            '&' => out.write_str("&amp;"),
+            '<' => out.write_str("&lt;"),
+            '>' => out.write_str("&gt;"),
+            '"' => out.write_str("&quot;"),
+            '\'' => out.write_str("&#39;"),
+            c => out.write_char(c),
+        }
+        .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))?;
+    }
+    Ok(())
 }
 
 /// Renders the page of `story`.

@@ -52,7 +52,7 @@ fn friendica_reply_whose_parent_is_elsewhere() {
     assert_eq!(all[0].0["in_reply_to"], "https://lemmy.ml/comment/167904");
     let html = archive.story_html("lemmy");
     assert!(
-        html.contains(r#"Replying to <a href="https:&#x2f;&#x2f;lemmy.ml&#x2f;comment&#x2f;167904" rel="nofollow noopener ugc">a post that is not in this archive</a>"#),
+        html.contains(r#"Replying to <a href="https://lemmy.ml/comment/167904" rel="nofollow noopener ugc">a post that is not in this archive</a>"#),
         "{html}"
     );
 }

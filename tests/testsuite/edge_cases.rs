@@ -239,7 +239,7 @@ fn hostile_content_names_and_urls_are_neutralised() {
         assert!(!html.contains(banned), "{banned} survived");
     }
     assert!(
-        html.contains("&lt;script&gt;alert(&#x27;name&#x27;)"),
+        html.contains("&lt;script&gt;alert(&#39;name&#39;)&lt;/script&gt;"),
         "name shown as text"
     );
     assert!(html.contains(r#"<a href="https://ok.example/" rel="nofollow noopener ugc">fine</a>"#));
