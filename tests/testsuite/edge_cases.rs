@@ -247,3 +247,31 @@ fn hostile_content_names_and_urls_are_neutralised() {
     // `<form>` closes the open paragraph, as it does in a browser.
     assert_eq!(md["threads"][0]["text"], "hi #Deep jd\n\nfine");
 }
+
+#[test]
+fn without_structured_tags_the_text_decides_as_a_whole_word() {
+    let archive = Archive::new();
+    let bare = |n: usize, content: &str| {
+        json!({"type": "Note", "id": format!("https://t.example/notes/{n}"),
+               "attributedTo": "https://t.example/users/t", "published": "2026-08-20T10:00:00Z",
+               "content": content, "to": PUBLIC})
+    };
+    let notes = vec![
+        bare(1, "<p>ends with the tag #Deep.</p>"),
+        bare(2, "<p>a longer word #DeepSea only</p>"),
+        bare(3, "<p>a link https://t.example/#deep is no tag</p>"),
+        bare(4, "<p>full width ＃ＤＥＥＰ counts</p>"),
+    ];
+    let file = archive.file("bare.json", &collection(notes));
+    archive.collect_ok("deep", &[&file]);
+    let story = archive.story_json("deep");
+    let mut uris: Vec<&str> = nodes(&story)
+        .iter()
+        .map(|(n, _)| n["uri"].as_str().unwrap())
+        .collect();
+    uris.sort();
+    assert_eq!(
+        uris,
+        ["https://t.example/notes/1", "https://t.example/notes/4"]
+    );
+}
