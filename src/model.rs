@@ -5,10 +5,11 @@
 //! format, so a new parser knows what to fill in.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 /// One thing a source says: a post, a boost of a post, a deletion, an actor's profile, or a
 /// record we deliberately did not keep.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Item {
     /// A post (or a newer version of one).
     Post(Box<Post>),
@@ -23,7 +24,7 @@ pub enum Item {
 }
 
 /// A post, normalised.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Post {
     /// Canonical, globally unique id. Mastodon API: `uri`; AS2: `id`.
     pub uri: String,
@@ -63,12 +64,22 @@ pub struct Post {
     pub has_structured_tags: bool,
     /// Attachments, in source order.
     pub media: Vec<Media>,
+    /// URI of the post this one quotes, if any. Mastodon API: `quote.quoted_status.uri`; AS2:
+    /// `quote` / `quoteUri` / `quoteUrl` / `_misskey_quote`; Twitter: the quoted tweet's URI;
+    /// Bluesky: the `app.bsky.embed.record` URI.
+    pub quote_of: Option<String>,
+    /// A poll attached to the post. Mastodon API: `poll`; AS2: a `Question`'s `oneOf`/`anyOf`;
+    /// twarc v2: `includes.polls`.
+    pub poll: Option<Poll>,
+    /// Custom emoji whose `:shortcode:` appears in the content. Mastodon API: `emojis`; AS2:
+    /// `tag[]` of type `Emoji`.
+    pub emojis: Vec<CustomEmoji>,
     /// The source JSON of this post, as received (for provenance and later re-parsing).
     pub source_json: String,
 }
 
 /// A server-local post id: Mastodon API ids mean nothing outside the server that issued them.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct LocalId {
     /// Host of the server that issued the id (`""` when it cannot be told).
     pub server: String,
@@ -77,7 +88,7 @@ pub struct LocalId {
 }
 
 /// An account, as seen in a post or an actor document.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Author {
     /// Canonical id. Mastodon API: `account.uri`, else `account.url`; AS2: actor `id`.
     pub uri: String,
@@ -93,7 +104,7 @@ pub struct Author {
 }
 
 /// A picture, video or sound attached to a post.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Media {
     /// Where the file is, as given (an export gives archive-relative paths).
     pub url: String,
@@ -109,7 +120,7 @@ pub struct Media {
 }
 
 /// A boost of a post.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Boost {
     /// The boost's own id (Mastodon API wrapper `uri`; AS2 Announce `id`).
     pub uri: String,
@@ -122,7 +133,7 @@ pub struct Boost {
 }
 
 /// A deletion of a post by its author.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Deletion {
     /// URI of the deleted post.
     pub uri: String,
@@ -131,7 +142,7 @@ pub struct Deletion {
 }
 
 /// A record that was read and deliberately dropped.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Skip {
     /// The record's id, when it has one.
     pub uri: Option<String>,
@@ -140,10 +151,41 @@ pub struct Skip {
 }
 
 /// Why a record was dropped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SkipReason {
     /// Followers-only, direct or otherwise not addressed to the public.
     NotPublic,
     /// An activity or object type that carries no post (Like, Follow, ...).
     Unsupported,
+}
+
+/// A poll.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Poll {
+    /// The choices, in order.
+    pub options: Vec<PollOption>,
+    /// Whether several choices could be picked.
+    pub multiple: bool,
+    /// When voting ends or ended.
+    pub closes_at: Option<DateTime<Utc>>,
+    /// How many people voted, when known.
+    pub voters: Option<u64>,
+}
+
+/// One choice of a poll.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PollOption {
+    /// The choice's text (plain).
+    pub title: String,
+    /// Votes for it, when known.
+    pub votes: Option<u64>,
+}
+
+/// A custom emoji: an image standing for `:shortcode:` in text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomEmoji {
+    /// The shortcode, without colons.
+    pub shortcode: String,
+    /// The image URL, as given.
+    pub url: String,
 }

@@ -286,6 +286,9 @@ impl Reader<'_> {
             // `tags: null` carries no structured data, so only an array counts.
             has_structured_tags: s.get("tags").is_some_and(Value::is_array),
             media: media_of(s.get("media_attachments")),
+            quote_of: None,
+            poll: None,
+            emojis: Vec::new(),
             source_json,
         })
     }

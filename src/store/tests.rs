@@ -31,6 +31,9 @@ fn post(uri: &str, text: &str, created: &str) -> Post {
         tags: vec!["care".into()],
         has_structured_tags: true,
         media: vec![],
+        quote_of: None,
+        poll: None,
+        emojis: Vec::new(),
         source_json: "{}".into(),
     }
 }

@@ -157,6 +157,9 @@ pub(super) fn post(
             .into_iter()
             .filter_map(media)
             .collect(),
+        quote_of: None,
+        poll: None,
+        emojis: Vec::new(),
         // Cannot fail: a `Value` always has string keys. Depth is bounded by the caller.
         source_json: serde_json::to_string(note).unwrap_or_default(),
     })));

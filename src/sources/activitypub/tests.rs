@@ -91,6 +91,9 @@ fn post(uri: &str, author: Author, created: &str, html: &str, text: &str, doc: &
         tags: vec![],
         has_structured_tags: false,
         media: vec![],
+        quote_of: None,
+        poll: None,
+        emojis: Vec::new(),
         source_json: serde_json::to_string(doc).unwrap(),
     }
 }

@@ -100,6 +100,9 @@ fn post(uri: &str, author: Author, created_at: &str) -> Post {
         tags: Vec::new(),
         has_structured_tags: false,
         media: Vec::new(),
+        quote_of: None,
+        poll: None,
+        emojis: Vec::new(),
         source_json: String::new(),
     }
 }
