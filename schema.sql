@@ -1,9 +1,10 @@
--- tagstory archive schema, version 1.
+-- tagstory archive schema: the current version, applied as a whole to a new archive.
 --
--- This file is migration 1: it is embedded in the binary and applied to an empty database.
--- Later versions append upgrade steps in src/store/migrate.rs and never edit this file, so an
--- archive made by any release can be opened by every later one (PRAGMA user_version says which
--- steps have run).
+-- PRAGMA user_version holds the version (see SCHEMA_VERSION in src/store/mod.rs). An archive
+-- made by an older release is brought up to date by the upgrade steps in src/store/upgrades/,
+-- which are only ever appended; a test upgrades a real version-1 archive and checks that it
+-- ends up with exactly this schema. Columns added by an upgrade come last in their table here,
+-- as ALTER TABLE puts them.
 --
 -- Times are stored as RFC 3339 UTC text with a `Z` and millisecond precision
 -- (`2026-08-20T08:00:00.000Z`), so text order is time order.
@@ -38,7 +39,8 @@ CREATE TABLE posts (
     spoiler_text      TEXT,                    -- content warning, NULL when none
     source_format     TEXT NOT NULL,           -- format the stored version came from
     source_json       TEXT NOT NULL,           -- that version, as received
-    collected_at      TEXT NOT NULL
+    collected_at      TEXT NOT NULL,
+    quote_of_uri      TEXT                     -- the post this one quotes (v2)
 );
 CREATE INDEX posts_in_reply_to ON posts(in_reply_to_uri);
 CREATE INDEX posts_author ON posts(author_id);
@@ -60,6 +62,40 @@ CREATE TABLE media (
     width       INTEGER,
     height      INTEGER,
     PRIMARY KEY (post_id, position)
+) WITHOUT ROWID;
+
+-- A poll attached to a post, and its choices (v2).
+CREATE TABLE polls (
+    post_id     INTEGER PRIMARY KEY REFERENCES posts(id) ON DELETE CASCADE,
+    multiple    INTEGER NOT NULL DEFAULT 0 CHECK (multiple IN (0, 1)),
+    closes_at   TEXT,
+    voters      INTEGER
+);
+
+CREATE TABLE poll_options (
+    post_id   INTEGER NOT NULL REFERENCES polls(post_id) ON DELETE CASCADE,
+    position  INTEGER NOT NULL,
+    title     TEXT NOT NULL,
+    votes     INTEGER,
+    PRIMARY KEY (post_id, position)
+) WITHOUT ROWID;
+
+-- Custom emoji: the image standing for :shortcode: in a post's content (v2).
+CREATE TABLE emojis (
+    post_id    INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+    shortcode  TEXT NOT NULL,
+    url        TEXT NOT NULL,
+    PRIMARY KEY (post_id, shortcode)
+) WITHOUT ROWID;
+
+-- Earlier versions of edited posts, when a source gives the history (v2).
+CREATE TABLE revisions (
+    post_id       INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+    edited_at     TEXT NOT NULL,
+    content_html  TEXT NOT NULL,
+    text          TEXT NOT NULL,
+    spoiler_text  TEXT,
+    PRIMARY KEY (post_id, edited_at)
 ) WITHOUT ROWID;
 
 -- Normalised hashtags (NFKC, lower case, Latin accents folded, no '#').

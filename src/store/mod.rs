@@ -3,10 +3,10 @@
 //!
 //! # Compatibility
 //! An archive must still open in ten years. The schema is versioned with `PRAGMA user_version`:
-//! `schema.sql` is migration 1 and later migrations are appended to `MIGRATIONS`, never edited.
-//! Opening an archive runs the missing steps in one exclusive transaction, so an interrupted
-//! upgrade leaves the old version intact. An archive newer than this binary is refused rather
-//! than guessed at.
+//! a new archive gets `schema.sql` (always the current schema) whole, and an older archive runs
+//! the upgrade steps it misses from `UPGRADES`, which are only ever appended. Either way it
+//! happens in one exclusive transaction, so an interrupted upgrade leaves the old version
+//! intact. An archive newer than this binary is refused rather than guessed at.
 //!
 //! # Writing
 //! Each source is written in one transaction through [`SourceWriter`]; nothing is visible until it
@@ -15,7 +15,7 @@
 mod read;
 mod write;
 
-pub use read::{StoredMedia, StoredPost};
+pub use read::{StoredMedia, StoredPost, StoredRevision};
 pub use write::{PostOutcome, Reason, SourceCounts, SourceWriter};
 
 use std::path::Path;
@@ -25,11 +25,14 @@ use rusqlite::{Connection, TransactionBehavior};
 
 use crate::model::LocalId;
 
-/// Upgrade steps, in order; `MIGRATIONS[n]` takes an archive from version `n` to `n + 1`.
-const MIGRATIONS: &[&str] = &[include_str!("../../schema.sql")];
+/// The current schema, for new archives.
+const SCHEMA: &str = include_str!("../../schema.sql");
+
+/// Upgrade steps: `UPGRADES[n]` takes an archive from version `n + 1` to `n + 2`.
+const UPGRADES: &[&str] = &[include_str!("upgrades/v2.sql")];
 
 /// The schema version this binary writes.
-pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
+pub const SCHEMA_VERSION: usize = UPGRADES.len() + 1;
 
 /// An open archive.
 pub struct Store {
@@ -131,10 +134,15 @@ fn migrate(conn: &mut Connection) -> Result<()> {
              {SCHEMA_VERSION}; use a newer tagstory"
         );
     }
-    for (step, sql) in MIGRATIONS.iter().enumerate().skip(version) {
-        tx.execute_batch(sql).with_context(|| {
-            format!("cannot upgrade the archive to schema version {}", step + 1)
-        })?;
+    if version == 0 {
+        tx.execute_batch(SCHEMA)
+            .context("cannot create the archive's tables")?;
+    } else {
+        for (step, sql) in UPGRADES.iter().enumerate().skip(version - 1) {
+            tx.execute_batch(sql).with_context(|| {
+                format!("cannot upgrade the archive to schema version {}", step + 2)
+            })?;
+        }
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;

@@ -6,6 +6,7 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 
 use super::Store;
+use crate::model::{CustomEmoji, Poll, PollOption};
 
 /// A post of a story, as stored, with what the renderer needs about it.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,6 +47,27 @@ pub struct StoredPost {
     pub media: Vec<StoredMedia>,
     /// Number of boosts archived.
     pub boosts: u64,
+    /// URI of the quoted post.
+    pub quote_of: Option<String>,
+    /// The poll, if any.
+    pub poll: Option<Poll>,
+    /// Custom emoji used in the content.
+    pub emojis: Vec<CustomEmoji>,
+    /// Earlier versions, oldest first.
+    pub revisions: Vec<StoredRevision>,
+}
+
+/// An earlier version of an edited post.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRevision {
+    /// When this version was made.
+    pub edited_at: DateTime<Utc>,
+    /// Its sanitised content.
+    pub content_html: String,
+    /// Its plain text.
+    pub text: String,
+    /// Its content warning.
+    pub spoiler_text: Option<String>,
 }
 
 /// An attachment as stored.
@@ -63,12 +85,13 @@ impl Store {
     /// Every post in the story of `tag`, in no particular order.
     pub fn load_story(&self, tag: &str) -> Result<Vec<StoredPost>> {
         let mut media = self.load_story_media(tag)?;
+        let mut extras = self.load_story_extras(tag)?;
         let mut stmt = self.conn.prepare(
             "SELECT p.id, p.uri, p.url, a.uri, a.handle, a.name, a.avatar_url, p.created_at,
                     p.edited_at, p.content_html, p.text, p.language, p.in_reply_to_uri,
                     p.reply_to_local_id IS NOT NULL, p.sensitive, p.spoiler_text,
                     s.reason = 'tagged',
-                    (SELECT count(*) FROM boosts b WHERE b.post_uri = p.uri)
+                    (SELECT count(*) FROM boosts b WHERE b.post_uri = p.uri), p.quote_of_uri
              FROM story_posts s
              JOIN posts p ON p.id = s.post_id
              JOIN authors a ON a.id = p.author_id
@@ -99,6 +122,10 @@ impl Store {
                 tagged: r.get(16)?,
                 media: media.remove(&id).unwrap_or_default(),
                 boosts: r.get(17)?,
+                quote_of: r.get(18)?,
+                poll: extras.polls.remove(&id),
+                emojis: extras.emojis.remove(&id).unwrap_or_default(),
+                revisions: extras.revisions.remove(&id).unwrap_or_default(),
             })
         })?;
         rows.collect::<Result<_, _>>()
@@ -127,6 +154,94 @@ impl Store {
             by_post.entry(post_id).or_default().push(m);
         }
         Ok(by_post)
+    }
+}
+
+/// Polls, emoji and revisions of a story's posts, by post id.
+#[derive(Default)]
+struct Extras {
+    polls: HashMap<i64, Poll>,
+    emojis: HashMap<i64, Vec<CustomEmoji>>,
+    revisions: HashMap<i64, Vec<StoredRevision>>,
+}
+
+impl Store {
+    fn load_story_extras(&self, tag: &str) -> Result<Extras> {
+        let mut extras = Extras::default();
+        let mut stmt = self.conn.prepare(
+            "SELECT p.post_id, p.multiple, p.closes_at, p.voters FROM polls p
+             JOIN story_posts s ON s.post_id = p.post_id AND s.tag = ?1",
+        )?;
+        let rows = stmt.query_map([tag], |r| {
+            let closes_at = match r.get_ref(2)?.as_str_or_null()? {
+                Some(t) => Some(parse_stored_time(t)?),
+                None => None,
+            };
+            let poll = Poll {
+                options: Vec::new(),
+                multiple: r.get(1)?,
+                closes_at,
+                voters: r.get(3)?,
+            };
+            Ok((r.get::<_, i64>(0)?, poll))
+        })?;
+        for row in rows {
+            let (id, poll) = row?;
+            extras.polls.insert(id, poll);
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT o.post_id, o.title, o.votes FROM poll_options o
+             JOIN story_posts s ON s.post_id = o.post_id AND s.tag = ?1
+             ORDER BY o.post_id, o.position",
+        )?;
+        let rows = stmt.query_map([tag], |r| {
+            let option = PollOption {
+                title: r.get(1)?,
+                votes: r.get(2)?,
+            };
+            Ok((r.get::<_, i64>(0)?, option))
+        })?;
+        for row in rows {
+            let (id, option) = row?;
+            if let Some(poll) = extras.polls.get_mut(&id) {
+                poll.options.push(option);
+            }
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT e.post_id, e.shortcode, e.url FROM emojis e
+             JOIN story_posts s ON s.post_id = e.post_id AND s.tag = ?1
+             ORDER BY e.post_id, e.shortcode",
+        )?;
+        let rows = stmt.query_map([tag], |r| {
+            let emoji = CustomEmoji {
+                shortcode: r.get(1)?,
+                url: r.get(2)?,
+            };
+            Ok((r.get::<_, i64>(0)?, emoji))
+        })?;
+        for row in rows {
+            let (id, emoji) = row?;
+            extras.emojis.entry(id).or_default().push(emoji);
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT v.post_id, v.edited_at, v.content_html, v.text, v.spoiler_text FROM revisions v
+             JOIN story_posts s ON s.post_id = v.post_id AND s.tag = ?1
+             ORDER BY v.post_id, v.edited_at",
+        )?;
+        let rows = stmt.query_map([tag], |r| {
+            let revision = StoredRevision {
+                edited_at: parse_stored_time(r.get_ref(1)?.as_str()?)?,
+                content_html: r.get(2)?,
+                text: r.get(3)?,
+                spoiler_text: r.get(4)?,
+            };
+            Ok((r.get::<_, i64>(0)?, revision))
+        })?;
+        for row in rows {
+            let (id, revision) = row?;
+            extras.revisions.entry(id).or_default().push(revision);
+        }
+        Ok(extras)
     }
 }
 

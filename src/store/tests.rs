@@ -171,3 +171,83 @@ fn boosts_count_once_each() {
     w.commit(&SourceCounts::default()).unwrap();
     assert_eq!(store.load_story("care").unwrap()[0].boosts, 2);
 }
+
+/// Columns, indexes and triggers of every table, as comparable text.
+fn structure(conn: &rusqlite::Connection) -> Vec<String> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT m.type, m.name, m.tbl_name, coalesce(group_concat(
+                 c.name || ' ' || c.type || ' ' || c.\"notnull\" || ' ' || coalesce(c.dflt_value, '') || ' ' || c.pk, ', '), '')
+             FROM sqlite_schema m LEFT JOIN pragma_table_info(m.name) c ON m.type = 'table'
+             WHERE m.name NOT LIKE 'sqlite_%'
+             GROUP BY m.type, m.name ORDER BY m.type, m.name",
+        )
+        .unwrap();
+    stmt.query_map([], |r| {
+        Ok(format!(
+            "{} {} on {}: {}",
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?
+        ))
+    })
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
+}
+
+#[test]
+fn a_version_1_archive_upgrades_to_the_current_schema_and_keeps_its_posts() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("v1.db");
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/archives/v1.db"),
+        &old,
+    )
+    .unwrap();
+    let before: i64 = rusqlite::Connection::open(&old)
+        .unwrap()
+        .query_row("SELECT count(*) FROM posts", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(before, 48, "the v1 fixture archive holds the sample story");
+
+    let upgraded = Store::open(&old).unwrap();
+    assert_eq!(upgraded.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(
+        upgraded
+            .load_story("dearmentalhealthprofessionals")
+            .unwrap()
+            .len(),
+        48
+    );
+    let fresh = Store::open(&dir.path().join("fresh.db")).unwrap();
+    let (a, b) = (
+        structure(upgraded.connection()),
+        structure(fresh.connection()),
+    );
+    assert!(a.len() > 10);
+    assert_eq!(
+        a, b,
+        "upgrading must give exactly the schema a new archive gets"
+    );
+}
+
+#[test]
+fn replaced_and_older_versions_become_revisions() {
+    let mut store = Store::open_in_memory().unwrap();
+    let v1 = post("https://a.example/5", "first", "2026-08-20T08:00:00Z");
+    let mut v2 = post("https://a.example/5", "second", "2026-08-20T08:00:00Z");
+    v2.edited_at = Some(t("2026-08-20T09:00:00Z"));
+    let mut v3 = v2.clone();
+    v3.text = "third".into();
+    v3.edited_at = Some(t("2026-08-20T10:00:00Z"));
+    write(&mut store, &v2);
+    write(&mut store, &v3);
+    write(&mut store, &v1);
+    write(&mut store, &v1);
+    let story = store.load_story("care").unwrap();
+    let texts: Vec<&str> = story[0].revisions.iter().map(|r| r.text.as_str()).collect();
+    assert_eq!(story[0].text, "third");
+    assert_eq!(texts, ["first", "second"]);
+}

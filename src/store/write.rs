@@ -177,6 +177,7 @@ impl<'c> SourceWriter<'c> {
             }
             Some((id, _)) => {
                 self.fill_missing_parent(id, in_reply_to)?;
+                self.keep_older_version(id, post, &version)?;
                 (id, PostOutcome::Unchanged)
             }
         };
@@ -199,8 +200,9 @@ impl<'c> SourceWriter<'c> {
             .prepare_cached(
                 "INSERT INTO posts (uri, url, author_id, created_at, edited_at, content_html, text,
                  language, in_reply_to_uri, reply_to_server, reply_to_local_id, conversation,
-                 sensitive, spoiler_text, source_format, source_json, collected_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                 sensitive, spoiler_text, source_format, source_json, collected_at, quote_of_uri)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                 ?18)",
             )?
             .execute(params![
                 post.uri,
@@ -220,6 +222,7 @@ impl<'c> SourceWriter<'c> {
                 format,
                 post.source_json,
                 self.collected_at,
+                post.quote_of,
             ])?;
         Ok(self.tx.last_insert_rowid())
     }
@@ -233,6 +236,14 @@ impl<'c> SourceWriter<'c> {
         format: &str,
     ) -> Result<()> {
         let reply_local = post.in_reply_to_local.as_ref();
+        // The version being replaced becomes part of the post's edit history.
+        self.tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO revisions (post_id, edited_at, content_html, text, spoiler_text)
+                 SELECT id, coalesce(edited_at, created_at), content_html, text, spoiler_text
+                 FROM posts WHERE id = ?1",
+            )?
+            .execute([id])?;
         self.tx
             .prepare_cached(
                 "UPDATE posts SET url = coalesce(?2, url), author_id = ?3, edited_at = ?4,
@@ -241,7 +252,8 @@ impl<'c> SourceWriter<'c> {
                  reply_to_server = coalesce(?9, reply_to_server),
                  reply_to_local_id = coalesce(?10, reply_to_local_id),
                  conversation = coalesce(?11, conversation), sensitive = ?12, spoiler_text = ?13,
-                 source_format = ?14, source_json = ?15, collected_at = ?16
+                 source_format = ?14, source_json = ?15, collected_at = ?16,
+                 quote_of_uri = coalesce(?17, quote_of_uri)
                  WHERE id = ?1",
             )?
             .execute(params![
@@ -261,7 +273,20 @@ impl<'c> SourceWriter<'c> {
                 format,
                 post.source_json,
                 self.collected_at,
+                post.quote_of,
             ])?;
+        Ok(())
+    }
+
+    /// An older copy of a stored post is kept as a revision, when it is a different version.
+    fn keep_older_version(&mut self, id: i64, post: &Post, version: &str) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO revisions (post_id, edited_at, content_html, text, spoiler_text)
+                 SELECT ?1, ?2, ?3, ?4, ?5
+                 WHERE ?2 < (SELECT coalesce(edited_at, created_at) FROM posts WHERE id = ?1)",
+            )?
+            .execute(params![id, version, post.content_html, post.text, post.spoiler_text])?;
         Ok(())
     }
 
@@ -281,9 +306,11 @@ impl<'c> SourceWriter<'c> {
         self.tx
             .prepare_cached("DELETE FROM media WHERE post_id = ?1")?
             .execute([post_id])?;
-        self.tx
-            .prepare_cached("DELETE FROM post_tags WHERE post_id = ?1")?
-            .execute([post_id])?;
+        for table in ["post_tags", "emojis", "polls"] {
+            self.tx
+                .prepare_cached(&format!("DELETE FROM {table} WHERE post_id = ?1"))?
+                .execute([post_id])?;
+        }
         let mut media = self.tx.prepare_cached(
             "INSERT INTO media (post_id, position, url, kind, alt_text, width, height)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -298,6 +325,30 @@ impl<'c> SourceWriter<'c> {
             .prepare_cached("INSERT OR IGNORE INTO post_tags (post_id, tag) VALUES (?1, ?2)")?;
         for tag in &post.tags {
             tags.execute(params![post_id, tag])?;
+        }
+        let mut emojis = self.tx.prepare_cached(
+            "INSERT OR REPLACE INTO emojis (post_id, shortcode, url) VALUES (?1, ?2, ?3)",
+        )?;
+        for emoji in &post.emojis {
+            emojis.execute(params![post_id, emoji.shortcode, emoji.url])?;
+        }
+        if let Some(poll) = &post.poll {
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO polls (post_id, multiple, closes_at, voters) VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![
+                    post_id,
+                    poll.multiple,
+                    poll.closes_at.as_ref().map(time_text),
+                    poll.voters
+                ])?;
+            let mut option = self.tx.prepare_cached(
+                "INSERT INTO poll_options (post_id, position, title, votes) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for (position, o) in poll.options.iter().enumerate() {
+                option.execute(params![post_id, position, o.title, o.votes])?;
+            }
         }
         Ok(())
     }
