@@ -50,6 +50,32 @@ pub struct CollectArgs {
     /// Files to collect; `-` reads standard input.
     #[arg(value_name = "SOURCE", required = true)]
     pub sources: Vec<String>,
+    /// Read every source as this format instead of detecting it.
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub format: Option<InputFormat>,
+    /// Fail a source on its first bad line or record instead of skipping it.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// Input formats, for `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputFormat {
+    /// Mastodon REST API JSON (statuses, a status, a /context response).
+    MastodonApi,
+    /// ActivityPub / ActivityStreams 2.0 (notes, activities, outboxes, actors).
+    Activitypub,
+}
+
+impl InputFormat {
+    /// The library's format.
+    pub fn format(self) -> crate::sources::Format {
+        use crate::sources::Format;
+        match self {
+            InputFormat::MastodonApi => Format::MastodonApi,
+            InputFormat::Activitypub => Format::ActivityPub,
+        }
+    }
 }
 
 /// Arguments of `render`.

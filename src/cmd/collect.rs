@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use anyhow::{Result, bail};
 
 use super::Outcome;
-use crate::cli::CollectArgs;
-use crate::collect::{SourceInput, SourceReport, collect, read_source};
+use crate::cli::{CollectArgs, InputFormat};
+use crate::collect::{ReadOptions, SourceInput, SourceReport, collect};
 use crate::store::{SourceCounts, Store};
 use crate::tag;
 
@@ -30,12 +30,12 @@ pub fn run(args: &CollectArgs) -> Result<Outcome> {
             }
         })
         .collect();
-    let loaded = inputs
-        .iter()
-        .map(|input| read_source(input).map_err(|e| (input.location(), e)))
-        .collect();
+    let options = ReadOptions {
+        format: args.format.map(InputFormat::format),
+        strict: args.strict,
+    };
     let mut store = Store::open(&args.db)?;
-    let reports = collect(&mut store, &tag, loaded)?;
+    let reports = collect(&mut store, &tag, &inputs, options)?;
     Ok(summarise(&reports, &tag))
 }
 

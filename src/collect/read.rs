@@ -1,13 +1,24 @@
-//! Reading one source: bytes from a file or stdin, JSON with positions in every syntax error,
-//! format detection, parsing.
+//! Reading one source as a stream of documents: the framing (a JSON array read element by
+//! element, JSON Lines read line by line, a single JSON document, a Twitter archive's
+//! `window.YTD… =` prefix), format detection on the first document, and parsing into the
+//! staging sink. Nothing here holds a whole large input in memory: arrays and lines are parsed
+//! a bounded chunk at a time. A single JSON object (an API page, an outbox) is read whole.
 
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
+use serde::de::{Error as _, SeqAccess, Visitor};
 use serde_json::Value;
 
-use super::LoadedSource;
-use crate::sources::{self, Format, KNOWN_FORMATS, Parsed};
+use super::staging::StagingSink;
+use crate::sources::{self, Format, FormatError, ItemSink, KNOWN_FORMATS, Parsed};
+
+/// Array elements parsed together, so that a format can use neighbours as context (which
+/// server issued Mastodon ids) while memory stays bounded.
+const CHUNK: usize = 64;
+
+/// The most bytes a `window.YTD.… =` prefix may take.
+const MAX_PREFIX: usize = 256;
 
 /// Where a source comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,80 +39,444 @@ impl SourceInput {
     }
 }
 
-/// Reads and parses one source. The error is a complete message naming the source and, for
-/// JSON syntax errors, the line and column.
-pub fn read_source(input: &SourceInput) -> Result<LoadedSource, String> {
+/// How sources are read.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReadOptions {
+    /// Skip detection and read every source as this format.
+    pub format: Option<Format>,
+    /// A bad line or record fails its whole source instead of being skipped.
+    pub strict: bool,
+}
+
+/// Reads `input` into `sink`; returns the format it was read as. The error is a complete
+/// message naming the source and the position.
+pub(super) fn stage_source(
+    input: &SourceInput,
+    options: ReadOptions,
+    sink: &mut StagingSink<'_>,
+) -> Result<Format, String> {
     let location = input.location();
-    let bytes = read_bytes(input).map_err(|e| format!("cannot read `{location}`: {e}"))?;
-    let doc = parse_json(&bytes).map_err(|e| format!("`{location}`:{e}"))?;
-    let format = sources::detect(&doc).ok_or_else(|| {
-        format!("`{location}`: unrecognised format; tagstory reads {KNOWN_FORMATS}")
-    })?;
-    let mut parsed = Parsed::default();
-    format
-        .parse(&doc, &mut parsed)
-        .map_err(|e| format!("`{location}`: not readable as {}: {e}", format.name()))?;
-    if let SourceInput::File(path) = input
-        && format == Format::ActivityPub
-    {
-        add_export_actor(path, &doc, &mut parsed);
-    }
-    Ok(LoadedSource {
-        location,
-        format,
-        parsed,
-    })
-}
-
-fn read_bytes(input: &SourceInput) -> std::io::Result<Vec<u8>> {
-    match input {
-        SourceInput::Stdin => {
-            let mut buf = Vec::new();
-            std::io::stdin().lock().read_to_end(&mut buf)?;
-            Ok(buf)
+    let reader: Box<dyn Read> = match input {
+        SourceInput::Stdin => Box::new(std::io::stdin().lock()),
+        SourceInput::File(path) if path.is_dir() => {
+            return Err(format!("`{location}` is a directory; give the files in it"));
         }
-        SourceInput::File(path) => std::fs::read(path),
+        SourceInput::File(path) => Box::new(
+            std::fs::File::open(path).map_err(|e| format!("cannot read `{location}`: {e}"))?,
+        ),
+    };
+    let mut reader = BufReader::with_capacity(1 << 16, reader);
+    let mut stream = Stream {
+        location: &location,
+        options,
+        format: options.format,
+        sink,
+    };
+    let format = stream.read(&mut reader)?;
+    if let (SourceInput::File(path), Format::ActivityPub) = (input, format) {
+        stream.export_actor(path);
     }
+    stream.check_failure()?;
+    Ok(format)
 }
 
-/// Parses JSON, naming the line and column of a syntax error as `LINE:COL: message`.
-fn parse_json(bytes: &[u8]) -> Result<Value, String> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    serde_json::from_slice(bytes).map_err(|e| {
-        let message = e.to_string();
-        let message = message
-            .rfind(" at line ")
-            .map_or(message.as_str(), |at| &message[..at]);
-        format!("{}:{}: invalid JSON: {message}", e.line(), e.column())
-    })
+struct Stream<'a, 's, 'c> {
+    location: &'a str,
+    options: ReadOptions,
+    format: Option<Format>,
+    sink: &'s mut StagingSink<'c>,
 }
 
-/// A Mastodon account export names its author only in `actor.json` beside `outbox.json`: read
-/// it too, so the posts get a name and an avatar. Trouble with it is a warning, not a failure.
-fn add_export_actor(outbox: &Path, doc: &Value, parsed: &mut Parsed) {
-    let is_export = doc.get("id").and_then(Value::as_str) == Some("outbox.json")
-        || outbox.file_name().is_some_and(|n| n == "outbox.json");
-    let actor_path = outbox.with_file_name("actor.json");
-    if !is_export || !actor_path.is_file() {
-        return;
-    }
-    let pointer = format!("(beside it) {}", actor_path.display());
-    let actor = std::fs::read(&actor_path)
-        .map_err(|e| e.to_string())
-        .and_then(|bytes| parse_json(&bytes));
-    let mut actor_items = Parsed::default();
-    match actor.map(|doc| Format::ActivityPub.parse(&doc, &mut actor_items)) {
-        Ok(Ok(())) => {
-            actor_items.items.append(&mut parsed.items);
-            parsed.items = actor_items.items;
+impl Stream<'_, '_, '_> {
+    fn read(&mut self, reader: &mut BufReader<Box<dyn Read>>) -> Result<Format, String> {
+        let io = |e: std::io::Error| format!("cannot read `{}`: {e}", self.location);
+        skip_bom_and_space(reader).map_err(io)?;
+        if peek(reader)
+            .map_err(io)?
+            .is_some_and(|b| b.is_ascii_alphabetic())
+        {
+            skip_js_prefix(reader).map_err(|e| format!("`{}`:1: {e}", self.location))?;
+            skip_bom_and_space(reader).map_err(io)?;
         }
-        Ok(Err(e)) => parsed.warnings.push(sources::Warning {
-            pointer,
-            message: e.to_string(),
-        }),
-        Err(e) => parsed.warnings.push(sources::Warning {
-            pointer,
-            message: e,
-        }),
+        match peek(reader).map_err(io)? {
+            None => Err(format!("`{}`: the file is empty", self.location)),
+            Some(b'[') => self.read_array(reader),
+            Some(b'{') => self.read_object_or_lines(reader),
+            Some(_) => self.read_document(reader, Vec::new()),
+        }
+    }
+
+    fn check_failure(&mut self) -> Result<(), String> {
+        match self.sink.failure.take() {
+            Some(e) => Err(format!("cannot stage `{}`: {e:#}", self.location)),
+            None => Ok(()),
+        }
+    }
+
+    /// Detects the format of the first document (unless forced) and parses `doc`.
+    fn parse(&mut self, doc: &Value, position: &str) -> Result<Format, FormatError> {
+        let format = match self.format {
+            Some(format) => format,
+            None => {
+                let format = sources::detect(doc).ok_or_else(|| {
+                    FormatError::new(
+                        "",
+                        format!("unrecognised format; tagstory reads {KNOWN_FORMATS}"),
+                    )
+                })?;
+                self.format = Some(format);
+                format
+            }
+        };
+        self.sink.position = position.to_string();
+        let result = format.parse(doc, self.sink);
+        self.sink.position.clear();
+        result.map(|()| format)
+    }
+
+    fn format_error(&self, position: &str, e: &FormatError) -> String {
+        let Some(format) = self.format else {
+            return format!("`{}`: {}", self.location, e.message);
+        };
+        let at = if position.is_empty() {
+            String::new()
+        } else {
+            format!(" at {position}")
+        };
+        format!(
+            "`{}`{at}: not readable as {}: {e}",
+            self.location,
+            format.name()
+        )
+    }
+
+    /// A JSON array, element by element, `CHUNK` at a time.
+    fn read_array(&mut self, reader: &mut BufReader<Box<dyn Read>>) -> Result<Format, String> {
+        let mut de = serde_json::Deserializer::from_reader(reader);
+        let mut chunks = Chunks {
+            stream: self,
+            chunk: Vec::with_capacity(CHUNK),
+            base: 0,
+            result: Ok(None),
+        };
+        let outcome = serde::Deserializer::deserialize_seq(&mut de, &mut chunks);
+        let flushed = chunks.flush();
+        let result = std::mem::replace(&mut chunks.result, Ok(None));
+        if let Err(e) = outcome {
+            return Err(match result {
+                Err(message) => message,
+                Ok(_) => json_error(self.location, &e),
+            });
+        }
+        flushed?;
+        de.end().map_err(|e| json_error(self.location, &e))?;
+        match result? {
+            Some(format) => Ok(format),
+            // An empty array: nothing to detect from, nothing to collect.
+            None => Ok(self.format.unwrap_or(Format::MastodonApi)),
+        }
+    }
+
+    /// One JSON object, or JSON Lines: decided by whether the first line is a whole document.
+    fn read_object_or_lines(
+        &mut self,
+        reader: &mut BufReader<Box<dyn Read>>,
+    ) -> Result<Format, String> {
+        let mut first = String::new();
+        reader
+            .read_line(&mut first)
+            .map_err(|e| format!("cannot read `{}`: {e}", self.location))?;
+        match serde_json::from_str::<Value>(&first) {
+            Ok(doc) => self.read_lines_from(reader, &doc, 1),
+            Err(e) if e.is_eof() => self.read_document(reader, first.into_bytes()),
+            Err(_) => {
+                // A broken first line of JSON Lines, or a document whose first line is broken:
+                // the next line tells.
+                let mut second = String::new();
+                reader
+                    .read_line(&mut second)
+                    .map_err(|e| format!("cannot read `{}`: {e}", self.location))?;
+                if serde_json::from_str::<Value>(&second).is_ok_and(|v| v.is_object()) {
+                    self.bad_line(1, &first)?;
+                    let doc = serde_json::from_str(&second).map_err(|e| e.to_string())?;
+                    self.read_lines_from(reader, &doc, 2)
+                } else {
+                    let mut bytes = first.into_bytes();
+                    bytes.extend(second.into_bytes());
+                    self.read_document(reader, bytes)
+                }
+            }
+        }
+    }
+
+    fn bad_line(&mut self, line: usize, text: &str) -> Result<(), String> {
+        let message = match serde_json::from_str::<Value>(text) {
+            Err(e) => format!(
+                "invalid JSON at column {}: {}",
+                e.column(),
+                strip_position(&e)
+            ),
+            Ok(_) => "not a JSON object".to_string(),
+        };
+        if self.options.strict {
+            return Err(format!("`{}`:{line}: {message} (--strict)", self.location));
+        }
+        self.sink.warn(format!("line {line}"), message);
+        Ok(())
+    }
+
+    /// JSON Lines: each line one document; a bad line is a warning (an error with `--strict`).
+    fn read_lines_from(
+        &mut self,
+        reader: &mut BufReader<Box<dyn Read>>,
+        first: &Value,
+        first_line: usize,
+    ) -> Result<Format, String> {
+        self.line_document(first, first_line)?;
+        let mut line_no = first_line;
+        let mut line = String::new();
+        loop {
+            line.clear();
+            let n = reader.read_line(&mut line).map_err(|e| {
+                format!(
+                    "cannot read `{}` at line {}: {e}",
+                    self.location,
+                    line_no + 1
+                )
+            })?;
+            if n == 0 {
+                break;
+            }
+            line_no += 1;
+            if line.trim().is_empty() {
+                continue;
+            }
+            match serde_json::from_str::<Value>(&line) {
+                Ok(doc) => self.line_document(&doc, line_no)?,
+                Err(_) => self.bad_line(line_no, &line)?,
+            }
+            self.check_failure()?;
+        }
+        self.format
+            .ok_or_else(|| format!("`{}`: no readable line", self.location))
+    }
+
+    fn line_document(&mut self, doc: &Value, line: usize) -> Result<(), String> {
+        let position = format!("line {line}");
+        match self.parse(doc, &format!("{position} ")) {
+            Ok(_) => Ok(()),
+            Err(e) if self.format.is_none() => Err(self.format_error(&position, &e)),
+            Err(e) if self.options.strict => Err(self.format_error(&position, &e)),
+            Err(e) => {
+                self.sink.warn(position, e.to_string());
+                Ok(())
+            }
+        }
+    }
+
+    /// A single JSON document, read whole.
+    fn read_document(
+        &mut self,
+        reader: &mut BufReader<Box<dyn Read>>,
+        head: Vec<u8>,
+    ) -> Result<Format, String> {
+        let chained = std::io::Cursor::new(head).chain(reader);
+        let doc: Value =
+            serde_json::from_reader(chained).map_err(|e| json_error(self.location, &e))?;
+        self.parse(&doc, "").map_err(|e| self.format_error("", &e))
+    }
+
+    /// A Mastodon account export names its author only in `actor.json` beside `outbox.json`.
+    fn export_actor(&mut self, outbox: &Path) {
+        if outbox.file_name().is_none_or(|n| n != "outbox.json") {
+            return;
+        }
+        let actor_path = outbox.with_file_name("actor.json");
+        if !actor_path.is_file() {
+            return;
+        }
+        let pointer = format!("(beside it) {}", actor_path.display());
+        let doc = std::fs::read(&actor_path)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).map_err(|e| e.to_string()));
+        let mut parsed = Parsed::default();
+        let result = doc.and_then(|doc| {
+            Format::ActivityPub
+                .parse(&doc, &mut parsed)
+                .map_err(|e| e.to_string())
+        });
+        match result {
+            Ok(()) => {
+                for item in parsed.items {
+                    self.sink.item(item);
+                }
+            }
+            Err(message) => self.sink.warn(pointer, message),
+        }
+    }
+}
+
+/// Collects array elements into chunks and parses each chunk as one array document.
+struct Chunks<'x, 'a, 's, 'c> {
+    stream: &'x mut Stream<'a, 's, 'c>,
+    chunk: Vec<Value>,
+    base: usize,
+    result: Result<Option<Format>, String>,
+}
+
+impl Chunks<'_, '_, '_, '_> {
+    fn flush(&mut self) -> Result<(), String> {
+        if self.chunk.is_empty() {
+            return Ok(());
+        }
+        let doc = Value::Array(std::mem::take(&mut self.chunk));
+        let base = self.base;
+        self.base += doc.as_array().map_or(0, Vec::len);
+        let mut offset = OffsetSink {
+            inner: self.stream.sink,
+            base,
+        };
+        let format = match self.stream.format {
+            Some(f) => f,
+            None => sources::detect(&doc).ok_or_else(|| {
+                format!(
+                    "`{}`: unrecognised format; tagstory reads {KNOWN_FORMATS}",
+                    self.stream.location
+                )
+            })?,
+        };
+        self.stream.format = Some(format);
+        match format.parse(&doc, &mut offset) {
+            Ok(()) => {
+                self.result = Ok(Some(format));
+                self.stream.check_failure()
+            }
+            Err(e) => {
+                let e = FormatError::new(offset_pointer(&e.pointer, base), e.message);
+                Err(self.stream.format_error("", &e))
+            }
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for &mut Chunks<'_, '_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON array")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(element) = seq.next_element::<Value>()? {
+            self.chunk.push(element);
+            if self.chunk.len() == CHUNK
+                && let Err(message) = self.flush()
+            {
+                self.result = Err(message.clone());
+                return Err(A::Error::custom(message));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Shifts the leading array index of each warning's pointer by the chunk's offset.
+struct OffsetSink<'s, 'c> {
+    inner: &'s mut StagingSink<'c>,
+    base: usize,
+}
+
+impl ItemSink for OffsetSink<'_, '_> {
+    fn item(&mut self, item: crate::model::Item) {
+        self.inner.item(item);
+    }
+    fn warning(&mut self, pointer: String, message: String) {
+        self.inner
+            .warning(offset_pointer(&pointer, self.base), message);
+    }
+}
+
+fn offset_pointer(pointer: &str, base: usize) -> String {
+    let rest = pointer.strip_prefix('/').unwrap_or(pointer);
+    let (head, tail) = rest.split_once('/').map_or((rest, ""), |(h, t)| (h, t));
+    match head.parse::<usize>() {
+        Ok(i) if pointer.starts_with('/') => {
+            let sep = if tail.is_empty() { "" } else { "/" };
+            format!("/{}{sep}{tail}", i + base)
+        }
+        _ => pointer.to_string(),
+    }
+}
+
+fn json_error(location: &str, e: &serde_json::Error) -> String {
+    format!(
+        "`{location}`:{}:{}: invalid JSON: {}",
+        e.line(),
+        e.column(),
+        strip_position(e)
+    )
+}
+
+/// serde_json's message without its trailing " at line L column C".
+fn strip_position(e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_string(),
+        None => message,
+    }
+}
+
+fn peek(reader: &mut impl BufRead) -> std::io::Result<Option<u8>> {
+    Ok(reader.fill_buf()?.first().copied())
+}
+
+fn skip_bom_and_space(reader: &mut impl BufRead) -> std::io::Result<()> {
+    if reader.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
+        reader.consume(3);
+    }
+    loop {
+        let buf = reader.fill_buf()?;
+        let n = buf.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        if n == 0 {
+            return Ok(());
+        }
+        reader.consume(n);
+    }
+}
+
+/// Skips `window.YTD.tweets.part0 =` (any JavaScript assignment of a JSON value).
+fn skip_js_prefix(reader: &mut impl BufRead) -> Result<(), String> {
+    let mut seen = 0;
+    loop {
+        let buf = reader.fill_buf().map_err(|e| e.to_string())?;
+        if buf.is_empty() {
+            return Err("a JavaScript prefix with no `=`".to_string());
+        }
+        match buf.iter().position(|&b| b == b'=') {
+            Some(at) if seen + at <= MAX_PREFIX => {
+                reader.consume(at + 1);
+                return Ok(());
+            }
+            _ => {}
+        }
+        let n = buf.len();
+        seen += n;
+        if seen > MAX_PREFIX {
+            return Err("not JSON: the file starts with text, not `[` or `{`".to_string());
+        }
+        reader.consume(n);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::offset_pointer;
+
+    #[test]
+    fn offsets_shift_only_the_leading_index() {
+        assert_eq!(offset_pointer("/3", 64), "/67");
+        assert_eq!(offset_pointer("/3/account", 128), "/131/account");
+        assert_eq!(offset_pointer("", 64), "");
+        assert_eq!(offset_pointer("/orderedItems/2", 64), "/orderedItems/2");
     }
 }

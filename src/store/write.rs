@@ -90,6 +90,11 @@ impl<'c> SourceWriter<'c> {
         })
     }
 
+    /// The connection, inside this source's transaction (for reading the run's staging).
+    pub fn connection(&self) -> &Connection {
+        &self.tx
+    }
+
     /// Inserts or completes an author. A record with neither name nor avatar (an actor known
     /// only by its URI) never overwrites a richer one.
     pub fn upsert_author(&mut self, author: &Author) -> Result<i64> {

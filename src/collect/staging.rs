@@ -1,0 +1,271 @@
+//! Staging: every item of a run's sources is parked in temporary tables (on disk, not in
+//! memory) while the sources are read, so that story membership can be decided over all of them
+//! and the archived story at once, however large the inputs are.
+//!
+//! The tables live in SQLite's `temp` schema of the archive's own connection: they vanish when
+//! the run ends and are never part of the archive.
+
+use anyhow::{Context, Result};
+use rusqlite::{Connection, params};
+
+use crate::model::{Item, LocalId};
+use crate::sources::ItemSink;
+use crate::store::pick_local_match;
+
+use super::membership::is_tagged;
+
+/// How many staged items are read back at a time when writing a source.
+const BATCH: usize = 500;
+
+const CREATE: &str = "
+    PRAGMA temp_store = FILE;
+    CREATE TEMP TABLE IF NOT EXISTS staged (
+        seq           INTEGER PRIMARY KEY,
+        source        INTEGER NOT NULL,
+        uri           TEXT,               -- posts only
+        parent        TEXT,               -- parent URI, once known
+        local_server  TEXT,
+        local_id      TEXT,
+        parent_server TEXT,
+        parent_local  TEXT,
+        tagged        INTEGER NOT NULL DEFAULT 0,
+        item          TEXT NOT NULL       -- the Item as JSON
+    );
+    CREATE INDEX IF NOT EXISTS temp.staged_uri ON staged(uri);
+    CREATE INDEX IF NOT EXISTS temp.staged_local ON staged(local_id);
+    CREATE TEMP TABLE IF NOT EXISTS story_edges (child TEXT NOT NULL, parent TEXT NOT NULL);
+    CREATE TEMP TABLE IF NOT EXISTS story_selected (uri TEXT PRIMARY KEY, tagged INTEGER NOT NULL)
+        WITHOUT ROWID;
+";
+
+/// Prepares empty staging tables on `conn`.
+pub(super) fn create(conn: &Connection) -> Result<()> {
+    conn.execute_batch(CREATE)?;
+    conn.execute_batch("DELETE FROM staged; DELETE FROM story_edges; DELETE FROM story_selected;")?;
+    Ok(())
+}
+
+/// Drops the staging tables.
+pub(super) fn drop_all(conn: &Connection) -> Result<()> {
+    conn.execute_batch(
+        "DROP TABLE IF EXISTS temp.staged; DROP TABLE IF EXISTS temp.story_edges;
+         DROP TABLE IF EXISTS temp.story_selected;",
+    )?;
+    Ok(())
+}
+
+/// An [`ItemSink`] that stages one source's items. Warnings are counted and the first
+/// [`StagingSink::KEPT_WARNINGS`] kept with their position.
+pub(super) struct StagingSink<'c> {
+    conn: &'c Connection,
+    source: usize,
+    tag: &'c str,
+    /// Position prefix for warnings, e.g. `line 12 ` or `item 40 `.
+    pub(super) position: String,
+    pub(super) warnings: Vec<(String, String)>,
+    pub(super) warning_count: u64,
+    pub(super) failure: Option<anyhow::Error>,
+}
+
+impl<'c> StagingSink<'c> {
+    /// Warnings kept in full; beyond this only the count grows.
+    pub(super) const KEPT_WARNINGS: usize = 200;
+
+    pub(super) fn new(conn: &'c Connection, source: usize, tag: &'c str) -> Self {
+        StagingSink {
+            conn,
+            source,
+            tag,
+            position: String::new(),
+            warnings: Vec::new(),
+            warning_count: 0,
+            failure: None,
+        }
+    }
+
+    /// Records a problem at `pointer` (already including its position).
+    pub(super) fn warn(&mut self, pointer: String, message: String) {
+        self.warning_count += 1;
+        if self.warnings.len() < Self::KEPT_WARNINGS {
+            self.warnings.push((pointer, message));
+        }
+    }
+
+    fn stage(&mut self, item: &Item) -> Result<()> {
+        let json = serde_json::to_string(item).context("cannot stage an item")?;
+        let (mut uri, mut parent, mut local, mut parent_local, mut tagged) =
+            (None, None, None, None, false);
+        if let Item::Post(post) = item {
+            uri = Some(post.uri.as_str());
+            parent = post.in_reply_to.as_deref();
+            local = post.local_id.as_ref();
+            parent_local = post.in_reply_to_local.as_ref();
+            tagged = is_tagged(post, self.tag);
+        }
+        self.conn
+            .prepare_cached(
+                "INSERT INTO staged (source, uri, parent, local_server, local_id, parent_server,
+                 parent_local, tagged, item) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                self.source,
+                uri,
+                parent,
+                local.map(|l| &l.server),
+                local.map(|l| &l.id),
+                parent_local.map(|l| &l.server),
+                parent_local.map(|l| &l.id),
+                tagged,
+                json
+            ])?;
+        Ok(())
+    }
+}
+
+impl ItemSink for StagingSink<'_> {
+    fn item(&mut self, item: Item) {
+        if self.failure.is_none()
+            && let Err(e) = self.stage(&item)
+        {
+            self.failure = Some(e);
+        }
+    }
+
+    fn warning(&mut self, pointer: String, message: String) {
+        let at = format!("{}{pointer}", self.position);
+        self.warn(at, message);
+    }
+}
+
+/// Forgets what one source staged (it failed).
+pub(super) fn discard_source(conn: &Connection, source: usize) -> Result<()> {
+    conn.execute("DELETE FROM staged WHERE source = ?1", [source])?;
+    Ok(())
+}
+
+/// Gives a parent URI to every staged reply that named its parent by a server-local id, from
+/// the run's own posts or the archive's `local_ids`.
+pub(super) fn resolve_local_parents(conn: &Connection) -> Result<()> {
+    let pending: Vec<(i64, LocalId)> = conn
+        .prepare(
+            "SELECT seq, parent_server, parent_local FROM staged
+             WHERE parent IS NULL AND parent_local IS NOT NULL",
+        )?
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                LocalId {
+                    server: r.get(1)?,
+                    id: r.get(2)?,
+                },
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    for (seq, local) in pending {
+        if let Some(uri) = resolve_local(conn, &local)? {
+            conn.prepare_cached("UPDATE staged SET parent = ?2 WHERE seq = ?1")?
+                .execute(params![seq, uri])?;
+        }
+    }
+    Ok(())
+}
+
+fn resolve_local(conn: &Connection, local: &LocalId) -> Result<Option<String>> {
+    let candidates = |sql: &str| -> Result<Vec<(String, String)>> {
+        let mut stmt = conn.prepare_cached(sql)?;
+        let rows = stmt.query_map((&local.server, &local.id), |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    };
+    let staged = candidates(
+        "SELECT DISTINCT local_server, uri FROM staged
+         WHERE local_id = ?2 AND (local_server = ?1 OR local_server = '' OR ?1 = '')",
+    )?;
+    if let Some(uri) = pick_local_match(local, staged) {
+        return Ok(Some(uri));
+    }
+    let archived = candidates(
+        "SELECT server, post_uri FROM local_ids
+         WHERE local_id = ?2 AND (server = ?1 OR server = '' OR ?1 = '')",
+    )?;
+    Ok(pick_local_match(local, archived))
+}
+
+/// Decides membership: a staged post is in the story of `tag` when its reply tree — through
+/// staged and archived reply links, in either direction — holds a tagged post or a post
+/// already in the story.
+pub(super) fn select(conn: &Connection, tag: &str) -> Result<()> {
+    conn.execute_batch(
+        "DELETE FROM story_edges; DELETE FROM story_selected;
+         DROP INDEX IF EXISTS temp.story_edges_child; DROP INDEX IF EXISTS temp.story_edges_parent;",
+    )?;
+    conn.execute(
+        "INSERT INTO story_edges (child, parent)
+         SELECT uri, parent FROM staged WHERE uri IS NOT NULL AND parent IS NOT NULL
+         UNION
+         SELECT p.uri, p.in_reply_to_uri FROM story_posts s JOIN posts p ON p.id = s.post_id
+         WHERE s.tag = ?1 AND p.in_reply_to_uri IS NOT NULL",
+        [tag],
+    )?;
+    conn.execute_batch(
+        "CREATE INDEX temp.story_edges_child ON story_edges(child);
+         CREATE INDEX temp.story_edges_parent ON story_edges(parent);",
+    )?;
+    conn.execute(
+        "WITH RECURSIVE
+           seed(uri) AS (
+             SELECT uri FROM staged WHERE tagged = 1
+             UNION SELECT p.uri FROM story_posts s JOIN posts p ON p.id = s.post_id WHERE s.tag = ?1),
+           reach(uri) AS (
+             SELECT uri FROM seed
+             UNION SELECT e.parent FROM story_edges e JOIN reach r ON e.child = r.uri
+             UNION SELECT e.child FROM story_edges e JOIN reach r ON e.parent = r.uri)
+         INSERT INTO story_selected (uri, tagged)
+         SELECT r.uri, coalesce((SELECT max(tagged) FROM staged s WHERE s.uri = r.uri), 0)
+         FROM reach r WHERE EXISTS (SELECT 1 FROM staged s WHERE s.uri = r.uri)",
+        [tag],
+    )?;
+    Ok(())
+}
+
+/// A staged item read back: the item, its resolved parent and whether it was selected (and
+/// tagged).
+pub(super) struct Staged {
+    pub(super) item: Item,
+    pub(super) parent: Option<String>,
+    pub(super) selected: Option<bool>,
+}
+
+/// The next batch of `source`'s staged items after sequence number `after`, in order.
+pub(super) fn next_batch(
+    conn: &Connection,
+    source: usize,
+    after: i64,
+) -> Result<Vec<(i64, Staged)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT st.seq, st.item, st.parent, sel.tagged FROM staged st
+         LEFT JOIN story_selected sel ON sel.uri = st.uri
+         WHERE st.source = ?1 AND st.seq > ?2 ORDER BY st.seq LIMIT ?3",
+    )?;
+    let rows = stmt.query_map(params![source, after, BATCH], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get(2)?,
+            r.get::<_, Option<bool>>(3)?,
+        ))
+    })?;
+    let mut batch = Vec::with_capacity(BATCH);
+    for row in rows {
+        let (seq, json, parent, selected) = row?;
+        let item: Item = serde_json::from_str(&json).context("cannot read back a staged item")?;
+        batch.push((
+            seq,
+            Staged {
+                item,
+                parent,
+                selected,
+            },
+        ));
+    }
+    Ok(batch)
+}
