@@ -1,0 +1,885 @@
+//! Twitter API v2 JSON as twarc 2 writes it: one response page per JSONL line
+//! (`{"data", "includes", "meta", "errors", "__twarc"}`), or one tweet per line with its
+//! expansions inlined (`twarc2 flatten`: `author`, `attachments.media`, `attachments.poll`,
+//! and each `referenced_tweets[]` entry merged with the tweet it names). The caller splits the
+//! lines; each one arrives here as its own document. Field meanings: `FORMATS.md` §5.
+//!
+//! # Identity
+//! Every Twitter format (v1.1, the account archive, v2) names things the same way, so one tweet
+//! seen in two formats is one row: a post is `https://twitter.com/i/web/status/{id}`, its
+//! permalink `https://twitter.com/{username}/status/{id}` when the author's username is known,
+//! an author `https://twitter.com/i/user/{author_id}`. Ids stay strings throughout and must be
+//! decimal digits. An author missing from `includes.users` (trimmed, suspended) keeps that URI
+//! and uses it as the handle too, since a made-up `@{author_id}` could be a real username.
+//!
+//! # What becomes what
+//! Every tweet of the page becomes a post, including the ones found only in `includes.tweets`
+//! (reply parents, quoted tweets, retweeted originals): the collector decides what belongs to a
+//! thread. Included tweets come first, then `data` in order; a tweet is emitted once per page
+//! (`data` wins over `includes`). A retweet (`referenced_tweets[type=retweeted]`) is only ever a
+//! [`Boost`]; its truncated `RT @…` text is dropped. A protected author's tweets are skipped
+//! as not public. `errors[]` entries (unresolvable expansions) become warnings; the page is
+//! still read.
+//!
+//! # Text
+//! `note_tweet.text` (long posts) with `note_tweet.entities`, else `text` with `entities`.
+//! Entity offsets count code points over the text as delivered, still HTML-escaped, so the text
+//! is cut at the entities first and each run is unescaped once afterwards (`&amp;lt;` stays
+//! `&lt;`). Links to the tweet's own photos and videos are dropped (the media are attachments);
+//! other links show their `display_url` and point to (and, in `text`, read as) `expanded_url`.
+//! Entities with offsets outside the text are reported and left as plain text; overlapping ones
+//! (Twitter repeats a photo link once per photo) are read once.
+//!
+//! # Edits
+//! An edit is a new tweet with a new id; `edit_history_tweet_ids` lists every version, oldest
+//! first. Each version present is its own post, as Twitter itself addresses them, and a reply
+//! or quote links to exactly the version it names. Merging versions is left to a later change.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::{Map, Value};
+
+use super::serde_util::{bool_of, parse_time, pointer_join, str_of};
+use super::{FormatError, ItemSink, SourceFormat};
+use crate::model::{Author, Boost, Item, Media, Poll, PollOption, Post, Skip, SkipReason};
+use crate::sanitize::sanitize_html;
+use crate::tag::normalize;
+
+/// A JSON object: tweets, users, media and polls all are.
+type Object = Map<String, Value>;
+
+/// Canonical tweet URIs are this plus the id.
+const STATUS_URI: &str = "https://twitter.com/i/web/status/";
+/// Canonical user URIs are this plus the user id.
+const USER_URI: &str = "https://twitter.com/i/user/";
+/// Profiles, permalinks and hashtag pages live under this.
+const SITE: &str = "https://twitter.com/";
+/// How deep the flattened form's inlined referenced tweets are followed (a reply whose parent
+/// quotes another tweet is 2).
+const MAX_INLINE_DEPTH: usize = 4;
+
+/// twarc 2 output: Twitter API v2 response pages, or flattened tweets.
+pub struct Twarc2;
+
+impl SourceFormat for Twarc2 {
+    const NAME: &'static str = "twarc2";
+
+    fn sniff(doc: &Value) -> bool {
+        let Some(obj) = doc.as_object() else {
+            return false;
+        };
+        if obj.contains_key("id_str") && obj.contains_key("user") {
+            return false; // a v1.1 tweet
+        }
+        match obj.get("data") {
+            Some(Value::Object(tweet)) => is_tweet(tweet),
+            Some(Value::Array(items)) => match items.first() {
+                Some(first) => first.as_object().is_some_and(is_tweet),
+                None => ["includes", "meta", "__twarc"]
+                    .iter()
+                    .any(|key| obj.contains_key(*key)),
+            },
+            Some(_) => false,
+            None => {
+                is_flat_tweet(obj)
+                    || (obj.contains_key("__twarc")
+                        && obj.get("errors").is_some_and(Value::is_array))
+            }
+        }
+    }
+
+    fn parse(doc: &Value, sink: &mut dyn ItemSink) -> Result<(), FormatError> {
+        let Some(obj) = doc.as_object() else {
+            return Err(FormatError::new(
+                "",
+                format!(
+                    "expected a twarc2 response page or a flattened tweet (a JSON object), found {}",
+                    kind_of(doc)
+                ),
+            ));
+        };
+        let mut reader = Reader {
+            lookup: Lookup::default(),
+            sink,
+            seen: HashSet::new(),
+        };
+        if obj.contains_key("data") || (obj.contains_key("errors") && !obj.contains_key("id")) {
+            reader.page(obj)
+        } else if obj.contains_key("id") {
+            reader.inline("", obj, 0);
+            Ok(())
+        } else {
+            Err(FormatError::new(
+                "",
+                "expected a twarc2 response page (with `data`) or a flattened tweet (with `id`)",
+            ))
+        }
+    }
+}
+
+fn is_tweet(tweet: &Object) -> bool {
+    tweet.contains_key("id")
+        && (tweet.contains_key("text") || tweet.contains_key("edit_history_tweet_ids"))
+}
+
+fn is_flat_tweet(obj: &Object) -> bool {
+    ["id", "text", "author_id"]
+        .iter()
+        .all(|key| obj.contains_key(*key))
+        && (obj.contains_key("author") || obj.contains_key("__twarc"))
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// A page's `includes`, by id (users, polls) or `media_key` (media).
+#[derive(Default)]
+struct Lookup<'a> {
+    users: HashMap<&'a str, &'a Object>,
+    media: HashMap<&'a str, &'a Object>,
+    polls: HashMap<&'a str, &'a Object>,
+}
+
+/// Turns one document's tweets into items.
+struct Reader<'a, 's> {
+    lookup: Lookup<'a>,
+    sink: &'s mut dyn ItemSink,
+    /// Ids already emitted from this document.
+    seen: HashSet<String>,
+}
+
+impl<'a> Reader<'a, '_> {
+    fn warn(&mut self, pointer: &str, message: impl Into<String>) {
+        self.sink.warning(pointer.to_owned(), message.into());
+    }
+
+    /// A response page: includes, then `errors` as warnings, then included tweets, then `data`.
+    fn page(&mut self, page: &'a Object) -> Result<(), FormatError> {
+        let data: Vec<(String, &Value)> = match page.get("data") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| (pointer_join("/data", i), item))
+                .collect(),
+            Some(tweet @ Value::Object(_)) => vec![("/data".to_owned(), tweet)],
+            Some(other) => {
+                return Err(FormatError::new(
+                    "/data",
+                    format!(
+                        "`data` must be a tweet or an array of tweets, found {}",
+                        kind_of(other)
+                    ),
+                ));
+            }
+        };
+        let included = self.includes(page.get("includes"));
+        self.errors(page.get("errors"));
+        let data_ids: HashSet<String> = data
+            .iter()
+            .filter_map(|(_, tweet)| id_of(tweet.get("id")))
+            .collect();
+        for (pointer, tweet) in included {
+            let in_data = id_of(tweet.get("id")).is_some_and(|id| data_ids.contains(&id));
+            if !in_data {
+                self.value(&pointer, tweet);
+            }
+        }
+        for (pointer, tweet) in data {
+            self.value(&pointer, tweet);
+        }
+        Ok(())
+    }
+
+    /// Indexes `includes.users`, `media` and `polls`; returns `includes.tweets` with pointers.
+    fn includes(&mut self, includes: Option<&'a Value>) -> Vec<(String, &'a Value)> {
+        let includes = match includes {
+            None | Some(Value::Null) => return Vec::new(),
+            Some(Value::Object(includes)) => includes,
+            Some(other) => {
+                let message = format!("`includes` must be an object, found {}", kind_of(other));
+                self.warn("/includes", message);
+                return Vec::new();
+            }
+        };
+        let mut tweets = Vec::new();
+        for (key, id_key) in [
+            ("users", "id"),
+            ("media", "media_key"),
+            ("polls", "id"),
+            ("tweets", "id"),
+        ] {
+            let base = pointer_join("/includes", key);
+            let items = match includes.get(key) {
+                None | Some(Value::Null) => continue,
+                Some(Value::Array(items)) => items,
+                Some(other) => {
+                    let message = format!("`{key}` must be an array, found {}", kind_of(other));
+                    self.warn(&base, message);
+                    continue;
+                }
+            };
+            for (i, item) in items.iter().enumerate() {
+                let pointer = pointer_join(&base, i);
+                if key == "tweets" {
+                    tweets.push((pointer, item));
+                    continue;
+                }
+                let keyed = item
+                    .as_object()
+                    .and_then(|obj| Some((str_of(obj.get(id_key))?, obj)));
+                let Some((id, obj)) = keyed else {
+                    self.warn(&pointer, format!("included {key} entry has no `{id_key}`"));
+                    continue;
+                };
+                let map = match key {
+                    "users" => &mut self.lookup.users,
+                    "media" => &mut self.lookup.media,
+                    _ => &mut self.lookup.polls,
+                };
+                map.entry(id).or_insert(obj);
+            }
+        }
+        tweets
+    }
+
+    /// `errors[]`: expansions the API could not resolve (deleted tweets, suspended users).
+    fn errors(&mut self, errors: Option<&Value>) {
+        let errors = match errors {
+            None | Some(Value::Null) => return,
+            Some(Value::Array(errors)) => errors,
+            Some(other) => {
+                let message = format!("`errors` must be an array, found {}", kind_of(other));
+                return self.warn("/errors", message);
+            }
+        };
+        for (i, error) in errors.iter().enumerate() {
+            let text = |key| str_of(error.get(key));
+            let said = match (text("title"), text("detail").or_else(|| text("message"))) {
+                (Some(title), Some(detail)) => format!("{title}: {detail}"),
+                (Some(one), None) | (None, Some(one)) => one.to_owned(),
+                (None, None) => "an error without a title or detail".to_owned(),
+            };
+            self.warn(
+                &pointer_join("/errors", i),
+                format!("the API reported: {said}"),
+            );
+        }
+    }
+
+    fn value(&mut self, pointer: &str, tweet: &Value) {
+        match tweet.as_object() {
+            Some(tweet) => self.tweet(pointer, tweet),
+            None => {
+                let message = format!("expected a tweet object, found {}", kind_of(tweet));
+                self.warn(pointer, message);
+            }
+        }
+    }
+
+    /// A flattened tweet: the tweets it references inline first, then itself.
+    fn inline(&mut self, pointer: &str, tweet: &Object, depth: usize) {
+        let refs = tweet.get("referenced_tweets").and_then(Value::as_array);
+        for (i, reference) in refs.into_iter().flatten().enumerate() {
+            let pointer = pointer_join(&pointer_join(pointer, "referenced_tweets"), i);
+            let Some(reference) = reference.as_object() else {
+                continue;
+            };
+            // twarc merges the tweet into the reference; accept a nested `tweet` too.
+            let (pointer, inner) = match reference.get("tweet").and_then(Value::as_object) {
+                Some(inner) => (pointer_join(&pointer, "tweet"), inner),
+                None => (pointer, reference),
+            };
+            let has_content = ["text", "author_id", "created_at"]
+                .iter()
+                .any(|key| inner.contains_key(*key));
+            if !has_content {
+                continue; // only `{type, id}`: the tweet was not available
+            }
+            if depth + 1 < MAX_INLINE_DEPTH {
+                self.inline(&pointer, inner, depth + 1);
+            } else {
+                self.warn(&pointer, "referenced tweets nested too deeply; not read");
+            }
+        }
+        self.tweet(pointer, tweet);
+    }
+
+    /// One tweet: a post, a boost (a retweet), or a skip (a protected author).
+    fn tweet(&mut self, pointer: &str, tweet: &Object) {
+        let Some(id) = id_of(tweet.get("id")) else {
+            return self.warn(pointer, "tweet has no `id` made of digits");
+        };
+        if !self.seen.insert(id.clone()) {
+            return;
+        }
+        let uri = status_uri(&id);
+        let user = tweet
+            .get("author")
+            .and_then(Value::as_object)
+            .filter(|user| !user.is_empty());
+        let author_id =
+            id_of(tweet.get("author_id")).or_else(|| user.and_then(|u| id_of(u.get("id"))));
+        let Some(author_id) = author_id else {
+            return self.warn(
+                pointer,
+                format!("tweet `{id}` has no `author_id` made of digits"),
+            );
+        };
+        let user = user.or_else(|| self.lookup.users.get(author_id.as_str()).copied());
+        if user.is_some_and(|u| bool_of(u.get("protected"))) {
+            return self.sink.item(Item::Skipped(Skip {
+                uri: Some(uri),
+                reason: SkipReason::NotPublic,
+            }));
+        }
+        let author = author_of(&author_id, user);
+        let username = user.and_then(username_of).map(str::to_owned);
+        if let Some(original) = referenced(tweet, "retweeted") {
+            return self.sink.item(Item::Boost(Boost {
+                uri,
+                post_uri: status_uri(&original),
+                booster: author.uri,
+                created_at: str_of(tweet.get("created_at")).and_then(parse_time),
+            }));
+        }
+        match self.post(pointer, &id, tweet, author, username.as_deref()) {
+            Ok(post) => self.sink.item(Item::Post(Box::new(post))),
+            Err(message) => self.warn(pointer, message),
+        }
+    }
+
+    fn post(
+        &mut self,
+        pointer: &str,
+        id: &str,
+        t: &Object,
+        author: Author,
+        username: Option<&str>,
+    ) -> Result<Post, String> {
+        let created_at = match str_of(t.get("created_at")) {
+            None => return Err(format!("tweet `{id}` has no `created_at`")),
+            Some(raw) => parse_time(raw)
+                .ok_or_else(|| format!("tweet `{id}` has an unreadable `created_at` `{raw}`"))?,
+        };
+        let note = t
+            .get("note_tweet")
+            .and_then(Value::as_object)
+            .filter(|note| str_of(note.get("text")).is_some());
+        let (raw, entities, entities_pointer) = match note {
+            Some(note) => (
+                note.get("text"),
+                note.get("entities"),
+                pointer_join(&pointer_join(pointer, "note_tweet"), "entities"),
+            ),
+            None => (
+                t.get("text"),
+                t.get("entities"),
+                pointer_join(pointer, "entities"),
+            ),
+        };
+        let raw = raw.and_then(Value::as_str).unwrap_or_default();
+        let entities = entities.and_then(Value::as_object);
+        let chars: Vec<char> = raw.chars().collect();
+        let (spans, problems) = spans(&chars, entities, id);
+        for (at, message) in problems {
+            self.warn(&format!("{entities_pointer}{at}"), message);
+        }
+        let pieces = pieces(&chars, spans);
+        let source_json = serde_json::to_string(t)
+            .map_err(|e| format!("tweet `{id}` cannot be serialised again: {e}"))?;
+        let language = str_of(t.get("lang"))
+            .filter(|lang| !matches!(*lang, "und" | "zxx"))
+            .map(str::to_owned);
+        Ok(Post {
+            uri: status_uri(id),
+            url: username.map(|name| format!("{SITE}{name}/status/{id}")),
+            author,
+            created_at,
+            edited_at: None,
+            content_html: html_of(&pieces),
+            text: text_of(&pieces),
+            language,
+            in_reply_to: referenced(t, "replied_to").map(|id| status_uri(&id)),
+            in_reply_to_local: None,
+            local_id: None,
+            conversation: str_of(t.get("conversation_id")).map(str::to_owned),
+            sensitive: bool_of(t.get("possibly_sensitive")),
+            spoiler_text: None,
+            tags: tags_of(entities),
+            has_structured_tags: entities.is_some(),
+            media: self.media_of(t),
+            quote_of: referenced(t, "quoted").map(|id| status_uri(&id)),
+            poll: self.poll_of(t),
+            emojis: Vec::new(),
+            source_json,
+        })
+    }
+
+    /// Attachments: inline `attachments.media` (flattened), else `media_keys` looked up in
+    /// `includes.media`. Keys missing from the includes are left out.
+    fn media_of(&self, tweet: &Object) -> Vec<Media> {
+        let attachments = tweet.get("attachments");
+        let objects: Vec<&Object> = match attachments.and_then(|a| a.get("media")) {
+            Some(Value::Array(inline)) => inline.iter().filter_map(Value::as_object).collect(),
+            _ => attachments
+                .and_then(|a| a.get("media_keys"))
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|key| self.lookup.media.get(key.as_str()?).copied())
+                .collect(),
+        };
+        objects.into_iter().filter_map(media_item).collect()
+    }
+
+    /// The poll: inline `attachments.poll` (flattened), else the first of `poll_ids` found in
+    /// `includes.polls`.
+    fn poll_of(&self, tweet: &Object) -> Option<Poll> {
+        let attachments = tweet.get("attachments")?;
+        let poll = match attachments.get("poll").and_then(Value::as_object) {
+            Some(inline) => inline,
+            None => attachments
+                .get("poll_ids")?
+                .as_array()?
+                .iter()
+                .find_map(|id| self.lookup.polls.get(id.as_str()?).copied())?,
+        };
+        poll_item(poll)
+    }
+}
+
+/// A decimal id: a string of digits, or a JSON integer (never a float, which lost digits).
+fn id_of(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => {
+            let s = s.trim();
+            (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.to_owned())
+        }
+        Value::Number(n) => n.as_u64().map(|n| n.to_string()),
+        _ => None,
+    }
+}
+
+fn status_uri(id: &str) -> String {
+    format!("{STATUS_URI}{id}")
+}
+
+/// The id of the first `referenced_tweets` entry of type `kind`.
+fn referenced(tweet: &Object, kind: &str) -> Option<String> {
+    tweet
+        .get("referenced_tweets")?
+        .as_array()?
+        .iter()
+        .filter(|r| r.get("type").and_then(Value::as_str) == Some(kind))
+        .find_map(|r| id_of(r.get("id")))
+}
+
+/// A Twitter username: ASCII letters, digits and `_`. Anything else is not put in a URL.
+fn username_of(user: &Object) -> Option<&str> {
+    str_of(user.get("username")).filter(|name| {
+        name.len() <= 50 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    })
+}
+
+fn author_of(author_id: &str, user: Option<&Object>) -> Author {
+    let uri = format!("{USER_URI}{author_id}");
+    let Some(user) = user else {
+        return Author {
+            handle: uri.clone(),
+            uri,
+            ..Author::default()
+        };
+    };
+    let username = username_of(user);
+    Author {
+        handle: username.map_or_else(|| uri.clone(), |name| format!("@{name}")),
+        uri,
+        name: str_of(user.get("name")).unwrap_or_default().to_owned(),
+        url: username.map(|name| format!("{SITE}{name}")),
+        avatar: str_of(user.get("profile_image_url")).map(str::to_owned),
+    }
+}
+
+/// One media object. Photos: `url`. Videos and GIFs: the highest-bit-rate MP4 of `variants`,
+/// else any variant, else `preview_image_url`.
+fn media_item(m: &Object) -> Option<Media> {
+    let kind = match m.get("type").and_then(Value::as_str) {
+        Some("photo") => "image",
+        Some("video") => "video",
+        Some("animated_gif") => "gifv",
+        _ => "unknown",
+    };
+    let variants: Vec<&Object> = m
+        .get("variants")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .filter(|v| str_of(v.get("url")).is_some())
+        .collect();
+    let best_mp4 = variants
+        .iter()
+        .filter(|v| v.get("content_type").and_then(Value::as_str) == Some("video/mp4"))
+        .max_by_key(|v| v.get("bit_rate").and_then(Value::as_u64).unwrap_or(0))
+        .or_else(|| variants.first())
+        .and_then(|v| str_of(v.get("url")));
+    let url = if kind == "image" {
+        str_of(m.get("url")).or_else(|| str_of(m.get("preview_image_url")))
+    } else {
+        best_mp4
+            .or_else(|| str_of(m.get("preview_image_url")))
+            .or_else(|| str_of(m.get("url")))
+    }?;
+    let pixels = |key| u32::try_from(m.get(key)?.as_u64()?).ok();
+    Some(Media {
+        url: url.to_owned(),
+        kind: kind.to_owned(),
+        alt: str_of(m.get("alt_text")).map(str::to_owned),
+        width: pixels("width"),
+        height: pixels("height"),
+    })
+}
+
+/// A poll: options in `position` order. Twitter polls take one choice each, so the votes add
+/// up to the number of voters when every option has a count.
+fn poll_item(poll: &Object) -> Option<Poll> {
+    let mut options: Vec<(u64, PollOption)> = poll
+        .get("options")?
+        .as_array()?
+        .iter()
+        .enumerate()
+        .map(|(i, option)| {
+            let position = option.get("position").and_then(Value::as_u64);
+            let title = option
+                .get("label")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let option = PollOption {
+                title: title.to_owned(),
+                votes: option.get("votes").and_then(Value::as_u64),
+            };
+            (position.unwrap_or(i as u64), option)
+        })
+        .collect();
+    options.sort_by_key(|(position, _)| *position);
+    let options: Vec<PollOption> = options.into_iter().map(|(_, option)| option).collect();
+    let voters = options
+        .iter()
+        .map(|option| option.votes)
+        .try_fold(0u64, |sum, votes| sum.checked_add(votes?));
+    Some(Poll {
+        voters: voters.filter(|_| !options.is_empty()),
+        options,
+        multiple: false,
+        closes_at: str_of(poll.get("end_datetime")).and_then(parse_time),
+    })
+}
+
+/// `entities.hashtags[].tag`, normalised, without duplicates, in source order.
+fn tags_of(entities: Option<&Object>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let tags = entities
+        .and_then(|e| e.get("hashtags"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|tag| str_of(tag.get("tag")));
+    for tag in tags {
+        let tag = normalize(tag);
+        if !tag.is_empty() && !out.contains(&tag) {
+            out.push(tag);
+        }
+    }
+    out
+}
+
+/// What an entity turns its stretch of text into.
+#[derive(Debug, Clone, PartialEq)]
+enum Kind {
+    /// A link to `href`, shown as `display`.
+    Link { href: String, display: String },
+    /// A link to the tweet's own photo or video: dropped.
+    OwnMedia,
+    /// `@username`.
+    Mention(String),
+    /// `#tag`, as written in the entity.
+    Hashtag(String),
+}
+
+/// An entity: code points `start..end` of the escaped text.
+#[derive(Debug, Clone, PartialEq)]
+struct Span {
+    start: usize,
+    end: usize,
+    kind: Kind,
+}
+
+/// The usable entities, sorted and without overlaps, and the problems with the others (each a
+/// pointer below `entities` and a message).
+fn spans(
+    chars: &[char],
+    entities: Option<&Object>,
+    id: &str,
+) -> (Vec<Span>, Vec<(String, String)>) {
+    let mut spans = Vec::new();
+    let mut problems = Vec::new();
+    let Some(entities) = entities else {
+        return (spans, problems);
+    };
+    for key in ["urls", "mentions", "hashtags"] {
+        let list = entities.get(key).and_then(Value::as_array);
+        for (i, entity) in list.into_iter().flatten().enumerate() {
+            let at = format!("/{key}/{i}");
+            let kind = match key {
+                "urls" => link_kind(entity, id),
+                "mentions" => entity
+                    .as_object()
+                    .and_then(username_of)
+                    .map(|name| Kind::Mention(name.to_owned())),
+                _ => str_of(entity.get("tag")).map(|tag| Kind::Hashtag(tag.to_owned())),
+            };
+            let Some(kind) = kind else {
+                continue; // nothing to link: the text stays as it is
+            };
+            let offset = |k| {
+                entity
+                    .get(k)
+                    .and_then(Value::as_u64)
+                    .and_then(|n| usize::try_from(n).ok())
+            };
+            let (Some(mut start), Some(mut end)) = (offset("start"), offset("end")) else {
+                problems.push((
+                    at,
+                    "entity has no numeric `start` and `end`; shown as text".to_owned(),
+                ));
+                continue;
+            };
+            // A link is checked by its t.co URL, and looked for when not where its offsets say.
+            let tco: Option<Vec<char>> = str_of(entity.get("url")).map(|u| u.chars().collect());
+            if let Some(tco) = &tco
+                && chars.get(start..end) != Some(&tco[..])
+                && let Some(found) = find(chars, tco)
+            {
+                (start, end) = (found, found + tco.len());
+            }
+            let fits = start < end
+                && chars
+                    .get(start..end)
+                    .is_some_and(|w| written_as(w, &kind, tco.as_deref()));
+            if !fits {
+                problems.push((
+                    at,
+                    format!(
+                        "entity offsets {start}..{end} do not point at the entity in the text \
+                         ({} characters); shown as text",
+                        chars.len()
+                    ),
+                ));
+                continue;
+            }
+            spans.push(Span { start, end, kind });
+        }
+    }
+    spans.sort_by_key(|span| (span.start, span.end));
+    let mut kept: Vec<Span> = Vec::with_capacity(spans.len());
+    for span in spans {
+        if kept.last().is_none_or(|last| span.start >= last.end) {
+            kept.push(span);
+        }
+    }
+    (kept, problems)
+}
+
+/// Whether the escaped text an entity covers is that entity: its `t.co` URL for a link,
+/// `@name` for a mention, `#tag` for a hashtag (either with its full-width sign, case aside).
+fn written_as(written: &[char], kind: &Kind, tco: Option<&[char]>) -> bool {
+    let as_text = || written.iter().collect::<String>();
+    match kind {
+        Kind::Link { .. } | Kind::OwnMedia => tco.is_none_or(|tco| written == tco),
+        Kind::Mention(name) => as_text()
+            .strip_prefix(['@', '＠'])
+            .is_some_and(|rest| rest.eq_ignore_ascii_case(name)),
+        Kind::Hashtag(tag) => as_text()
+            .strip_prefix(['#', '＃'])
+            .is_some_and(|rest| rest.to_lowercase() == tag.to_lowercase()),
+    }
+}
+
+fn link_kind(entity: &Value, id: &str) -> Option<Kind> {
+    let tco = str_of(entity.get("url"));
+    let expanded = str_of(entity.get("expanded_url"));
+    let own_media = |url: &str| {
+        ["photo", "video"]
+            .iter()
+            .any(|kind| url.contains(&format!("/status/{id}/{kind}/")))
+    };
+    if entity.get("media_key").is_some() || expanded.is_some_and(own_media) {
+        return Some(Kind::OwnMedia);
+    }
+    let href = expanded.or(tco)?;
+    let display = str_of(entity.get("display_url")).unwrap_or(href);
+    Some(Kind::Link {
+        href: href.to_owned(),
+        display: display.to_owned(),
+    })
+}
+
+/// The first position of `needle` in `hay`.
+fn find(hay: &[char], needle: &[char]) -> Option<usize> {
+    if needle.is_empty() {
+        return None;
+    }
+    hay.windows(needle.len())
+        .position(|window| window == needle)
+}
+
+/// The text cut at its entities, unescaped, trimmed.
+#[derive(Debug, Clone, PartialEq)]
+enum Piece {
+    Text(String),
+    Link { href: String, display: String },
+    Mention { name: String, written: String },
+    Hashtag { tag: String, written: String },
+}
+
+fn pieces(chars: &[char], spans: Vec<Span>) -> Vec<Piece> {
+    let run = |from: usize, to: usize| -> String {
+        unescape(
+            &chars
+                .get(from..to)
+                .unwrap_or_default()
+                .iter()
+                .collect::<String>(),
+        )
+    };
+    let mut out = Vec::new();
+    let mut at = 0;
+    for span in spans {
+        out.push(Piece::Text(run(at, span.start)));
+        let written = run(span.start, span.end);
+        match span.kind {
+            Kind::Link { href, display } => out.push(Piece::Link { href, display }),
+            Kind::Mention(name) => out.push(Piece::Mention { name, written }),
+            Kind::Hashtag(tag) => out.push(Piece::Hashtag { tag, written }),
+            Kind::OwnMedia => {
+                // Drop the space that separated the link from what came before.
+                if let Some(Piece::Text(before)) = out.last_mut() {
+                    let kept = before.trim_end_matches([' ', '\t']).len();
+                    before.truncate(kept);
+                }
+            }
+        }
+        at = span.end;
+    }
+    out.push(Piece::Text(run(at, chars.len())));
+    if let Some(Piece::Text(first)) = out.first_mut() {
+        *first = first.trim_start().to_owned();
+    }
+    if let Some(Piece::Text(last)) = out.last_mut() {
+        *last = last.trim_end().to_owned();
+    }
+    out.retain(|piece| !matches!(piece, Piece::Text(text) if text.is_empty()));
+    out
+}
+
+/// Undoes Twitter's escaping of `&`, `<` and `>`, once.
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        let (plain, escaped) = [("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")]
+            .into_iter()
+            .find(|(_, escaped)| tail.starts_with(escaped))
+            .unwrap_or(("&", "&"));
+        out.push_str(plain);
+        rest = &tail[escaped.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\n' => out.push_str("<br>"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Percent-encodes a hashtag for a URL path: everything but ASCII letters, digits and `_`.
+fn encode_path(tag: &str) -> String {
+    let mut out = String::with_capacity(tag.len());
+    for b in tag.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'_' {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn html_of(pieces: &[Piece]) -> String {
+    if pieces.is_empty() {
+        return String::new();
+    }
+    let mut html = String::from("<p>");
+    for piece in pieces {
+        match piece {
+            Piece::Text(text) => html.push_str(&escape(&text.replace("\r\n", "\n"))),
+            Piece::Link { href, display } => {
+                html.push_str(&format!(
+                    r#"<a href="{}">{}</a>"#,
+                    escape(href),
+                    escape(display)
+                ));
+            }
+            Piece::Mention { name, written } => html.push_str(&format!(
+                r#"<a href="{SITE}{name}" class="mention">{}</a>"#,
+                escape(written)
+            )),
+            Piece::Hashtag { tag, written } => html.push_str(&format!(
+                r#"<a href="{SITE}hashtag/{}" class="mention hashtag">{}</a>"#,
+                encode_path(tag),
+                escape(written)
+            )),
+        }
+    }
+    html.push_str("</p>");
+    sanitize_html(&html)
+}
+
+fn text_of(pieces: &[Piece]) -> String {
+    let mut text = String::new();
+    for piece in pieces {
+        match piece {
+            Piece::Text(run) => text.push_str(run),
+            Piece::Link { href, .. } => text.push_str(href),
+            Piece::Mention { written, .. } | Piece::Hashtag { written, .. } => {
+                text.push_str(written);
+            }
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests;
