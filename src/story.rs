@@ -4,18 +4,28 @@
 //! Threads deeper than [`MAX_NESTING`] are shown flattened below that depth, each flattened reply
 //! naming the post it answers. Deep indentation is unreadable on a phone, and it keeps the
 //! nesting the template engine has to walk small however deep a conversation goes.
+//!
+//! # What templates may mark safe
+//! Only HTML built here: content and earlier versions' content passed through
+//! [`sanitize_html`], and display names escaped here; both then get the post's custom emoji
+//! (see [`emojify_html`]), which adds nothing but `<img class="emoji">` elements built from a
+//! checked shortcode and a [`safe_url`]. Everything else reaches the template as text.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::model::{CustomEmoji, Poll};
 use crate::sanitize::{safe_url, sanitize_html};
-use crate::store::{StoredMedia, StoredPost};
+use crate::store::{StoredMedia, StoredPost, StoredRevision};
 use crate::thread::{Forest, Link, build_threads};
 
 /// Indentation levels shown before replies are flattened.
 pub const MAX_NESTING: usize = 5;
+
+/// How much of a quoted post's text the quote block shows, in characters.
+pub const QUOTE_EXCERPT_CHARS: usize = 200;
 
 /// A story ready to render.
 #[derive(Debug, Serialize)]
@@ -71,8 +81,10 @@ pub struct PostView {
     pub uri: String,
     /// Link to the original, if it is a safe absolute http(s) URL.
     pub link: Option<String>,
-    /// Display name, falling back to the handle.
+    /// Display name, falling back to the handle (text).
     pub author_name: String,
+    /// The same, as HTML: escaped, with the post's custom emoji as images. Marked safe.
+    pub author_name_html: String,
     /// `@name@host`.
     pub author_handle: String,
     /// The author has a display name (else `author_name` is the handle).
@@ -85,7 +97,7 @@ pub struct PostView {
     pub created: TimeView,
     /// Time of the shown version, if edited.
     pub edited: Option<TimeView>,
-    /// Sanitised content: the only value templates mark safe.
+    /// Sanitised content with custom emoji as images. Marked safe.
     pub content_html: String,
     /// Language, if it is a well-formed tag.
     pub lang: Option<String>,
@@ -101,6 +113,12 @@ pub struct PostView {
     pub boosts: u64,
     /// What it replies to, when that needs saying (its parent is not shown just above it).
     pub reply_to: Option<ReplyToView>,
+    /// The post it quotes.
+    pub quote: Option<QuoteView>,
+    /// Its poll.
+    pub poll: Option<PollView>,
+    /// Earlier versions, oldest first.
+    pub revisions: Vec<RevisionView>,
     /// Replies shown nested under it.
     pub replies: Vec<PostView>,
 }
@@ -127,6 +145,69 @@ pub struct ReplyToView {
     pub link: Option<String>,
 }
 
+/// The post a post quotes.
+#[derive(Debug, Serialize)]
+pub struct QuoteView {
+    /// Fragment id of the quoted post when it is on the page.
+    pub anchor: Option<String>,
+    /// Its author's name (or handle), when it is on the page.
+    pub author: Option<String>,
+    /// The start of its text, when it is on the page and has no content warning.
+    pub excerpt: Option<String>,
+    /// Its content warning, when it is on the page and has one (the text is then not shown).
+    pub spoiler_text: Option<String>,
+    /// Link to it elsewhere, when it is not on the page and its URI is a safe URL.
+    pub link: Option<String>,
+}
+
+/// A poll.
+#[derive(Debug, Serialize)]
+pub struct PollView {
+    /// The choices, in order.
+    pub options: Vec<PollOptionView>,
+    /// Several choices could be picked.
+    pub multiple: bool,
+    /// When voting ends or ended.
+    pub closes: Option<TimeView>,
+    /// Voting had ended when the page was made.
+    pub closed: bool,
+    /// People who voted, when known.
+    pub voters: Option<u64>,
+    /// Votes cast, when every option's count is known.
+    pub votes: Option<u64>,
+}
+
+/// One choice of a poll.
+#[derive(Debug, Serialize)]
+pub struct PollOptionView {
+    /// The choice (text).
+    pub title: String,
+    /// Votes for it, when known.
+    pub votes: Option<u64>,
+    /// Its share in whole percent (of voters for a multiple-choice poll, else of votes), when
+    /// its votes are known.
+    pub percent: Option<u64>,
+}
+
+/// An earlier version of an edited post.
+#[derive(Debug, Serialize)]
+pub struct RevisionView {
+    /// When it was made.
+    pub edited: TimeView,
+    /// Its content warning.
+    pub spoiler_text: Option<String>,
+    /// Its content, sanitised again, with custom emoji. Marked safe.
+    pub content_html: String,
+}
+
+/// What building a post's view needs to know about the whole story.
+struct Ctx<'a> {
+    posts: &'a [StoredPost],
+    forest: &'a Forest,
+    by_uri: HashMap<&'a str, usize>,
+    now: DateTime<Utc>,
+}
+
 /// Builds the view of a story from its stored posts.
 pub fn build_story(tag: &str, title: &str, posts: &[StoredPost]) -> StoryView {
     let links: Vec<Link<'_>> = posts
@@ -138,10 +219,21 @@ pub fn build_story(tag: &str, title: &str, posts: &[StoredPost]) -> StoryView {
         })
         .collect();
     let forest = build_threads(&links);
+    let now = Utc::now();
+    let ctx = Ctx {
+        posts,
+        forest: &forest,
+        by_uri: posts
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.uri.as_str(), i))
+            .collect(),
+        now,
+    };
     let threads = forest
         .roots
         .iter()
-        .map(|&root| build_thread(&forest, posts, root))
+        .map(|&root| build_thread(&ctx, root))
         .collect();
     let participants: HashSet<&str> = posts.iter().map(|p| p.author_uri.as_str()).collect();
     StoryView {
@@ -160,14 +252,15 @@ pub fn build_story(tag: &str, title: &str, posts: &[StoredPost]) -> StoryView {
             .map(|p| p.created_at)
             .max()
             .map(|t| time_view(&t)),
-        generated: time_view(&Utc::now()),
+        generated: time_view(&now),
         threads,
     }
 }
 
 /// Builds one thread bottom-up (no recursion): each post goes under its display parent, which
 /// is its real parent down to [`MAX_NESTING`] and the ancestor at that depth below it.
-fn build_thread(forest: &Forest, posts: &[StoredPost], root: usize) -> ThreadView {
+fn build_thread(ctx: &Ctx<'_>, root: usize) -> ThreadView {
+    let (forest, posts) = (ctx.forest, ctx.posts);
     let order: Vec<(usize, usize)> = forest.preorder(root).collect();
     let mut ancestors: Vec<usize> = Vec::new();
     let mut display_parent: HashMap<usize, usize> = HashMap::new();
@@ -180,7 +273,7 @@ fn build_thread(forest: &Forest, posts: &[StoredPost], root: usize) -> ThreadVie
     }
     let mut pending: HashMap<usize, Vec<PostView>> = HashMap::new();
     for &(node, _) in order.iter().rev() {
-        let mut view = post_view(posts, forest, node, display_parent.get(&node).copied());
+        let mut view = post_view(ctx, node, display_parent.get(&node).copied());
         if let Some(mut replies) = pending.remove(&node) {
             replies.reverse();
             view.replies = replies;
@@ -199,13 +292,10 @@ fn build_thread(forest: &Forest, posts: &[StoredPost], root: usize) -> ThreadVie
     unreachable!("a preorder always ends with its root when reversed")
 }
 
-fn post_view(
-    posts: &[StoredPost],
-    forest: &Forest,
-    node: usize,
-    shown_under: Option<usize>,
-) -> PostView {
+fn post_view(ctx: &Ctx<'_>, node: usize, shown_under: Option<usize>) -> PostView {
+    let (posts, forest) = (ctx.posts, ctx.forest);
     let p = &posts[node];
+    let emojis = usable_emojis(&p.emojis);
     let real_parent = forest.parent[node];
     let reply_to = match (real_parent, shown_under) {
         (Some(parent), Some(shown)) if parent == shown => None,
@@ -228,6 +318,7 @@ fn post_view(
         name.to_string()
     };
     PostView {
+        author_name_html: emojify_html(&escape_html(&author_name), &emojis),
         anchor: anchor_of(&p.uri),
         uri: p.uri.clone(),
         link: p
@@ -248,7 +339,7 @@ fn post_view(
         avatar: p.author_avatar.as_deref().and_then(safe_url),
         created: time_view(&p.created_at),
         edited: p.edited_at.as_ref().map(time_view),
-        content_html: sanitize_html(&p.content_html),
+        content_html: emojify_html(&sanitize_html(&p.content_html), &emojis),
         lang: p
             .language
             .as_deref()
@@ -260,8 +351,205 @@ fn post_view(
         media: p.media.iter().map(media_view).collect(),
         boosts: p.boosts,
         reply_to,
+        quote: p.quote_of.as_deref().map(|uri| quote_view(ctx, uri)),
+        poll: p.poll.as_ref().map(|poll| poll_view(poll, ctx.now)),
+        revisions: p
+            .revisions
+            .iter()
+            .map(|r| revision_view(r, &emojis))
+            .collect(),
         replies: Vec::new(),
     }
+}
+
+fn quote_view(ctx: &Ctx<'_>, uri: &str) -> QuoteView {
+    let Some(&i) = ctx.by_uri.get(uri) else {
+        return QuoteView {
+            anchor: None,
+            author: None,
+            excerpt: None,
+            spoiler_text: None,
+            link: safe_url(uri),
+        };
+    };
+    let quoted = &ctx.posts[i];
+    let name = quoted.author_name.trim();
+    let spoiler_text = quoted.spoiler_text.clone().filter(|s| !s.trim().is_empty());
+    QuoteView {
+        anchor: Some(anchor_of(&quoted.uri)),
+        author: Some(if name.is_empty() {
+            quoted.author_handle.clone()
+        } else {
+            name.to_string()
+        }),
+        excerpt: spoiler_text
+            .is_none()
+            .then(|| excerpt(&quoted.text, QUOTE_EXCERPT_CHARS)),
+        spoiler_text,
+        link: None,
+    }
+}
+
+/// The first `max` characters of `text` on one line, cut at a word boundary when there is one
+/// in the second half, with `…` when anything was cut.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        return flat;
+    }
+    let cut: String = flat.chars().take(max).collect();
+    let shortened = match cut.rfind(' ') {
+        Some(space) if cut[..space].chars().count() > max / 2 => &cut[..space],
+        _ => cut.as_str(),
+    };
+    format!("{}…", shortened.trim_end())
+}
+
+fn poll_view(poll: &Poll, now: DateTime<Utc>) -> PollView {
+    let votes: Option<u64> = poll.options.iter().map(|o| o.votes).sum();
+    // Mastodon's rule: a multiple-choice poll's shares are of voters, a single choice's of votes.
+    let base = if poll.multiple {
+        poll.voters.or(votes)
+    } else {
+        votes.or(poll.voters)
+    };
+    PollView {
+        options: poll
+            .options
+            .iter()
+            .map(|o| PollOptionView {
+                title: o.title.clone(),
+                votes: o.votes,
+                percent: o.votes.zip(base).map(|(v, total)| share(v, total)),
+            })
+            .collect(),
+        multiple: poll.multiple,
+        closes: poll.closes_at.as_ref().map(time_view),
+        closed: poll.closes_at.is_some_and(|t| t <= now),
+        voters: poll.voters.or(votes.filter(|_| !poll.multiple)),
+        votes,
+    }
+}
+
+/// `part` of `total` in whole percent, rounded; 0 of nothing.
+fn share(part: u64, total: u64) -> u64 {
+    if total == 0 {
+        return 0;
+    }
+    let (part, total) = (u128::from(part.min(total)), u128::from(total));
+    u64::try_from((part * 100 + total / 2) / total).unwrap_or(100)
+}
+
+fn revision_view(r: &StoredRevision, emojis: &HashMap<&str, String>) -> RevisionView {
+    RevisionView {
+        edited: time_view(&r.edited_at),
+        spoiler_text: r.spoiler_text.clone().filter(|s| !s.trim().is_empty()),
+        content_html: emojify_html(&sanitize_html(&r.content_html), emojis),
+    }
+}
+
+/// The custom emoji a page may show, by shortcode: a shortcode of `[A-Za-z0-9_]+` only, and an
+/// absolute http(s) URL ([`safe_url`]); the first of a shortcode wins. Values are the URLs,
+/// normalised.
+pub fn usable_emojis(emojis: &[CustomEmoji]) -> HashMap<&str, String> {
+    let mut out = HashMap::new();
+    for e in emojis {
+        if !is_shortcode(&e.shortcode) || out.contains_key(e.shortcode.as_str()) {
+            continue;
+        }
+        if let Some(url) = safe_url(&e.url) {
+            out.insert(e.shortcode.as_str(), url);
+        }
+    }
+    out
+}
+
+fn is_shortcode(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// Replaces each `:shortcode:` of `emojis` (from [`usable_emojis`]) in the text of `html` by
+/// its image. `html` must be serialised HTML as [`sanitize_html`] or [`escape_html`] write it
+/// (`<` in text always escaped, attribute values quoted): only text between tags changes,
+/// never a tag or an attribute.
+pub fn emojify_html(html: &str, emojis: &HashMap<&str, String>) -> String {
+    if emojis.is_empty() || !html.contains(':') {
+        return html.to_string();
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        emojify_text(&mut out, &rest[..lt], emojis);
+        let end = tag_end(&rest[lt..]).map_or(rest.len(), |e| lt + e);
+        out.push_str(&rest[lt..end]);
+        rest = &rest[end..];
+    }
+    emojify_text(&mut out, rest, emojis);
+    out
+}
+
+/// The length of the tag at the start of `html` (which starts with `<`), up to and including
+/// its `>`, skipping quoted attribute values; `None` if it never closes.
+fn tag_end(html: &str) -> Option<usize> {
+    let mut quote: Option<char> = None;
+    for (i, c) in html.char_indices().skip(1) {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '>') => return Some(i + 1),
+            (None, _) => {}
+        }
+    }
+    None
+}
+
+/// Pushes HTML text `text` to `out` with known shortcodes replaced by images.
+fn emojify_text(out: &mut String, text: &str, emojis: &HashMap<&str, String>) {
+    let mut rest = text;
+    while let Some(colon) = rest.find(':') {
+        out.push_str(&rest[..colon]);
+        let after = &rest[colon + 1..];
+        let len = after
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            .count();
+        let known = (len > 0 && after[len..].starts_with(':'))
+            .then(|| emojis.get(&after[..len]))
+            .flatten();
+        match known {
+            Some(url) => {
+                let code = escape_html(&after[..len]);
+                out.push_str(&format!(
+                    "<img class=\"emoji\" src=\"{}\" alt=\":{code}:\" title=\":{code}:\" \
+                     width=\"20\" height=\"20\">",
+                    escape_html(url)
+                ));
+                rest = &after[len + 1..];
+            }
+            None => {
+                out.push(':');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+}
+
+/// Escapes text for HTML text and quoted attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn media_view(m: &StoredMedia) -> MediaView {
@@ -298,4 +586,130 @@ fn is_language_tag(s: &str) -> bool {
         && s.len() <= 35
         && s.starts_with(|c: char| c.is_ascii_alphabetic())
         && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn emoji(shortcode: &str, url: &str) -> CustomEmoji {
+        CustomEmoji {
+            shortcode: shortcode.into(),
+            url: url.into(),
+        }
+    }
+
+    const BLOB: &str = r#"<img class="emoji" src="https://e.example/blob.png" alt=":blob:" title=":blob:" width="20" height="20">"#;
+
+    #[test]
+    fn emoji_replace_text_only_never_tags_or_attributes() {
+        let list = [emoji("blob", "https://e.example/blob.png")];
+        let emojis = usable_emojis(&list);
+        let html = sanitize_html(
+            r#"<p title=":blob:">a :blob: b<a href="https://x.example/:blob:?a=1&amp;b=:blob:">:blob:</a>:blob::blob: :blob :blobx: x:blob:y</p>"#,
+        );
+        assert_eq!(
+            emojify_html(&html, &emojis),
+            format!(
+                r#"<p title=":blob:">a {BLOB} b<a href="https://x.example/:blob:?a=1&amp;b=:blob:" rel="nofollow noopener ugc">{BLOB}</a>{BLOB}{BLOB} :blob :blobx: x{BLOB}y</p>"#
+            )
+        );
+        // A `>` inside a quoted attribute value does not end the tag.
+        assert_eq!(
+            emojify_html(r#"<a href="https://x.example/a>:blob:">t</a>"#, &emojis),
+            r#"<a href="https://x.example/a>:blob:">t</a>"#
+        );
+    }
+
+    #[test]
+    fn hostile_shortcodes_and_urls_are_never_markup() {
+        let list = [
+            emoji("js", "javascript:alert(1)"),
+            emoji("data", "data:image/png;base64,AAAA"),
+            emoji("rel", "/emoji/rel.png"),
+            emoji(r#"q"uote"#, "https://e.example/q.png"),
+            emoji("a b", "https://e.example/ab.png"),
+            emoji("<b>", "https://e.example/b.png"),
+            emoji("", "https://e.example/empty.png"),
+            emoji("amp", r#"https://e.example/a.png?x=1&y="><script>"#),
+            emoji("blob", "https://e.example/blob.png"),
+            emoji("blob", "https://evil.example/second.png"),
+        ];
+        let emojis = usable_emojis(&list);
+        let mut codes: Vec<&str> = emojis.keys().copied().collect();
+        codes.sort_unstable();
+        assert_eq!(codes, ["amp", "blob"]);
+        assert_eq!(emojis["blob"], "https://e.example/blob.png");
+        let name = escape_html(r#":js: :data: :rel: :q"uote: :a b: :<b>: :: :amp: :blob:"#);
+        let got = emojify_html(&name, &emojis);
+        assert_eq!(
+            got,
+            format!(
+                "{}<img class=\"emoji\" src=\"https://e.example/a.png?x=1&amp;y=%22%3E%3Cscript%3E\" \
+                 alt=\":amp:\" title=\":amp:\" width=\"20\" height=\"20\"> {BLOB}",
+                escape_html(r#":js: :data: :rel: :q"uote: :a b: :<b>: :: "#)
+            )
+        );
+        assert!(!got.contains("javascript:") && !got.contains("<script") && !got.contains("<b>"));
+    }
+
+    #[test]
+    fn no_emoji_means_no_change() {
+        let html = "<p>a :blob: b</p>";
+        assert_eq!(emojify_html(html, &HashMap::new()), html);
+    }
+
+    #[test]
+    fn excerpt_cuts_at_a_word_and_marks_the_cut() {
+        assert_eq!(excerpt("short\n\ntext", 200), "short text");
+        let long = "word ".repeat(60);
+        let got = excerpt(&long, 200);
+        assert!(
+            got.ends_with("word…") && got.chars().count() <= 201,
+            "{got}"
+        );
+        assert_eq!(
+            excerpt(&"x".repeat(300), 10),
+            format!("{}…", "x".repeat(10))
+        );
+    }
+
+    #[test]
+    fn poll_shares_follow_mastodon() {
+        let poll = |multiple, voters, votes: &[Option<u64>]| Poll {
+            options: votes
+                .iter()
+                .map(|&v| crate::model::PollOption {
+                    title: "o".into(),
+                    votes: v,
+                })
+                .collect(),
+            multiple,
+            closes_at: None,
+            voters,
+        };
+        let shares = |view: PollView| -> Vec<Option<u64>> {
+            view.options.iter().map(|o| o.percent).collect()
+        };
+        let now = Utc::now();
+        // One choice: of votes.
+        assert_eq!(
+            shares(poll_view(&poll(false, Some(9), &[Some(2), Some(1)]), now)),
+            [Some(67), Some(33)]
+        );
+        // Several: of voters, so shares may add up past 100.
+        let view = poll_view(&poll(true, Some(4), &[Some(3), Some(4)]), now);
+        assert_eq!((view.voters, view.votes), (Some(4), Some(7)));
+        assert_eq!(shares(view), [Some(75), Some(100)]);
+        // Unknown counts give no share; no votes at all give 0 %.
+        assert_eq!(
+            shares(poll_view(&poll(true, None, &[Some(3), None]), now)),
+            [None, None]
+        );
+        assert_eq!(
+            shares(poll_view(&poll(false, Some(0), &[Some(0), Some(0)]), now)),
+            [Some(0), Some(0)]
+        );
+        assert_eq!(share(u64::MAX, u64::MAX), 100);
+    }
 }

@@ -1,6 +1,7 @@
 //! The HTML page of a story: one self-contained file, rendered with minijinja from the
-//! embedded `templates/story.html`. Autoescaping is on for every value; only post content,
-//! sanitised by [`crate::sanitize`] while building the view, is marked safe in the template.
+//! embedded `templates/story.html`. Autoescaping is on for every value; only the HTML that
+//! [`crate::story`] builds (content sanitised by [`crate::sanitize`], display names escaped
+//! there, both with checked custom emoji images) is marked safe in the template.
 
 use std::fmt::Write;
 

@@ -5,8 +5,14 @@
 //! Node = {"uri": str, "url": str|null, "author": {"handle": str, "name": str},
 //!         "created_at": RFC 3339 UTC str, "text": str, "tagged": bool, "in_reply_to": str|null,
 //!         "sensitive": bool, "spoiler_text": str|null, "media": [{"url": str, "alt": str|null}],
-//!         "boosts": int, "replies": [Node]}
+//!         "boosts": int, "replies": [Node], "quote_of": str|null,
+//!         "edited_at": RFC 3339 UTC str|null, "poll": Poll|null}
+//! Poll = {"options": [{"title": str, "votes": int|null}], "multiple": bool,
+//!         "closes_at": RFC 3339 UTC str|null, "voters": int|null}
 //! ```
+//! `quote_of` is the URI of the quoted post (which may or may not be in the story), `edited_at`
+//! the time of the version shown (null when never edited), `votes` null while a poll hides its
+//! results, `voters` null when the source does not say.
 //! Fields may be added, never renamed or dropped. Threads nest as deep as the conversation
 //! does, so the writer walks the forest with an explicit stack rather than recursing.
 
@@ -22,6 +28,20 @@ use crate::thread::{Link, build_threads};
 struct Author<'a> {
     handle: &'a str,
     name: &'a str,
+}
+
+#[derive(Serialize)]
+struct Poll<'a> {
+    options: Vec<PollOption<'a>>,
+    multiple: bool,
+    closes_at: Option<String>,
+    voters: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct PollOption<'a> {
+    title: &'a str,
+    votes: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -88,7 +108,13 @@ pub fn write_story(
     out.write_all(b"]}\n")
 }
 
-/// Everything of a node up to and including `"replies":[`.
+/// A time as the contract writes it: RFC 3339, UTC, `Z`.
+fn time_text(t: &chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+/// Everything of a node up to and including `"replies":[`; the fields added to the contract
+/// later come before `replies`, so the node still closes with `]}`.
 fn write_node_head(out: &mut impl Write, p: &StoredPost) -> io::Result<()> {
     let media: Vec<Media<'_>> = p
         .media
@@ -98,28 +124,41 @@ fn write_node_head(out: &mut impl Write, p: &StoredPost) -> io::Result<()> {
             alt: m.alt.as_deref(),
         })
         .collect();
+    let poll = p.poll.as_ref().map(|poll| Poll {
+        options: poll
+            .options
+            .iter()
+            .map(|o| PollOption {
+                title: &o.title,
+                votes: o.votes,
+            })
+            .collect(),
+        multiple: poll.multiple,
+        closes_at: poll.closes_at.as_ref().map(time_text),
+        voters: poll.voters,
+    });
     write!(
         out,
         "{{\"uri\":{},\"url\":{},\"author\":{},\"created_at\":{},\"text\":{},\"tagged\":{},\
          \"in_reply_to\":{},\"sensitive\":{},\"spoiler_text\":{},\"media\":{},\"boosts\":{},\
-         \"replies\":[",
+         \"quote_of\":{},\"edited_at\":{},\"poll\":{},\"replies\":[",
         json(&p.uri)?,
         json(&p.url)?,
         json(&Author {
             handle: &p.author_handle,
             name: &p.author_name
         })?,
-        json(
-            &p.created_at
-                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
-        )?,
+        json(&time_text(&p.created_at))?,
         json(&p.text)?,
         p.tagged,
         json(&p.in_reply_to)?,
         p.sensitive,
         json(&p.spoiler_text)?,
         json(&media)?,
-        p.boosts
+        p.boosts,
+        json(&p.quote_of)?,
+        json(&p.edited_at.as_ref().map(time_text))?,
+        json(&poll)?
     )
 }
 

@@ -15,7 +15,10 @@ use serde_json::{Map, Value};
 
 use super::serde_util::{authority, bool_of, parse_time, pointer_join, str_of};
 use super::{FormatError, ItemSink, SourceFormat};
-use crate::model::{Author, Boost, Deletion, Item, LocalId, Media, Post, Skip, SkipReason};
+use crate::model::{
+    Author, Boost, CustomEmoji, Deletion, Item, LocalId, Media, Poll, PollOption, Post, Skip,
+    SkipReason,
+};
 use crate::sanitize::{html_to_text, sanitize_html};
 use crate::tag::normalize;
 
@@ -286,9 +289,9 @@ impl Reader<'_> {
             // `tags: null` carries no structured data, so only an array counts.
             has_structured_tags: s.get("tags").is_some_and(Value::is_array),
             media: media_of(s.get("media_attachments")),
-            quote_of: None,
-            poll: None,
-            emojis: Vec::new(),
+            quote_of: quote_of(s.get("quote")),
+            poll: poll_of(s.get("poll")),
+            emojis: emojis_of(s),
             source_json,
         })
     }
@@ -384,6 +387,73 @@ fn strip_quote_fallback(content: &str) -> &str {
         Some(close) if is_fallback => &trimmed[open_end + close + "</p>".len()..],
         _ => content,
     }
+}
+
+/// The quoted post's `uri`, from a Quote in state `accepted` (the only state with content).
+/// A ShallowQuote names the quoted post only by its local `quoted_status_id`, which gives no
+/// URI, and a pending, rejected or revoked quote is not one to show.
+fn quote_of(quote: Option<&Value>) -> Option<String> {
+    let quote = quote?.as_object()?;
+    if str_of(quote.get("state")) != Some("accepted") {
+        return None;
+    }
+    owned(quote.get("quoted_status")?.get("uri"))
+}
+
+/// `poll`: `options[].{title, votes_count}` (`votes_count` is null while results are hidden),
+/// `multiple`, `expires_at` (null when it never ends) and `voters_count` (null on polls made
+/// before it existed). A poll without a readable option is no poll.
+fn poll_of(poll: Option<&Value>) -> Option<Poll> {
+    let poll = poll?.as_object()?;
+    let options: Vec<PollOption> = poll
+        .get("options")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|o| {
+            Some(PollOption {
+                title: o.get("title")?.as_str()?.to_owned(),
+                votes: o.get("votes_count").and_then(Value::as_u64),
+            })
+        })
+        .collect();
+    (!options.is_empty()).then(|| Poll {
+        options,
+        multiple: bool_of(poll.get("multiple")),
+        closes_at: str_of(poll.get("expires_at")).and_then(parse_time),
+        voters: poll.get("voters_count").and_then(Value::as_u64),
+    })
+}
+
+/// The status's `emojis[]`, then the author's (`account.emojis[]`, used in the display name,
+/// which the page shows with the post), each shortcode once, status first. The animated `url`
+/// is kept rather than `static_url` (used only when `url` is missing), as Mastodon shows it.
+/// Shortcodes and URLs are kept as given: the renderer decides what is safe to show.
+fn emojis_of(status: &Object) -> Vec<CustomEmoji> {
+    let lists = [
+        status.get("emojis"),
+        status.get("account").and_then(|a| a.get("emojis")),
+    ];
+    let mut out: Vec<CustomEmoji> = Vec::new();
+    for emoji in lists
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_array)
+        .flatten()
+    {
+        let shortcode = str_of(emoji.get("shortcode")).map(|s| s.trim().trim_matches(':'));
+        let url = str_of(emoji.get("url")).or_else(|| str_of(emoji.get("static_url")));
+        if let (Some(shortcode), Some(url)) = (shortcode, url)
+            && !shortcode.is_empty()
+            && !out.iter().any(|e| e.shortcode == shortcode)
+        {
+            out.push(CustomEmoji {
+                shortcode: shortcode.to_owned(),
+                url: url.to_owned(),
+            });
+        }
+    }
+    out
 }
 
 /// `tags[].name`, normalised, without duplicates, in source order.

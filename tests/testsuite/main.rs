@@ -7,4 +7,5 @@ mod collect;
 mod corpus;
 mod edge_cases;
 mod render;
+mod rich;
 mod support;

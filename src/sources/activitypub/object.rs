@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::super::ItemSink;
 use super::super::serde_util::{authority, bool_of, id_of, one_or_many, parse_time, str_of};
 use super::{Object, kind_of, types};
-use crate::model::{Author, Item, Media, Post, Skip, SkipReason};
+use crate::model::{Author, CustomEmoji, Item, Media, Poll, PollOption, Post, Skip, SkipReason};
 use crate::sanitize::{html_to_text, sanitize_html};
 use crate::tag::normalize;
 
@@ -157,13 +157,85 @@ pub(super) fn post(
             .into_iter()
             .filter_map(media)
             .collect(),
-        quote_of: None,
-        poll: None,
-        emojis: Vec::new(),
+        quote_of: quote_of(note),
+        poll: poll_of(note),
+        emojis: emojis(note),
         // Cannot fail: a `Value` always has string keys. Depth is bounded by the caller.
         source_json: serde_json::to_string(note).unwrap_or_default(),
     })));
     Outcome::Kept
+}
+
+/// The quoted post: FEP-044f `quote` (Mastodon 4.4+), Fedibird's `quoteUri`, Misskey's
+/// `quoteUrl` and `_misskey_quote`, the first one present (Mastodon reads them in this order and
+/// keeps one quote). Each is a URI, or an embedded object or `Link` naming it.
+fn quote_of(note: &Object) -> Option<String> {
+    ["quote", "quoteUri", "quoteUrl", "_misskey_quote"]
+        .into_iter()
+        .find_map(|key| id_of(note.get(key)))
+        .map(str::to_string)
+}
+
+/// A `Question`'s poll: `oneOf` (one choice) or `anyOf` (several), each option a `Note` whose
+/// `name` is the choice and `replies.totalItems` its votes; `endTime`, else `closed` (a time;
+/// `true` tells no time), and Mastodon's `votersCount`. `None` for other types and for a
+/// Question without a readable option.
+fn poll_of(note: &Object) -> Option<Poll> {
+    if !types(note).any(|t| t == "Question") {
+        return None;
+    }
+    let (key, multiple) = match note.get("oneOf") {
+        Some(v) if !v.is_null() => ("oneOf", false),
+        _ => ("anyOf", true),
+    };
+    let options: Vec<PollOption> = one_or_many(note.get(key))
+        .into_iter()
+        .filter_map(|option| {
+            let option = option.as_object()?;
+            Some(PollOption {
+                title: option.get("name")?.as_str()?.to_string(),
+                votes: option
+                    .get("replies")
+                    .and_then(|r| r.get("totalItems"))
+                    .and_then(Value::as_u64),
+            })
+        })
+        .collect();
+    (!options.is_empty()).then(|| Poll {
+        options,
+        multiple,
+        closes_at: time(note.get("endTime")).or_else(|| time(note.get("closed"))),
+        voters: note.get("votersCount").and_then(Value::as_u64),
+    })
+}
+
+/// `tag[]` entries of type `Emoji`: `name` `:blob:` gives the shortcode `blob`, `icon.url` the
+/// image. Each shortcode once, first wins; shortcodes and URLs are kept as given, for the
+/// renderer to judge.
+fn emojis(note: &Object) -> Vec<CustomEmoji> {
+    let mut out: Vec<CustomEmoji> = Vec::new();
+    for entry in one_or_many(note.get("tag")) {
+        let Some(map) = entry.as_object().filter(|m| types(m).any(|t| t == "Emoji")) else {
+            continue;
+        };
+        let shortcode = str_of(map.get("name")).map(|n| n.trim().trim_matches(':'));
+        let url = one_or_many(map.get("icon"))
+            .into_iter()
+            .find_map(|icon| match icon {
+                Value::Object(image) => links(image.get("url")).into_iter().next(),
+                other => links(Some(other)).into_iter().next(),
+            });
+        if let (Some(shortcode), Some(url)) = (shortcode, url)
+            && !shortcode.is_empty()
+            && !out.iter().any(|e| e.shortcode == shortcode)
+        {
+            out.push(CustomEmoji {
+                shortcode: shortcode.to_string(),
+                url: url.to_string(),
+            });
+        }
+    }
+    out
 }
 
 /// An actor document's profile; `None` without an `id`.

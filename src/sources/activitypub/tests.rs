@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::*;
-use crate::model::{Author, Boost, Deletion, Item, Media, Post, Skip, SkipReason};
+use crate::model::{
+    Author, Boost, CustomEmoji, Deletion, Item, Media, Poll, PollOption, Post, Skip, SkipReason,
+};
 use crate::sources::{Parsed, Warning};
 
 const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
@@ -474,6 +476,115 @@ fn corpus_misskey_quote() {
     assert_eq!(
         got.text,
         "i quompt u\n\nRE: https://example.com/objects/30c543fb-a165-40dd-87fd-4e249ec5a40b"
+    );
+    // `_misskey_quote` and `quoteUrl` agree here.
+    assert_eq!(
+        got.quote_of.as_deref(),
+        Some("https://example.com/objects/43479e20-c0f8-4f49-bf7f-13fab8234924")
+    );
+    assert_eq!((got.poll, got.emojis.len()), (None, 0));
+}
+
+#[test]
+fn question_one_of_is_a_single_choice_poll() {
+    let got = only_post(&quirk("question_one_of"));
+    assert_eq!(got.uri, "https://birch.example/users/rowan/statuses/300");
+    assert_eq!(
+        got.poll,
+        Some(Poll {
+            options: vec![
+                PollOption {
+                    title: "Just me".into(),
+                    votes: Some(1)
+                },
+                PollOption {
+                    title: "Me and a carer".into(),
+                    votes: Some(5)
+                },
+            ],
+            multiple: false,
+            closes_at: Some(t("2026-03-02T12:00:00Z")),
+            voters: Some(6),
+        })
+    );
+    assert_eq!(
+        got.emojis,
+        [CustomEmoji {
+            shortcode: "blob".into(),
+            url: "https://birch.example/emoji/blob.png".into()
+        }]
+    );
+    assert_eq!(got.tags, ["richtest"]);
+}
+
+#[test]
+fn question_any_of_closed_is_a_multiple_choice_poll() {
+    let got = only_post(&quirk("question_any_of_closed"));
+    assert_eq!(
+        got.poll,
+        Some(Poll {
+            options: vec![
+                PollOption {
+                    title: "Time to talk".into(),
+                    votes: Some(4)
+                },
+                // No `replies`: votes unknown. The bare string is no option.
+                PollOption {
+                    title: "Being asked my name".into(),
+                    votes: None
+                },
+            ],
+            multiple: true,
+            closes_at: Some(t("2026-03-01T18:10:00Z")),
+            voters: None,
+        })
+    );
+}
+
+#[test]
+fn a_note_has_no_poll_even_with_one_of() {
+    let mut doc = quirk("question_any_of_closed");
+    doc["type"] = json!("Note");
+    assert_eq!(only_post(&doc).poll, None);
+}
+
+#[test]
+fn emoji_tags_become_custom_emoji() {
+    let got = only_post(&quirk("emoji_tags"));
+    let emoji = |shortcode: &str, url: &str| CustomEmoji {
+        shortcode: shortcode.into(),
+        url: url.into(),
+    };
+    // Names with or without colons, `icon` as an array, `url` as a Link; one per shortcode,
+    // first wins; without an icon, nothing. Hostile values are kept for the renderer to judge.
+    assert_eq!(
+        got.emojis,
+        [
+            emoji("blob", "https://birch.example/emoji/blob.png"),
+            emoji("blob_cat", "https://birch.example/emoji/blob_cat.png"),
+            emoji("hostile", "javascript:alert(1)"),
+            emoji("spaced out", "https://birch.example/emoji/spaced.png"),
+        ]
+    );
+    assert_eq!(got.tags, ["richtest"]);
+}
+
+#[test]
+fn quote_keys_in_mastodons_order() {
+    assert_eq!(
+        only_post(&quirk("quote_keys")).quote_of.as_deref(),
+        Some("https://quay.example/users/rowan/statuses/2004")
+    );
+    // `quote: null` and an empty `quoteUri` are absent.
+    assert_eq!(
+        only_post(&quirk("quote_misskey_only")).quote_of.as_deref(),
+        Some("https://misskey.example/notes/9")
+    );
+    let mut doc = quirk("quote_misskey_only");
+    doc["quoteUrl"] = json!({"type": "Link", "href": "https://misskey.example/notes/8"});
+    assert_eq!(
+        only_post(&doc).quote_of.as_deref(),
+        Some("https://misskey.example/notes/8")
     );
 }
 

@@ -186,6 +186,9 @@ fn corpus_reply_with_quote_drops_the_fallback() {
         local_id: local("localhost:3000", "117020583142008690"),
         sensitive: true,
         has_structured_tags: true,
+        quote_of: some(
+            "http://localhost:3000/ap/users/117020565966271181/statuses/117020583121982310",
+        ),
         source_json: doc.to_string(),
         ..post(uri, john(), "2026-08-01T13:53:14.135Z")
     };
@@ -541,6 +544,114 @@ fn quote_fallback_stays_without_a_quote() {
         post.text,
         "RE: https://birch.example/@rowan/95\n\ntyped by hand"
     );
+}
+
+#[test]
+fn polls_keep_options_counts_and_closing_time() {
+    let parsed = parse(&quirk("polls.json"));
+    assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+    let polls: Vec<Option<&Poll>> = posts(&parsed).iter().map(|p| p.poll.as_ref()).collect();
+    let option = |title: &str, votes: Option<u64>| PollOption {
+        title: title.to_owned(),
+        votes,
+    };
+    assert_eq!(
+        polls,
+        [
+            Some(&Poll {
+                options: vec![
+                    option("Tea", Some(7)),
+                    option("Coffee <strong>black</strong>", Some(3))
+                ],
+                multiple: false,
+                closes_at: Some(time("2026-03-02T09:00:00Z")),
+                voters: Some(10),
+            }),
+            // Hidden totals: `votes_count` null (or missing), no `voters_count`, no end.
+            Some(&Poll {
+                options: vec![
+                    option("Sleep", None),
+                    option("A walk", None),
+                    option("Talking it over", None)
+                ],
+                multiple: true,
+                closes_at: None,
+                voters: None,
+            }),
+        ]
+    );
+}
+
+#[test]
+fn emojis_of_the_status_then_the_account_each_shortcode_once() {
+    let post = only_post(&parse(&quirk("emojis.json"))).clone();
+    let emoji = |shortcode: &str, url: &str| CustomEmoji {
+        shortcode: shortcode.to_owned(),
+        url: url.to_owned(),
+    };
+    // Kept as given, hostile or not: the renderer decides what it shows.
+    assert_eq!(
+        post.emojis,
+        [
+            emoji("blobwave", "https://quay.example/emoji/blobwave.gif"),
+            emoji("evil", "javascript:alert(1)"),
+            emoji(
+                "quo\"te",
+                "https://quay.example/emoji/quote.png\" onerror=\"alert(3)"
+            ),
+            emoji("static", "https://quay.example/emoji/static.png"),
+            emoji("blobcat", "https://quay.example/emoji/blobcat.gif"),
+        ]
+    );
+    assert_eq!(post.author.name, "Kit :blobcat: <b>bold</b> :evil:");
+}
+
+#[test]
+fn only_an_accepted_quote_with_its_status_names_the_quoted_uri() {
+    let parsed = parse(&quirk("quote_states.json"));
+    assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+    let quotes: Vec<(&str, Option<&str>)> = posts(&parsed)
+        .iter()
+        .map(|p| (p.uri.rsplit('/').next().unwrap(), p.quote_of.as_deref()))
+        .collect();
+    assert_eq!(
+        quotes,
+        [
+            ("2004", None),
+            (
+                "2005",
+                Some("https://quay.example/users/rowan/statuses/2004")
+            ),
+            // A ShallowQuote's `quoted_status_id` is local: no URI.
+            ("2006", None),
+            ("2007", None),
+            ("2008", None),
+            ("2009", Some("https://far.example/users/wren/statuses/77")),
+            // Kept as given; the page links only safe URLs.
+            ("2010", Some("javascript:alert(4)")),
+        ]
+    );
+    // The accepted quote's fallback paragraph is gone; the others had none.
+    assert_eq!(posts(&parsed)[1].text, "This, a hundred times. #RichTest");
+}
+
+#[test]
+fn edits_carry_their_edit_time() {
+    let versions: Vec<Post> = ["edit_v1.json", "edit_v2.json", "edit_v3.json"]
+        .into_iter()
+        .map(|name| only_post(&parse(&quirk(name))).clone())
+        .collect();
+    let edited: Vec<Option<DateTime<Utc>>> = versions.iter().map(|p| p.edited_at).collect();
+    assert_eq!(
+        edited,
+        [
+            None,
+            Some(time("2026-03-01T10:30:00Z")),
+            Some(time("2026-03-01T11:00:00Z"))
+        ]
+    );
+    assert_eq!(versions[1].text, "Second try, clearer. #RichTest");
+    assert_eq!(versions[1].spoiler_text.as_deref(), Some("shift talk"));
 }
 
 #[test]
