@@ -11,6 +11,9 @@
 pub mod activitypub;
 pub mod mastodon_api;
 pub mod serde_util;
+pub mod tweet_v1;
+pub mod twarc;
+pub mod twitter_archive;
 
 use serde_json::Value;
 

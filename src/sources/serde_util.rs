@@ -110,3 +110,32 @@ mod tests {
         assert_eq!(pointer_join("/a", "b/c~"), "/a/b~1c~0");
     }
 }
+
+/// Parses Twitter's `created_at` shape, `Wed Aug 27 13:08:45 +0000 2008` (API v1.1 and the
+/// account archive), into UTC.
+pub fn parse_twitter_time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_str(s.trim(), "%a %b %d %H:%M:%S %z %Y")
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+#[cfg(test)]
+mod twitter_time_tests {
+    use super::*;
+
+    #[test]
+    fn parses_twitter_created_at() {
+        let want = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        assert_eq!(
+            parse_twitter_time("Wed Aug 27 13:08:45 +0000 2008"),
+            Some(want("2008-08-27T13:08:45Z"))
+        );
+        assert_eq!(
+            parse_twitter_time("Sat Mar 10 16:03:15 +0200 2018"),
+            Some(want("2018-03-10T14:03:15Z"))
+        );
+        assert_eq!(parse_twitter_time("2008-08-27T13:08:45Z"), None);
+        assert_eq!(parse_twitter_time("Wed Aug 27 13:08:45 2008"), None);
+        assert_eq!(parse_twitter_time(""), None);
+    }
+}
