@@ -65,6 +65,14 @@ pub enum InputFormat {
     MastodonApi,
     /// ActivityPub / ActivityStreams 2.0 (notes, activities, outboxes, actors).
     Activitypub,
+    /// A Twitter/X account archive: data/tweets.js, the folder, or the .zip.
+    TwitterArchive,
+    /// Twitter API v1.1 tweets, or twarc 1 / streaming JSON Lines.
+    TwitterV1,
+    /// twarc 2 JSON Lines (Twitter API v2 pages or flattened tweets).
+    Twarc2,
+    /// Bluesky app.bsky.feed responses.
+    Bluesky,
 }
 
 impl InputFormat {
@@ -74,6 +82,10 @@ impl InputFormat {
         match self {
             InputFormat::MastodonApi => Format::MastodonApi,
             InputFormat::Activitypub => Format::ActivityPub,
+            InputFormat::TwitterArchive => Format::TwitterArchive,
+            InputFormat::TwitterV1 => Format::TwitterV1,
+            InputFormat::Twarc2 => Format::Twarc2,
+            InputFormat::Bluesky => Format::Bluesky,
         }
     }
 }

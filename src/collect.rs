@@ -8,6 +8,7 @@
 //! post. A source that fails to read or parse is reported and contributes nothing; the others
 //! are still written.
 
+mod depth;
 mod membership;
 mod read;
 mod staging;
@@ -76,6 +77,77 @@ pub fn collect(
     Ok(reports)
 }
 
+/// Collects documents that arrive one at a time (pages fetched live): `docs` are parsed as
+/// `format` (or detected from the first), staged, selected against the archived story, and
+/// written in one transaction, so each page is kept as soon as it arrives. A document that
+/// cannot be read as the format fails the page: nothing of it is written.
+pub fn collect_documents(
+    store: &mut Store,
+    tag: &str,
+    location: &str,
+    format: Option<Format>,
+    docs: &[serde_json::Value],
+) -> Result<SourceReport> {
+    let conn = store.connection();
+    staging::create(conn)?;
+    let mut sink = StagingSink::new(conn, 0, tag);
+    let mut detected = format;
+    let mut failure = None;
+    for (i, doc) in docs.iter().enumerate() {
+        let Some(f) = detected.or_else(|| crate::sources::detect(doc)) else {
+            failure = Some(format!(
+                "`{location}`: unrecognised format; tagstory reads {}",
+                crate::sources::KNOWN_FORMATS
+            ));
+            break;
+        };
+        detected = Some(f);
+        sink.position = if docs.len() > 1 {
+            format!("document {} ", i + 1)
+        } else {
+            String::new()
+        };
+        if let Err(e) = f.parse(doc, &mut sink) {
+            failure = Some(format!("`{location}`: not readable as {}: {e}", f.name()));
+            break;
+        }
+    }
+    if let Some(e) = sink.failure.take() {
+        failure = Some(format!("cannot stage `{location}`: {e:#}"));
+    }
+    let warnings: Vec<Warning> = sink
+        .warnings
+        .drain(..)
+        .map(|(pointer, message)| Warning { pointer, message })
+        .collect();
+    let errors = sink.warning_count;
+    let report = match (failure, detected) {
+        (None, Some(format)) => {
+            staging::resolve_local_parents(conn)?;
+            staging::select(conn, tag)?;
+            let mut counts = write_source(store, tag, 0, format, location)
+                .with_context(|| format!("cannot write `{location}` to the archive"))?;
+            counts.errors = errors;
+            SourceReport {
+                location: location.to_string(),
+                format: Some(format),
+                counts,
+                warnings,
+                error: None,
+            }
+        }
+        (failure, detected) => SourceReport {
+            location: location.to_string(),
+            format: detected,
+            counts: SourceCounts::default(),
+            warnings,
+            error: Some(failure.unwrap_or_else(|| format!("`{location}`: nothing to collect"))),
+        },
+    };
+    staging::drop_all(store.connection())?;
+    Ok(report)
+}
+
 type Staged = Result<(Format, Vec<Warning>, u64), String>;
 
 /// Reads every source into staging; a source that fails leaves nothing staged.
@@ -125,6 +197,8 @@ fn write_source(
     let mut w = store.begin_source(name, location, tag)?;
     let mut c = SourceCounts::default();
     let mut after = -1;
+    // The curated story being written, and the position of its next entry.
+    let mut story: Option<(String, u64)> = None;
     loop {
         let batch = staging::next_batch(w.connection(), index, after)?;
         let Some((last, _)) = batch.last() else {
@@ -163,10 +237,71 @@ fn write_source(
                         c.skipped_private += 1;
                     }
                 }
+                Item::Story(info) => {
+                    w.begin_curated_story(tag, info)?;
+                    story = Some((info.url.clone(), 0));
+                }
+                Item::Curated(entry) => {
+                    if let Some((url, position)) = &mut story {
+                        w.curate(tag, url, *position, entry)?;
+                        *position += 1;
+                    }
+                }
             }
         }
     }
     w.resolve_local_replies()?;
     w.commit(&c)?;
     Ok(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(rel: &str) -> serde_json::Value {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(rel);
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn pages_arriving_one_by_one_build_the_same_story() {
+        let mut store = Store::open_in_memory().unwrap();
+        let tag = "dearmentalhealthprofessionals";
+        // The context page first: its untagged replies join once the timeline shows the root.
+        for page in [
+            "mastodon-api/timeline-page2.json",
+            "mastodon-api/context-names.json",
+            "mastodon-api/timeline-page1.json",
+        ] {
+            let report = collect_documents(&mut store, tag, page, None, &[fixture(page)]).unwrap();
+            assert_eq!(report.error, None, "{page}");
+        }
+        let uris: Vec<String> = store
+            .load_story(tag)
+            .unwrap()
+            .into_iter()
+            .map(|p| p.uri)
+            .collect();
+        // Thread A (11 posts) and every other tagged post of the two timeline pages.
+        assert!(
+            uris.contains(
+                &"https://care.example/users/jun/statuses/117126980412405735".to_string()
+            )
+        );
+        let again = collect_documents(
+            &mut store,
+            tag,
+            "again",
+            Some(Format::MastodonApi),
+            &[fixture("mastodon-api/context-names.json")],
+        )
+        .unwrap();
+        assert_eq!((again.counts.posts_new, again.counts.posts_updated), (0, 0));
+        let bad = collect_documents(&mut store, tag, "bad", None, &[serde_json::json!({"x": 1})])
+            .unwrap();
+        assert!(bad.error.unwrap().contains("unrecognised format"));
+    }
 }

@@ -21,6 +21,42 @@ pub enum Item {
     Actor(Author),
     /// A record that was read but must not be stored (not public, a kind we do not keep).
     Skipped(Skip),
+    /// A curated story (a Storify story): its title and intro. Every post of the source that
+    /// follows belongs to the story, tagged or not, in the order of the [`Item::Curated`]
+    /// entries.
+    Story(StoryInfo),
+    /// The next entry of the curated story announced by the last [`Item::Story`].
+    Curated(Curated),
+}
+
+/// A story as its curator published it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoryInfo {
+    /// Where the story was published (its permalink); identifies it across collections.
+    pub url: String,
+    /// Its title.
+    pub title: String,
+    /// Its description, as HTML passed through [`crate::sanitize::sanitize_html`].
+    pub intro_html: String,
+    /// Who curated it.
+    pub curator: Option<Author>,
+    /// When it was published.
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+/// One entry of a curated story, in the curator's order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Curated {
+    /// A post (emitted as an [`Item::Post`] before this entry).
+    Post {
+        /// Its URI.
+        uri: String,
+    },
+    /// The curator's own words between posts, as sanitised HTML.
+    Note {
+        /// The note, passed through [`crate::sanitize::sanitize_html`].
+        html: String,
+    },
 }
 
 /// A post, normalised.

@@ -10,8 +10,10 @@ use std::path::{Path, PathBuf};
 use serde::de::{Error as _, SeqAccess, Visitor};
 use serde_json::Value;
 
+use super::depth::{self, DepthGuard};
 use super::staging::StagingSink;
-use crate::sources::{self, Format, FormatError, ItemSink, KNOWN_FORMATS, Parsed};
+use crate::model::Author;
+use crate::sources::{self, Format, FormatError, ItemSink, KNOWN_FORMATS, Parsed, twitter_archive};
 
 /// Array elements parsed together, so that a format can use neighbours as context (which
 /// server issued Mastodon ids) while memory stays bounded.
@@ -56,20 +58,32 @@ pub(super) fn stage_source(
     sink: &mut StagingSink<'_>,
 ) -> Result<Format, String> {
     let location = input.location();
+    if let SourceInput::File(path) = input
+        && (path.is_dir()
+            || path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("zip")))
+    {
+        return stage_twitter_archive(path, &location, options, sink);
+    }
     let reader: Box<dyn Read> = match input {
         SourceInput::Stdin => Box::new(std::io::stdin().lock()),
-        SourceInput::File(path) if path.is_dir() => {
-            return Err(format!("`{location}` is a directory; give the files in it"));
-        }
         SourceInput::File(path) => Box::new(
             std::fs::File::open(path).map_err(|e| format!("cannot read `{location}`: {e}"))?,
         ),
     };
     let mut reader = BufReader::with_capacity(1 << 16, reader);
+    let archive_author = match input {
+        SourceInput::File(path) => archive_author_beside(path),
+        SourceInput::Stdin => None,
+    };
     let mut stream = Stream {
         location: &location,
         options,
         format: options.format,
+        read_one: false,
+        archive_author,
+        prefixed: false,
         sink,
     };
     let format = stream.read(&mut reader)?;
@@ -80,15 +94,69 @@ pub(super) fn stage_source(
     Ok(format)
 }
 
+/// A Twitter archive given as its unzipped folder or its `.zip`: every tweets part, in the
+/// manifest's order, each streamed like a `tweets.js` file, with the archive's account as author.
+fn stage_twitter_archive(
+    path: &Path,
+    location: &str,
+    options: ReadOptions,
+    sink: &mut StagingSink<'_>,
+) -> Result<Format, String> {
+    let mut failure = None;
+    let mut read_part = |part: &str, account: Option<&Author>, reader: &mut dyn Read| {
+        let part_location = format!("{location}:{part}");
+        let mut stream = Stream {
+            location: &part_location,
+            options,
+            format: Some(options.format.unwrap_or(Format::TwitterArchive)),
+            read_one: false,
+            archive_author: Some(
+                account
+                    .cloned()
+                    .unwrap_or_else(twitter_archive::unknown_author),
+            ),
+            prefixed: true,
+            sink: &mut *sink,
+        };
+        let mut reader = BufReader::new(reader);
+        let outcome = stream
+            .read(&mut reader)
+            .and_then(|_| stream.check_failure());
+        match outcome {
+            Ok(()) => Ok(()),
+            Err(message) => {
+                failure = Some(message);
+                Err(std::io::Error::other("stopped"))
+            }
+        }
+    };
+    match twitter_archive::for_each_tweets_file(path, &mut read_part) {
+        Ok(_) => Ok(options.format.unwrap_or(Format::TwitterArchive)),
+        Err(e) => Err(failure.unwrap_or_else(|| {
+            if path.is_dir() {
+                format!("`{location}` is a directory but not a Twitter archive ({e}); give the files in it")
+            } else {
+                format!("cannot read `{location}` as a Twitter archive: {e}")
+            }
+        })),
+    }
+}
+
 struct Stream<'a, 's, 'c> {
     location: &'a str,
     options: ReadOptions,
     format: Option<Format>,
+    /// A document has been read as `format`.
+    read_one: bool,
+    /// The account of a Twitter archive (its tweets carry no author).
+    archive_author: Option<Author>,
+    /// The file began with a JavaScript assignment (`window.YTD.tweets.part0 =`).
+    prefixed: bool,
     sink: &'s mut StagingSink<'c>,
 }
 
 impl Stream<'_, '_, '_> {
-    fn read(&mut self, reader: &mut BufReader<Box<dyn Read>>) -> Result<Format, String> {
+    fn read(&mut self, reader: &mut dyn BufRead) -> Result<Format, String> {
         let io = |e: std::io::Error| format!("cannot read `{}`: {e}", self.location);
         skip_bom_and_space(reader).map_err(io)?;
         if peek(reader)
@@ -96,6 +164,7 @@ impl Stream<'_, '_, '_> {
             .is_some_and(|b| b.is_ascii_alphabetic())
         {
             skip_js_prefix(reader).map_err(|e| format!("`{}`:1: {e}", self.location))?;
+            self.prefixed = true;
             skip_bom_and_space(reader).map_err(io)?;
         }
         match peek(reader).map_err(io)? {
@@ -151,15 +220,20 @@ impl Stream<'_, '_, '_> {
     }
 
     /// A JSON array, element by element, `CHUNK` at a time.
-    fn read_array(&mut self, reader: &mut BufReader<Box<dyn Read>>) -> Result<Format, String> {
-        let mut de = serde_json::Deserializer::from_reader(reader);
+    fn read_array(&mut self, reader: &mut dyn BufRead) -> Result<Format, String> {
+        let mut de = serde_json::Deserializer::from_reader(DepthGuard::new(reader));
+        de.disable_recursion_limit();
         let mut chunks = Chunks {
             stream: self,
             chunk: Vec::with_capacity(CHUNK),
             base: 0,
+            per_element: false,
             result: Ok(None),
         };
-        let outcome = serde::Deserializer::deserialize_seq(&mut de, &mut chunks);
+        let outcome = serde::Deserializer::deserialize_seq(
+            serde_stacker::Deserializer::new(&mut de),
+            &mut chunks,
+        );
         let flushed = chunks.flush();
         let result = std::mem::replace(&mut chunks.result, Ok(None));
         if let Err(e) = outcome {
@@ -169,7 +243,10 @@ impl Stream<'_, '_, '_> {
             });
         }
         flushed?;
-        de.end().map_err(|e| json_error(self.location, &e))?;
+        // A `window.YTD… = [...]` file may end with `;`: a script, not JSON, after the array.
+        if !self.prefixed {
+            de.end().map_err(|e| json_error(self.location, &e))?;
+        }
         match result? {
             Some(format) => Ok(format),
             // An empty array: nothing to detect from, nothing to collect.
@@ -178,15 +255,12 @@ impl Stream<'_, '_, '_> {
     }
 
     /// One JSON object, or JSON Lines: decided by whether the first line is a whole document.
-    fn read_object_or_lines(
-        &mut self,
-        reader: &mut BufReader<Box<dyn Read>>,
-    ) -> Result<Format, String> {
+    fn read_object_or_lines(&mut self, reader: &mut dyn BufRead) -> Result<Format, String> {
         let mut first = String::new();
         reader
             .read_line(&mut first)
             .map_err(|e| format!("cannot read `{}`: {e}", self.location))?;
-        match serde_json::from_str::<Value>(&first) {
+        match depth::value_from_str(&first) {
             Ok(doc) => self.read_lines_from(reader, &doc, 1),
             Err(e) if e.is_eof() => self.read_document(reader, first.into_bytes()),
             Err(_) => {
@@ -196,9 +270,9 @@ impl Stream<'_, '_, '_> {
                 reader
                     .read_line(&mut second)
                     .map_err(|e| format!("cannot read `{}`: {e}", self.location))?;
-                if serde_json::from_str::<Value>(&second).is_ok_and(|v| v.is_object()) {
+                if depth::value_from_str(&second).is_ok_and(|v| v.is_object()) {
                     self.bad_line(1, &first)?;
-                    let doc = serde_json::from_str(&second).map_err(|e| e.to_string())?;
+                    let doc = depth::value_from_str(&second).map_err(|e| e.to_string())?;
                     self.read_lines_from(reader, &doc, 2)
                 } else {
                     let mut bytes = first.into_bytes();
@@ -210,7 +284,7 @@ impl Stream<'_, '_, '_> {
     }
 
     fn bad_line(&mut self, line: usize, text: &str) -> Result<(), String> {
-        let message = match serde_json::from_str::<Value>(text) {
+        let message = match depth::value_from_str(text) {
             Err(e) => format!(
                 "invalid JSON at column {}: {}",
                 e.column(),
@@ -228,7 +302,7 @@ impl Stream<'_, '_, '_> {
     /// JSON Lines: each line one document; a bad line is a warning (an error with `--strict`).
     fn read_lines_from(
         &mut self,
-        reader: &mut BufReader<Box<dyn Read>>,
+        reader: &mut dyn BufRead,
         first: &Value,
         first_line: usize,
     ) -> Result<Format, String> {
@@ -251,7 +325,7 @@ impl Stream<'_, '_, '_> {
             if line.trim().is_empty() {
                 continue;
             }
-            match serde_json::from_str::<Value>(&line) {
+            match depth::value_from_str(&line) {
                 Ok(doc) => self.line_document(&doc, line_no)?,
                 Err(_) => self.bad_line(line_no, &line)?,
             }
@@ -264,9 +338,15 @@ impl Stream<'_, '_, '_> {
     fn line_document(&mut self, doc: &Value, line: usize) -> Result<(), String> {
         let position = format!("line {line}");
         match self.parse(doc, &format!("{position} ")) {
-            Ok(_) => Ok(()),
-            Err(e) if self.format.is_none() => Err(self.format_error(&position, &e)),
-            Err(e) if self.options.strict => Err(self.format_error(&position, &e)),
+            Ok(_) => {
+                self.read_one = true;
+                Ok(())
+            }
+            // The first document decides what the file is: if it cannot be read as that, nothing
+            // can be.
+            Err(e) if self.format.is_none() || self.options.strict || !self.read_one => {
+                Err(self.format_error(&position, &e))
+            }
             Err(e) => {
                 self.sink.warn(position, e.to_string());
                 Ok(())
@@ -275,14 +355,9 @@ impl Stream<'_, '_, '_> {
     }
 
     /// A single JSON document, read whole.
-    fn read_document(
-        &mut self,
-        reader: &mut BufReader<Box<dyn Read>>,
-        head: Vec<u8>,
-    ) -> Result<Format, String> {
+    fn read_document(&mut self, reader: &mut dyn BufRead, head: Vec<u8>) -> Result<Format, String> {
         let chained = std::io::Cursor::new(head).chain(reader);
-        let doc: Value =
-            serde_json::from_reader(chained).map_err(|e| json_error(self.location, &e))?;
+        let doc = depth::value_from_reader(chained).map_err(|e| json_error(self.location, &e))?;
         self.parse(&doc, "").map_err(|e| self.format_error("", &e))
     }
 
@@ -321,6 +396,7 @@ struct Chunks<'x, 'a, 's, 'c> {
     stream: &'x mut Stream<'a, 's, 'c>,
     chunk: Vec<Value>,
     base: usize,
+    per_element: bool,
     result: Result<Option<Format>, String>,
 }
 
@@ -332,30 +408,65 @@ impl Chunks<'_, '_, '_, '_> {
         let doc = Value::Array(std::mem::take(&mut self.chunk));
         let base = self.base;
         self.base += doc.as_array().map_or(0, Vec::len);
+        if self.stream.format.is_none() {
+            self.detect(&doc)?;
+        }
+        let (Some(format), Value::Array(elements)) = (self.stream.format, &doc) else {
+            return Ok(());
+        };
+        if self.per_element {
+            for (i, element) in elements.iter().enumerate() {
+                self.parse(format, element, base + i, &format!("/{}", base + i))?;
+            }
+        } else {
+            self.parse(format, &doc, base, "")?;
+        }
+        self.result = Ok(Some(format));
+        self.stream.check_failure()
+    }
+
+    /// A format that reads arrays (statuses, archive elements, tweets) takes the chunk whole;
+    /// otherwise each element is a document of its own (an array of ActivityPub objects).
+    fn detect(&mut self, doc: &Value) -> Result<(), String> {
+        let first = doc.as_array().and_then(|a| a.first());
+        let (format, per_element) = match sources::detect(doc) {
+            Some(format) => (format, false),
+            None => match first.and_then(sources::detect) {
+                Some(format) => (format, true),
+                None => {
+                    return Err(format!(
+                        "`{}`: unrecognised format; tagstory reads {KNOWN_FORMATS}",
+                        self.stream.location
+                    ));
+                }
+            },
+        };
+        self.stream.format = Some(format);
+        self.per_element = per_element;
+        Ok(())
+    }
+
+    /// Parses one document of the array; `prefix` is prepended to its warnings' pointers.
+    fn parse(
+        &mut self,
+        format: Format,
+        doc: &Value,
+        base: usize,
+        prefix: &str,
+    ) -> Result<(), String> {
         let mut offset = OffsetSink {
             inner: self.stream.sink,
             base,
+            prefix,
         };
-        let format = match self.stream.format {
-            Some(f) => f,
-            None => sources::detect(&doc).ok_or_else(|| {
-                format!(
-                    "`{}`: unrecognised format; tagstory reads {KNOWN_FORMATS}",
-                    self.stream.location
-                )
-            })?,
-        };
-        self.stream.format = Some(format);
-        match format.parse(&doc, &mut offset) {
-            Ok(()) => {
-                self.result = Ok(Some(format));
-                self.stream.check_failure()
+        let result = match (&self.stream.archive_author, format) {
+            (Some(author), Format::TwitterArchive) => {
+                twitter_archive::parse_with_author(doc, author, &mut offset)
             }
-            Err(e) => {
-                let e = FormatError::new(offset_pointer(&e.pointer, base), e.message);
-                Err(self.stream.format_error("", &e))
-            }
+            _ => format.parse(doc, &mut offset),
         }
+        .map_err(|e| FormatError::new(offset.rewrite(&e.pointer), e.message));
+        result.map_err(|e| self.stream.format_error("", &e))
     }
 }
 
@@ -380,20 +491,50 @@ impl<'de> Visitor<'de> for &mut Chunks<'_, '_, '_, '_> {
     }
 }
 
-/// Shifts the leading array index of each warning's pointer by the chunk's offset.
-struct OffsetSink<'s, 'c> {
+/// Places each warning's pointer in the whole array: under the element's own index when each
+/// element is a document (`prefix`), else with the chunk's leading index shifted by `base`.
+struct OffsetSink<'s, 'c, 'p> {
     inner: &'s mut StagingSink<'c>,
     base: usize,
+    prefix: &'p str,
 }
 
-impl ItemSink for OffsetSink<'_, '_> {
+impl OffsetSink<'_, '_, '_> {
+    fn rewrite(&self, pointer: &str) -> String {
+        if self.prefix.is_empty() {
+            offset_pointer(pointer, self.base)
+        } else {
+            format!("{}{pointer}", self.prefix)
+        }
+    }
+}
+
+impl ItemSink for OffsetSink<'_, '_, '_> {
     fn item(&mut self, item: crate::model::Item) {
         self.inner.item(item);
     }
     fn warning(&mut self, pointer: String, message: String) {
-        self.inner
-            .warning(offset_pointer(&pointer, self.base), message);
+        let pointer = self.rewrite(&pointer);
+        self.inner.warning(pointer, message);
     }
+}
+
+/// A Twitter archive's `data/tweets.js` names no author: its account is in `manifest.js` (or
+/// `account.js`) beside it.
+fn archive_author_beside(path: &Path) -> Option<Author> {
+    let name = path.file_name()?.to_str()?;
+    if !(name.starts_with("tweet") && name.ends_with(".js")) {
+        return None;
+    }
+    let beside = |file: &str| std::fs::read(path.with_file_name(file)).ok();
+    beside("manifest.js")
+        .as_deref()
+        .and_then(twitter_archive::account_from_manifest)
+        .or_else(|| {
+            beside("account.js")
+                .as_deref()
+                .and_then(twitter_archive::account_from_account_js)
+        })
 }
 
 fn offset_pointer(pointer: &str, base: usize) -> String {
@@ -426,11 +567,11 @@ fn strip_position(e: &serde_json::Error) -> String {
     }
 }
 
-fn peek(reader: &mut impl BufRead) -> std::io::Result<Option<u8>> {
+fn peek(reader: &mut (impl BufRead + ?Sized)) -> std::io::Result<Option<u8>> {
     Ok(reader.fill_buf()?.first().copied())
 }
 
-fn skip_bom_and_space(reader: &mut impl BufRead) -> std::io::Result<()> {
+fn skip_bom_and_space(reader: &mut (impl BufRead + ?Sized)) -> std::io::Result<()> {
     if reader.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
         reader.consume(3);
     }
@@ -445,7 +586,7 @@ fn skip_bom_and_space(reader: &mut impl BufRead) -> std::io::Result<()> {
 }
 
 /// Skips `window.YTD.tweets.part0 =` (any JavaScript assignment of a JSON value).
-fn skip_js_prefix(reader: &mut impl BufRead) -> Result<(), String> {
+fn skip_js_prefix(reader: &mut (impl BufRead + ?Sized)) -> Result<(), String> {
     let mut seen = 0;
     loop {
         let buf = reader.fill_buf().map_err(|e| e.to_string())?;

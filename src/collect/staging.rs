@@ -65,6 +65,8 @@ pub(super) struct StagingSink<'c> {
     pub(super) warnings: Vec<(String, String)>,
     pub(super) warning_count: u64,
     pub(super) failure: Option<anyhow::Error>,
+    /// The source is a curated story: every post in it is filed under the tag.
+    curated: bool,
 }
 
 impl<'c> StagingSink<'c> {
@@ -80,6 +82,7 @@ impl<'c> StagingSink<'c> {
             warnings: Vec::new(),
             warning_count: 0,
             failure: None,
+            curated: false,
         }
     }
 
@@ -100,7 +103,10 @@ impl<'c> StagingSink<'c> {
             parent = post.in_reply_to.as_deref();
             local = post.local_id.as_ref();
             parent_local = post.in_reply_to_local.as_ref();
-            tagged = is_tagged(post, self.tag);
+            tagged = self.curated || is_tagged(post, self.tag);
+        }
+        if let Item::Story(_) = item {
+            self.curated = true;
         }
         self.conn
             .prepare_cached(

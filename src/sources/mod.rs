@@ -9,10 +9,12 @@
 //! document is a warning pushed to the sink with its JSON pointer, and the rest is kept.
 
 pub mod activitypub;
+pub mod bluesky;
 pub mod mastodon_api;
 pub mod serde_util;
-pub mod tweet_v1;
 pub mod twarc;
+pub mod twarc2;
+pub mod tweet_v1;
 pub mod twitter_archive;
 
 use serde_json::Value;
@@ -26,14 +28,48 @@ pub enum Format {
     MastodonApi,
     /// ActivityStreams 2.0 / ActivityPub: objects, activities, collections and actors.
     ActivityPub,
+    /// A Twitter/X account archive's `data/tweets.js` (elements `{"tweet": {...}}`).
+    TwitterArchive,
+    /// Twitter API v1.1 tweets: a tweet, an array of them, or twarc 1 / streaming JSON Lines.
+    TwitterV1,
+    /// Twitter API v2 as twarc 2 saves it: response pages or flattened tweets, one per line.
+    Twarc2,
+    /// Bluesky `app.bsky.feed.*` responses: searchPosts, getPostThread, author feeds.
+    Bluesky,
 }
 
 impl Format {
-    /// The name used in messages and recorded with each collected source.
+    /// Every format, in detection order: the most specific shapes first.
+    pub const ALL: [Format; 6] = [
+        Format::TwitterArchive,
+        Format::TwitterV1,
+        Format::Twarc2,
+        Format::Bluesky,
+        Format::ActivityPub,
+        Format::MastodonApi,
+    ];
+
+    /// The name used in messages, in `--format` and in the `sources` table.
     pub fn name(self) -> &'static str {
         match self {
             Format::MastodonApi => mastodon_api::MastodonApi::NAME,
             Format::ActivityPub => activitypub::ActivityPub::NAME,
+            Format::TwitterArchive => twitter_archive::TwitterArchive::NAME,
+            Format::TwitterV1 => twarc::TwitterV1::NAME,
+            Format::Twarc2 => twarc2::Twarc2::NAME,
+            Format::Bluesky => bluesky::Bluesky::NAME,
+        }
+    }
+
+    /// Whether `doc` looks like this format.
+    pub fn sniff(self, doc: &Value) -> bool {
+        match self {
+            Format::MastodonApi => mastodon_api::MastodonApi::sniff(doc),
+            Format::ActivityPub => activitypub::ActivityPub::sniff(doc),
+            Format::TwitterArchive => twitter_archive::TwitterArchive::sniff(doc),
+            Format::TwitterV1 => twarc::TwitterV1::sniff(doc),
+            Format::Twarc2 => twarc2::Twarc2::sniff(doc),
+            Format::Bluesky => bluesky::Bluesky::sniff(doc),
         }
     }
 
@@ -42,24 +78,26 @@ impl Format {
         match self {
             Format::MastodonApi => mastodon_api::MastodonApi::parse(doc, sink),
             Format::ActivityPub => activitypub::ActivityPub::parse(doc, sink),
+            Format::TwitterArchive => twitter_archive::TwitterArchive::parse(doc, sink),
+            Format::TwitterV1 => twarc::TwitterV1::parse(doc, sink),
+            Format::Twarc2 => twarc2::Twarc2::parse(doc, sink),
+            Format::Bluesky => bluesky::Bluesky::parse(doc, sink),
         }
     }
 }
 
 /// What every format lists in an "unrecognised format" message.
-pub const KNOWN_FORMATS: &str = "Mastodon API JSON (an array of statuses, a status, or a \
-    `{\"ancestors\", \"descendants\"}` context) or ActivityPub JSON (a Note, a Create, Update, \
-    Announce or Delete activity, an outbox or other (Ordered)Collection(Page), or an actor)";
+pub const KNOWN_FORMATS: &str = concat!(
+    "Mastodon API JSON (statuses, a status, a /context response), ActivityPub JSON (notes, ",
+    "activities, outboxes, actors), a Twitter/X archive (data/tweets.js, the unzipped folder or ",
+    "the .zip), Twitter API v1.1 tweets or twarc JSON Lines (v1 and v2, flattened too), and ",
+    "Bluesky app.bsky.feed responses (searchPosts, getPostThread, getAuthorFeed); name one with ",
+    "--format to skip detection"
+);
 
 /// Tells which format a document is in, by its shape.
 pub fn detect(doc: &Value) -> Option<Format> {
-    if activitypub::ActivityPub::sniff(doc) {
-        Some(Format::ActivityPub)
-    } else if mastodon_api::MastodonApi::sniff(doc) {
-        Some(Format::MastodonApi)
-    } else {
-        None
-    }
+    Format::ALL.into_iter().find(|f| f.sniff(doc))
 }
 
 /// One input format.
@@ -109,14 +147,25 @@ impl ItemSink for Parsed {
 }
 
 /// The document as a whole is not in the format it was taken for.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("at {pointer}: {message}")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FormatError {
     /// JSON pointer to the offending value (`""` for the whole document).
     pub pointer: String,
     /// What is wrong.
     pub message: String,
 }
+
+impl std::fmt::Display for FormatError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.pointer.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "at {}: {}", self.pointer, self.message)
+        }
+    }
+}
+
+impl std::error::Error for FormatError {}
 
 impl FormatError {
     /// A new error at `pointer`.

@@ -177,7 +177,10 @@ fn parts_from_manifest(bytes: &[u8]) -> Option<Vec<String>> {
     )
 }
 
-/// Calls `f(part_name, reader)` for each tweets part of the archive at `archive` (an unzipped
+/// What [`for_each_tweets_file`] calls for each part: `(part name, the archive's account, reader)`.
+pub type PartVisitor<'f> = dyn FnMut(&str, Option<&Author>, &mut dyn Read) -> io::Result<()> + 'f;
+
+/// Calls `f(part_name, account, reader)` for each tweets part of the archive at `archive` (an unzipped
 /// folder, holding `data/`, or the archive's `.zip`), in the manifest's order, and returns the
 /// account when the manifest or `data/account.js` names it. `part_name` is the archive-relative
 /// path (`data/tweets-part1.js`); `reader` streams the part's JSON, its `window.YTD… =` prefix
@@ -186,10 +189,7 @@ fn parts_from_manifest(bytes: &[u8]) -> Option<Vec<String>> {
 /// The parts are those of `data/manifest.js`'s `dataTypes.tweets.files`; without a manifest
 /// that lists them, `data/tweets.js`, `data/tweets-partN.js` (by N), `data/tweet.js` and
 /// `data/tweet-partN.js`. An archive with no tweets file at all is a `NotFound` error.
-pub fn for_each_tweets_file(
-    archive: &Path,
-    f: &mut dyn FnMut(&str, &mut dyn Read) -> io::Result<()>,
-) -> io::Result<Option<Author>> {
+pub fn for_each_tweets_file(archive: &Path, f: &mut PartVisitor<'_>) -> io::Result<Option<Author>> {
     let mut source = Source::open(archive)?;
     let manifest = source.read_small("data/manifest.js")?;
     let mut account = manifest.as_deref().and_then(account_from_manifest);
@@ -219,7 +219,7 @@ pub fn for_each_tweets_file(
     for part in parts {
         source.with_reader(&part, &mut |reader| {
             let mut json = JsonPart::new(BufReader::new(reader));
-            f(&part, &mut json)
+            f(&part, account.as_ref(), &mut json)
         })?;
     }
     Ok(account)

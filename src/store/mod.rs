@@ -15,7 +15,7 @@
 mod read;
 mod write;
 
-pub use read::{StoredMedia, StoredPost, StoredRevision};
+pub use read::{StoredCuration, StoredMedia, StoredPost, StoredRevision};
 pub use write::{PostOutcome, Reason, SourceCounts, SourceWriter};
 
 use std::path::Path;
@@ -29,7 +29,10 @@ use crate::model::LocalId;
 const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// Upgrade steps: `UPGRADES[n]` takes an archive from version `n + 1` to `n + 2`.
-const UPGRADES: &[&str] = &[include_str!("upgrades/v2.sql")];
+const UPGRADES: &[&str] = &[
+    include_str!("upgrades/v2.sql"),
+    include_str!("upgrades/v3.sql"),
+];
 
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: usize = UPGRADES.len() + 1;

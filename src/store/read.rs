@@ -157,6 +157,56 @@ impl Store {
     }
 }
 
+/// A curated story filed under a tag, with its entries in the curator's order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredCuration {
+    /// Where it was published.
+    pub url: String,
+    /// Its title.
+    pub title: String,
+    /// Its intro, sanitised HTML.
+    pub intro_html: String,
+    /// Who curated it.
+    pub curator_name: Option<String>,
+    /// When it was published.
+    pub published_at: Option<DateTime<Utc>>,
+    /// Entries: `(post URI, note HTML)`, exactly one of them set.
+    pub entries: Vec<(Option<String>, Option<String>)>,
+}
+
+impl Store {
+    /// The curated stories filed under `tag`, oldest first.
+    pub fn load_curations(&self, tag: &str) -> Result<Vec<StoredCuration>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT url, title, intro_html, curator_name, published_at FROM curated_stories
+             WHERE tag = ?1 ORDER BY published_at, url",
+        )?;
+        let rows = stmt.query_map([tag], |r| {
+            Ok(StoredCuration {
+                url: r.get(0)?,
+                title: r.get(1)?,
+                intro_html: r.get(2)?,
+                curator_name: r.get(3)?,
+                published_at: match r.get_ref(4)?.as_str_or_null()? {
+                    Some(t) => Some(parse_stored_time(t)?),
+                    None => None,
+                },
+                entries: Vec::new(),
+            })
+        })?;
+        let mut stories: Vec<StoredCuration> = rows.collect::<Result<_, _>>()?;
+        let mut stmt = self.conn.prepare(
+            "SELECT post_uri, note_html FROM curation WHERE tag = ?1 AND story_url = ?2
+             ORDER BY position",
+        )?;
+        for story in &mut stories {
+            let rows = stmt.query_map((tag, &story.url), |r| Ok((r.get(0)?, r.get(1)?)))?;
+            story.entries = rows.collect::<Result<_, _>>()?;
+        }
+        Ok(stories)
+    }
+}
+
 /// Polls, emoji and revisions of a story's posts, by post id.
 #[derive(Default)]
 struct Extras {

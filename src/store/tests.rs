@@ -251,3 +251,79 @@ fn replaced_and_older_versions_become_revisions() {
     assert_eq!(story[0].text, "third");
     assert_eq!(texts, ["first", "second"]);
 }
+
+#[test]
+fn a_curated_story_keeps_its_order_and_a_second_collection_replaces_it() {
+    use crate::model::{Curated, StoryInfo};
+    let mut store = Store::open_in_memory().unwrap();
+    let info = StoryInfo {
+        url: "https://storify.example/s/1".into(),
+        title: "What helped".into(),
+        intro_html: "<p>Collected after the day.</p>".into(),
+        curator: None,
+        published_at: Some(t("2013-08-21T10:00:00Z")),
+    };
+    for entries in [3, 2] {
+        let mut w = store.begin_source("storify", "s.json", "care").unwrap();
+        w.begin_curated_story("care", &info).unwrap();
+        for i in 0..entries {
+            let entry = if i % 2 == 0 {
+                Curated::Note {
+                    html: format!("<p>note {i}</p>"),
+                }
+            } else {
+                Curated::Post {
+                    uri: format!("https://a.example/{i}"),
+                }
+            };
+            w.curate("care", &info.url, i, &entry).unwrap();
+        }
+        w.commit(&SourceCounts::default()).unwrap();
+    }
+    let stories = store.load_curations("care").unwrap();
+    assert_eq!(stories.len(), 1);
+    assert_eq!(stories[0].title, "What helped");
+    assert_eq!(
+        stories[0].entries,
+        [
+            (None, Some("<p>note 0</p>".to_string())),
+            (Some("https://a.example/1".to_string()), None)
+        ]
+    );
+}
+
+#[test]
+fn of_two_copies_of_one_version_the_richer_wins_whatever_the_order() {
+    use crate::model::Media;
+    let truncated = post(
+        "https://a.example/6",
+        "Thank you for asking what name I ...",
+        "2026-08-20T08:00:00Z",
+    );
+    let mut full = post(
+        "https://a.example/6",
+        "Thank you for asking what name I wanted, and then using it.",
+        "2026-08-20T08:00:00Z",
+    );
+    full.media = vec![Media {
+        url: "https://a.example/m.png".into(),
+        kind: "image".into(),
+        alt: Some("A handwritten name badge".into()),
+        width: None,
+        height: None,
+    }];
+    for order in [[&truncated, &full], [&full, &truncated]] {
+        let mut store = Store::open_in_memory().unwrap();
+        for p in order {
+            write(&mut store, p);
+        }
+        write(&mut store, order[0]);
+        let story = store.load_story("care").unwrap();
+        assert_eq!(story[0].text, full.text);
+        assert_eq!(story[0].media.len(), 1);
+        assert!(
+            story[0].revisions.is_empty(),
+            "a richer copy is not an edit"
+        );
+    }
+}

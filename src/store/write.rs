@@ -5,7 +5,7 @@ use anyhow::Result;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::{now_text, time_text};
-use crate::model::{Author, Boost, Deletion, LocalId, Post};
+use crate::model::{Author, Boost, Curated, Deletion, LocalId, Post, StoryInfo};
 
 /// Why a post belongs to a story.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,11 +177,16 @@ impl<'c> SourceWriter<'c> {
                 PostOutcome::New,
             ),
             Some((id, stored)) if version > stored => {
-                self.update_post(id, post, author_id, in_reply_to, format)?;
+                self.update_post(id, post, author_id, in_reply_to, format, true)?;
+                (id, PostOutcome::Updated)
+            }
+            // The same version from another source or format: the richer copy wins.
+            Some((id, stored)) if version == stored && self.is_richer(id, post, in_reply_to)? => {
+                self.update_post(id, post, author_id, in_reply_to, format, false)?;
                 (id, PostOutcome::Updated)
             }
             Some((id, _)) => {
-                self.fill_missing_parent(id, in_reply_to)?;
+                self.fill_missing(id, post, in_reply_to)?;
                 self.keep_older_version(id, post, &version)?;
                 (id, PostOutcome::Unchanged)
             }
@@ -239,16 +244,19 @@ impl<'c> SourceWriter<'c> {
         author_id: i64,
         in_reply_to: Option<&str>,
         format: &str,
+        newer_version: bool,
     ) -> Result<()> {
         let reply_local = post.in_reply_to_local.as_ref();
-        // The version being replaced becomes part of the post's edit history.
-        self.tx
-            .prepare_cached(
-                "INSERT OR IGNORE INTO revisions (post_id, edited_at, content_html, text, spoiler_text)
-                 SELECT id, coalesce(edited_at, created_at), content_html, text, spoiler_text
-                 FROM posts WHERE id = ?1",
-            )?
-            .execute([id])?;
+        if newer_version {
+            // The version being replaced becomes part of the post's edit history.
+            self.tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO revisions (post_id, edited_at, content_html, text, spoiler_text)
+                     SELECT id, coalesce(edited_at, created_at), content_html, text, spoiler_text
+                     FROM posts WHERE id = ?1",
+                )?
+                .execute([id])?;
+        }
         self.tx
             .prepare_cached(
                 "UPDATE posts SET url = coalesce(?2, url), author_id = ?3, edited_at = ?4,
@@ -295,16 +303,48 @@ impl<'c> SourceWriter<'c> {
         Ok(())
     }
 
-    /// An older copy may still know a parent the stored one did not (a resolved local id).
-    fn fill_missing_parent(&mut self, id: i64, in_reply_to: Option<&str>) -> Result<()> {
-        if let Some(parent) = in_reply_to {
-            self.tx
-                .prepare_cached(
-                    "UPDATE posts SET in_reply_to_uri = ?2 WHERE id = ?1 AND in_reply_to_uri IS NULL",
-                )?
-                .execute(params![id, parent])?;
-        }
+    /// Another copy may know what the stored one does not: a parent (a resolved local id), the
+    /// permalink, the language, the quoted post.
+    fn fill_missing(&mut self, id: i64, post: &Post, in_reply_to: Option<&str>) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "UPDATE posts SET in_reply_to_uri = coalesce(in_reply_to_uri, ?2),
+                 url = coalesce(url, ?3), language = coalesce(language, ?4),
+                 quote_of_uri = coalesce(quote_of_uri, ?5)
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                id,
+                in_reply_to,
+                post.url,
+                post.language,
+                post.quote_of
+            ])?;
         Ok(())
+    }
+
+    /// Whether `post` tells more than the stored copy of the same version: longer text (one copy
+    /// may be truncated), more media and alt text, a permalink, a language, a quote, a parent.
+    fn is_richer(&self, id: i64, post: &Post, in_reply_to: Option<&str>) -> Result<bool> {
+        let stored: i64 = self
+            .tx
+            .prepare_cached(
+                "SELECT length(text) + 20 * (SELECT count(*) FROM media m WHERE m.post_id = p.id)
+                 + 40 * (SELECT count(alt_text) FROM media m WHERE m.post_id = p.id)
+                 + 10 * (url IS NOT NULL) + 5 * (language IS NOT NULL)
+                 + 5 * (quote_of_uri IS NOT NULL) + 5 * (in_reply_to_uri IS NOT NULL)
+                 FROM posts p WHERE id = ?1",
+            )?
+            .query_row([id], |r| r.get(0))?;
+        let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        let incoming = count(post.text.chars().count())
+            + 20 * count(post.media.len())
+            + 40 * count(post.media.iter().filter(|m| m.alt.is_some()).count())
+            + 10 * i64::from(post.url.is_some())
+            + 5 * i64::from(post.language.is_some())
+            + 5 * i64::from(post.quote_of.is_some())
+            + 5 * i64::from(in_reply_to.is_some());
+        Ok(incoming > stored)
     }
 
     fn replace_media_and_tags(&mut self, post_id: i64, post: &Post) -> Result<()> {
@@ -434,6 +474,54 @@ impl<'c> SourceWriter<'c> {
                 self.source_id
             ])?
             > 0)
+    }
+
+    /// Records a curated story under `tag`, replacing an earlier collection of the same story
+    /// (its entries are then written again, in order, by [`SourceWriter::curate`]).
+    pub fn begin_curated_story(&mut self, tag: &str, story: &StoryInfo) -> Result<()> {
+        self.tx
+            .prepare_cached("DELETE FROM curated_stories WHERE tag = ?1 AND url = ?2")?
+            .execute((tag, &story.url))?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO curated_stories (tag, url, title, intro_html, curator_name,
+                 published_at, source_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                tag,
+                story.url,
+                story.title,
+                story.intro_html,
+                story.curator.as_ref().map(|c| if c.name.is_empty() {
+                    &c.handle
+                } else {
+                    &c.name
+                }),
+                story.published_at.as_ref().map(time_text),
+                self.source_id
+            ])?;
+        Ok(())
+    }
+
+    /// Records the entry at `position` of the curated story at `story_url`.
+    pub fn curate(
+        &mut self,
+        tag: &str,
+        story_url: &str,
+        position: u64,
+        entry: &Curated,
+    ) -> Result<()> {
+        let (post, note) = match entry {
+            Curated::Post { uri } => (Some(uri.as_str()), None),
+            Curated::Note { html } => (None, Some(html.as_str())),
+        };
+        self.tx
+            .prepare_cached(
+                "INSERT OR REPLACE INTO curation (tag, story_url, position, post_uri, note_html)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![tag, story_url, position, post, note])?;
+        Ok(())
     }
 
     /// Links replies that named their parent by a server-local id to the parent's URI, now that

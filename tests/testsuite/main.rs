@@ -6,6 +6,8 @@
 mod collect;
 mod corpus;
 mod edge_cases;
+mod formats;
 mod render;
 mod rich;
+mod streaming;
 mod support;

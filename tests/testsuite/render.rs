@@ -58,7 +58,7 @@ fn json_contract_on_a_small_story() {
             "author": {"handle": "@kim@s.example", "name": ""},
             "created_at": "2026-08-20T08:00:00Z", "text": "hello #Small", "tagged": true,
             "in_reply_to": null, "sensitive": false, "spoiler_text": null, "media": [], "boosts": 0,
-            "replies": []}]})
+            "quote_of": null, "edited_at": null, "poll": null, "replies": []}]})
     );
 }
 

@@ -312,7 +312,7 @@ fn read_archive(path: &Path) -> (Option<Author>, Vec<String>, Parsed) {
     let mut names = Vec::new();
     let mut parsed = Parsed::default();
     let mut docs = Vec::new();
-    let account = for_each_tweets_file(path, &mut |name, reader| {
+    let account = for_each_tweets_file(path, &mut |name, _account, reader| {
         names.push(name.to_owned());
         docs.push(read_part(reader)?);
         Ok(())
@@ -455,7 +455,7 @@ fn without_a_manifest_parts_are_found_by_name_and_the_account_in_account_js() {
         std::fs::write(data.join(name), text).expect("write");
     }
     let mut seen = Vec::new();
-    let account = for_each_tweets_file(dir.path(), &mut |name, reader| {
+    let account = for_each_tweets_file(dir.path(), &mut |name, _account, reader| {
         let mut text = String::new();
         reader.read_to_string(&mut text)?;
         seen.push((name.to_owned(), text));
@@ -476,7 +476,7 @@ fn without_a_manifest_parts_are_found_by_name_and_the_account_in_account_js() {
 #[test]
 fn archives_without_tweets_or_with_bad_manifests_are_errors() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut ignore = |_: &str, _: &mut dyn Read| -> io::Result<()> { Ok(()) };
+    let mut ignore = |_: &str, _: Option<&Author>, _: &mut dyn Read| -> io::Result<()> { Ok(()) };
     let err = for_each_tweets_file(dir.path(), &mut ignore).expect_err("no tweets");
     assert_eq!(err.kind(), io::ErrorKind::NotFound);
 

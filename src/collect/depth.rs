@@ -1,0 +1,123 @@
+//! Deeply nested JSON: real Bluesky threads nest one level per ancestor, deeper than
+//! serde_json's fixed limit of 128, so that limit is lifted and the stack grows on demand
+//! (`serde_stacker`). What stays bounded is the nesting itself: [`DepthGuard`] counts it as the
+//! bytes stream past and stops a document nested deeper than [`MAX_DEPTH`], so hostile input
+//! cannot make anything that walks or drops the parsed value recurse without end.
+
+use std::io::{self, Read};
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// The deepest nesting of arrays and objects accepted in one document.
+pub(super) const MAX_DEPTH: usize = 10_000;
+
+/// Counts `[`/`{` nesting outside strings in the bytes read through it.
+pub(super) struct DepthGuard<R> {
+    inner: R,
+    scan: DepthScan,
+}
+
+impl<R> DepthGuard<R> {
+    pub(super) fn new(inner: R) -> Self {
+        DepthGuard {
+            inner,
+            scan: DepthScan::default(),
+        }
+    }
+}
+
+impl<R: Read> Read for DepthGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.scan.feed(&buf[..n])?;
+        Ok(n)
+    }
+}
+
+/// The nesting state of a JSON text, fed in pieces.
+#[derive(Default)]
+pub(super) struct DepthScan {
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
+}
+
+impl DepthScan {
+    pub(super) fn feed(&mut self, bytes: &[u8]) -> io::Result<()> {
+        for &b in bytes {
+            if self.in_string {
+                match (self.escaped, b) {
+                    (true, _) => self.escaped = false,
+                    (false, b'\\') => self.escaped = true,
+                    (false, b'"') => self.in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match b {
+                b'"' => self.in_string = true,
+                b'[' | b'{' => {
+                    self.depth += 1;
+                    if self.depth > MAX_DEPTH {
+                        return Err(io::Error::other(format!(
+                            "arrays and objects nested more than {MAX_DEPTH} deep"
+                        )));
+                    }
+                }
+                b']' | b'}' => self.depth = self.depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Parses one JSON document from `text`, however deeply nested (up to [`MAX_DEPTH`]).
+pub(super) fn value_from_str(text: &str) -> Result<Value, serde_json::Error> {
+    DepthScan::default()
+        .feed(text.as_bytes())
+        .map_err(serde_json::Error::io)?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    de.disable_recursion_limit();
+    let value = Value::deserialize(serde_stacker::Deserializer::new(&mut de))?;
+    de.end()?;
+    Ok(value)
+}
+
+/// Parses one JSON document from `reader`, however deeply nested (up to [`MAX_DEPTH`]).
+pub(super) fn value_from_reader(reader: impl Read) -> Result<Value, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_reader(DepthGuard::new(reader));
+    de.disable_recursion_limit();
+    let value = Value::deserialize(serde_stacker::Deserializer::new(&mut de))?;
+    de.end()?;
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nested(depth: usize) -> String {
+        format!("{}1{}", "[".repeat(depth), "]".repeat(depth))
+    }
+
+    #[test]
+    fn deeper_than_serde_json_alone_allows() {
+        assert!(serde_json::from_str::<Value>(&nested(200)).is_err());
+        assert!(value_from_str(&nested(5_000)).is_ok());
+        assert!(value_from_reader(nested(5_000).as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn deeper_than_the_limit_is_refused_not_overflowed() {
+        let deep = nested(MAX_DEPTH + 1);
+        let err = value_from_str(&deep).unwrap_err();
+        assert!(err.to_string().contains("nested more than"), "{err}");
+        let err = value_from_reader(deep.as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("nested more than"), "{err}");
+        // Brackets inside strings do not count.
+        let quoted = format!("[\"{}\"]", "[".repeat(MAX_DEPTH * 2));
+        assert!(value_from_str(&quoted).is_ok());
+    }
+}
