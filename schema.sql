@@ -191,3 +191,21 @@ CREATE TRIGGER posts_fts_update AFTER UPDATE OF text, spoiler_text ON posts BEGI
         VALUES ('delete', old.id, old.text, old.spoiler_text);
     INSERT INTO posts_fts(rowid, text, spoiler_text) VALUES (new.id, new.text, new.spoiler_text);
 END;
+
+-- Where live collection left off (per source URL and tag), and where each live-collected
+-- post can be fetched again to pick up edits and deletions (v4).
+CREATE TABLE cursors (
+    url               TEXT NOT NULL,           -- the source URL as the user gave it
+    tag               TEXT NOT NULL,
+    newest_id         TEXT,                    -- Mastodon API: newest status id seen (since_id)
+    newest_published  TEXT,                    -- newest post time seen
+    last_run_at       TEXT NOT NULL,
+    PRIMARY KEY (url, tag)
+) WITHOUT ROWID;
+
+CREATE TABLE fetched_posts (
+    post_uri    TEXT PRIMARY KEY,
+    fetch_url   TEXT NOT NULL,                 -- Mastodon API status URL, or the AS2 object id
+    format      TEXT NOT NULL,                 -- the format it answers in
+    fetched_at  TEXT NOT NULL
+) WITHOUT ROWID;

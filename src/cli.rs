@@ -47,7 +47,8 @@ pub struct CollectArgs {
         default_value = "tagstory.db"
     )]
     pub db: PathBuf,
-    /// Files to collect; `-` reads standard input.
+    /// Files to collect; `-` reads standard input; an `http(s)://` URL is fetched: a
+    /// Mastodon-compatible `/tags/NAME` page, an ActivityPub actor, outbox, collection or post.
     #[arg(value_name = "SOURCE", required = true)]
     pub sources: Vec<String>,
     /// Read every source as this format instead of detecting it.
@@ -56,6 +57,59 @@ pub struct CollectArgs {
     /// Fail a source on its first bad line or record instead of skipping it.
     #[arg(long)]
     pub strict: bool,
+    /// URL sources: take only the tagged posts, without the conversations around them.
+    #[arg(long, help_heading = "Live collection (URL sources)")]
+    pub no_context: bool,
+    /// URL sources: how many replies down and parents up to follow from a tagged post.
+    #[arg(long, value_name = "N", default_value_t = crate::collect::live::DEFAULT_MAX_DEPTH, help_heading = "Live collection (URL sources)")]
+    pub max_depth: usize,
+    /// URL sources: how many context documents (conversations, parents, reply pages) to fetch
+    /// in one run.
+    #[arg(long, value_name = "N", default_value_t = crate::collect::live::DEFAULT_MAX_CONTEXT, help_heading = "Live collection (URL sources)")]
+    pub max_context: usize,
+    /// URL sources: skip posts published before this date (`2026-08-20`) or RFC 3339 time.
+    #[arg(long, value_name = "DATE", value_parser = crate::collect::live::parse_since, help_heading = "Live collection (URL sources)")]
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    /// URL sources: take at most N posts from each source URL.
+    #[arg(long, value_name = "N", help_heading = "Live collection (URL sources)")]
+    pub limit: Option<usize>,
+    /// URL sources: how many of the story's newest live-collected posts to fetch again for
+    /// edits and deletions (0: none).
+    #[arg(long, value_name = "N", default_value_t = crate::collect::live::DEFAULT_REFRESH, help_heading = "Live collection (URL sources)")]
+    pub refresh: usize,
+    /// URL sources: bearer token for servers that need one (a Mastodon access token).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "TAGSTORY_TOKEN",
+        hide_env_values = true,
+        help_heading = "Live collection (URL sources)"
+    )]
+    pub token: Option<String>,
+    /// URL sources: also fetch from private, loopback and link-local addresses.
+    #[arg(long, help_heading = "Live collection (URL sources)")]
+    pub allow_private_addresses: bool,
+    /// URL sources: seconds one request may take, body included.
+    #[arg(long, value_name = "SECS", default_value_t = crate::fetch::DEFAULT_TIMEOUT.as_secs_f64(), help_heading = "Live collection (URL sources)")]
+    pub timeout: f64,
+    /// URL sources: largest response accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::fetch::DEFAULT_MAX_RESPONSE_BYTES, help_heading = "Live collection (URL sources)")]
+    pub max_response_bytes: u64,
+    /// URL sources: redirects followed per request.
+    #[arg(long, value_name = "N", default_value_t = crate::fetch::DEFAULT_MAX_REDIRECTS, help_heading = "Live collection (URL sources)")]
+    pub max_redirects: usize,
+    /// URL sources: pages read per paged source (timeline, outbox, replies).
+    #[arg(long, value_name = "N", default_value_t = crate::fetch::DEFAULT_MAX_PAGES, help_heading = "Live collection (URL sources)")]
+    pub max_pages: usize,
+    /// URL sources: retries after a 5xx answer, a timeout or a network error.
+    #[arg(long, value_name = "N", default_value_t = crate::fetch::DEFAULT_RETRIES, help_heading = "Live collection (URL sources)")]
+    pub retries: u32,
+    /// URL sources: longest wait, in seconds, honoured when a server asks to slow down.
+    #[arg(long, value_name = "SECS", default_value_t = crate::fetch::DEFAULT_MAX_WAIT.as_secs(), help_heading = "Live collection (URL sources)")]
+    pub max_wait: u64,
+    /// No progress bar or progress lines.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// Input formats, for `--format`.

@@ -9,6 +9,7 @@
 //! are still written.
 
 mod depth;
+pub mod live;
 mod membership;
 mod read;
 mod staging;

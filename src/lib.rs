@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod cmd;
 pub mod collect;
+pub mod fetch;
 pub mod model;
 pub mod render;
 pub mod sanitize;

@@ -1,16 +1,19 @@
 //! `tagstory collect`: parse sources, write them, print one line per source and a total.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{Result, bail};
 
 use super::Outcome;
 use crate::cli::{CollectArgs, InputFormat};
+use crate::collect::live::{self, LiveOptions, LiveReport, Progress, Session};
 use crate::collect::{ReadOptions, SourceInput, SourceReport, collect};
+use crate::fetch::{FetchOptions, Fetcher};
 use crate::store::{SourceCounts, Store};
 use crate::tag;
 
-/// Runs `collect`.
+/// Runs `collect`: files and standard input first, all at once, then each URL live.
 pub fn run(args: &CollectArgs) -> Result<Outcome> {
     let tag = tag::normalize(&args.tag);
     if tag.is_empty() {
@@ -19,11 +22,12 @@ pub fn run(args: &CollectArgs) -> Result<Outcome> {
             args.tag
         );
     }
-    let inputs: Vec<SourceInput> = args
-        .sources
+    let (urls, files): (Vec<&String>, Vec<&String>) =
+        args.sources.iter().partition(|s| live::is_url(s));
+    let inputs: Vec<SourceInput> = files
         .iter()
         .map(|s| {
-            if s == "-" {
+            if s.as_str() == "-" {
                 SourceInput::Stdin
             } else {
                 SourceInput::File(PathBuf::from(s))
@@ -35,47 +39,146 @@ pub fn run(args: &CollectArgs) -> Result<Outcome> {
         strict: args.strict,
     };
     let mut store = Store::open(&args.db)?;
-    let reports = collect(&mut store, &tag, &inputs, options)?;
-    Ok(summarise(&reports, &tag))
+    let mut lines: Vec<Line> = Vec::new();
+    if !inputs.is_empty() {
+        let reports = collect(&mut store, &tag, &inputs, options)?;
+        lines.extend(reports.into_iter().map(Line::File));
+    }
+    if !urls.is_empty() {
+        lines.extend(collect_urls(args, &mut store, &tag, &urls)?);
+    }
+    Ok(summarise(&lines, &tag))
 }
 
-fn summarise(reports: &[SourceReport], tag: &str) -> Outcome {
+/// What one source (or the refresh) gave, for the summary.
+enum Line {
+    File(SourceReport),
+    Live(LiveReport),
+}
+
+fn collect_urls(
+    args: &CollectArgs,
+    store: &mut Store,
+    tag: &str,
+    urls: &[&String],
+) -> Result<Vec<Line>> {
+    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
+        bail!("--timeout must be a positive number of seconds");
+    }
+    let fetcher = Fetcher::new(FetchOptions {
+        timeout: Duration::from_secs_f64(args.timeout),
+        max_response_bytes: args.max_response_bytes,
+        max_redirects: args.max_redirects,
+        retries: args.retries,
+        max_wait: Duration::from_secs(args.max_wait),
+        allow_private_addresses: args.allow_private_addresses,
+        token: args.token.clone().filter(|t| !t.trim().is_empty()),
+    })?;
+    let options = LiveOptions {
+        context: !args.no_context,
+        max_depth: args.max_depth,
+        max_context: args.max_context,
+        max_pages: args.max_pages,
+        since: args.since,
+        limit: args.limit,
+        refresh: args.refresh,
+    };
+    let mut progress = Progress::new(args.quiet);
+    let mut lines = Vec::new();
+    let mut session = Session::new(store, tag, &fetcher, options, &mut progress);
+    for url in urls {
+        lines.push(Line::Live(session.collect_url(url)?));
+    }
+    if args.refresh > 0 {
+        let refresh = session.refresh()?;
+        if refresh.pages > 0 || !refresh.problems.is_empty() {
+            lines.push(Line::Live(refresh));
+        }
+    }
+    drop(session);
+    progress.finish();
+    if !args.quiet {
+        eprintln!("{} HTTP requests made", fetcher.requests());
+    }
+    Ok(lines)
+}
+
+fn summarise(lines: &[Line], tag: &str) -> Outcome {
     let mut total = SourceCounts::default();
     let mut failed = 0;
-    for report in reports {
-        if let Some(error) = &report.error {
-            failed += 1;
-            eprintln!("error: {error}");
-            continue;
+    let mut incomplete = 0;
+    for line in lines {
+        match line {
+            Line::File(report) => {
+                if let Some(error) = &report.error {
+                    failed += 1;
+                    eprintln!("error: {error}");
+                    continue;
+                }
+                for w in &report.warnings {
+                    eprintln!(
+                        "warning: `{}` at {}: {}; record skipped",
+                        report.location, w.pointer, w.message
+                    );
+                }
+                let format = report.format.map_or("?", |f| f.name());
+                eprintln!(
+                    "{} ({format}): {}",
+                    report.location,
+                    describe(&report.counts)
+                );
+                add(&mut total, &report.counts);
+            }
+            Line::Live(report) => {
+                if let Some(error) = &report.error {
+                    failed += 1;
+                    eprintln!("error: {error}");
+                }
+                for (page, w) in &report.warnings {
+                    eprintln!(
+                        "warning: `{page}` at {}: {}; record skipped",
+                        w.pointer, w.message
+                    );
+                }
+                for problem in &report.problems {
+                    eprintln!("error: {problem}");
+                }
+                if !report.problems.is_empty() {
+                    incomplete += 1;
+                }
+                if report.error.is_some() && report.pages == 0 {
+                    continue;
+                }
+                eprintln!(
+                    "{} (live, {} pages): {}",
+                    report.location,
+                    report.pages,
+                    describe(&report.counts)
+                );
+                add(&mut total, &report.counts);
+            }
         }
-        for w in &report.warnings {
-            eprintln!(
-                "warning: `{}` at {}: {}; record skipped",
-                report.location, w.pointer, w.message
-            );
-        }
-        let format = report.format.map_or("?", |f| f.name());
-        eprintln!(
-            "{} ({format}): {}",
-            report.location,
-            describe(&report.counts)
-        );
-        add(&mut total, &report.counts);
     }
+    let sources = lines.len();
     eprintln!(
-        "total for #{tag}: {} from {} source{}{}",
+        "total for #{tag}: {} from {} source{}{}{}",
         describe(&total),
-        reports.len() - failed,
-        if reports.len() - failed == 1 { "" } else { "s" },
+        sources - failed,
+        if sources - failed == 1 { "" } else { "s" },
         if failed > 0 {
             format!("; {failed} failed and added nothing")
+        } else {
+            String::new()
+        },
+        if incomplete > 0 {
+            format!("; {incomplete} incomplete (see the errors above)")
         } else {
             String::new()
         }
     );
     if failed > 0 {
         Outcome::SourcesFailed
-    } else if total.errors > 0 {
+    } else if total.errors > 0 || incomplete > 0 {
         Outcome::RecordsSkipped
     } else {
         Outcome::Done

@@ -12,9 +12,11 @@
 //! Each source is written in one transaction through [`SourceWriter`]; nothing is visible until it
 //! commits, so a failed source leaves what was collected before untouched.
 
+mod cursors;
 mod read;
 mod write;
 
+pub use cursors::{Cursor, Refetch};
 pub use read::{StoredCuration, StoredMedia, StoredPost, StoredRevision};
 pub use write::{PostOutcome, Reason, SourceCounts, SourceWriter};
 
@@ -32,6 +34,7 @@ const SCHEMA: &str = include_str!("../../schema.sql");
 const UPGRADES: &[&str] = &[
     include_str!("upgrades/v2.sql"),
     include_str!("upgrades/v3.sql"),
+    include_str!("upgrades/v4.sql"),
 ];
 
 /// The schema version this binary writes.

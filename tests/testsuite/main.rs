@@ -7,6 +7,7 @@ mod collect;
 mod corpus;
 mod edge_cases;
 mod formats;
+mod live;
 mod render;
 mod rich;
 mod streaming;

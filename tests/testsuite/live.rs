@@ -1,0 +1,798 @@
+//! Live collection against real HTTP servers on 127.0.0.1: the real binary fetches from an
+//! axum server (started here, on real ports) that serves the project's Mastodon API fixtures
+//! with real `Link` headers, plus faults; and from a real ActivityPub server (bovine-herd, see
+//! `tests/live/`) when its virtualenv is installed.
+//!
+//! The fixtures are care.example's view of the conversation. Host 1 plays care.example (its
+//! URLs are rewritten to `http://127.0.0.1:P1/`); host 2 plays every other server under a path
+//! (`https://mind.example/…` becomes `http://127.0.0.1:P2/mind.example/…`), so the posts' own
+//! servers can be asked for their conversations too. Host 2 alone knows the replies to H0
+//! (`context-knock-first.json`): they only arrive through the cross-server context fetch.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{HeaderValue, Response, StatusCode, Uri};
+use serde_json::{Value, json};
+
+use crate::collect::api_sources;
+use crate::support::{Archive, Run, fixture, nodes, shape};
+
+const TAG: &str = "DearMentalHealthProfessionals";
+const OTHER_HOSTS: &[&str] = &[
+    "mind.example",
+    "lumiere.example",
+    "nafs.example",
+    "odd.example",
+    "peer.example",
+    "gone.example",
+];
+/// care.example ids of posts the tests touch.
+const A0: &str = "117126794575873100";
+const H0_ORIGIN: &str = "117129620226106903";
+const S2: &str = "117128576368693952";
+const S6X: &str = "117130509098521333";
+const NEW: &str = "117131000000000001";
+
+/// What a host does wrong, for requests whose path (and query) contains `on`.
+#[derive(Clone, Debug)]
+enum Fault {
+    /// `429` with `Retry-After: secs`, the first `times` times.
+    TooMany { times: usize, secs: u64 },
+    /// `500`, the first `times` times.
+    ServerError { times: usize },
+    /// The answer comes after this long.
+    Slow(Duration),
+    /// Half the body, then the connection drops.
+    Truncated,
+    /// `302` back and forth between two URLs.
+    RedirectLoop,
+    /// The `next` link points back at the first page.
+    NextCycle,
+    /// A body of this many bytes (valid JSON, streamed without a length).
+    Oversized(usize),
+    /// `text/html`.
+    WrongType,
+    /// `401`.
+    Unauthorized,
+}
+
+#[derive(Default)]
+struct Data {
+    /// The hashtag timeline, newest first.
+    timeline: Vec<Value>,
+    /// Every status known, by id.
+    statuses: HashMap<String, Value>,
+    /// `/context` answers, by id.
+    contexts: HashMap<String, Value>,
+    /// Ids answering 404.
+    gone: HashSet<String>,
+}
+
+struct HostState {
+    port: u16,
+    data: Mutex<Data>,
+    faults: Mutex<Vec<(String, Fault, usize)>>,
+    log: Mutex<Vec<String>>,
+}
+
+/// One loopback server.
+struct Host {
+    state: Arc<HostState>,
+}
+
+impl Host {
+    fn base(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.state.port)
+    }
+    fn log(&self) -> Vec<String> {
+        self.state.log.lock().unwrap().clone()
+    }
+    fn clear_log(&self) {
+        self.state.log.lock().unwrap().clear();
+    }
+    fn fault(&self, on: &str, fault: Fault) {
+        self.state
+            .faults
+            .lock()
+            .unwrap()
+            .push((on.to_owned(), fault, 0));
+    }
+    fn data(&self) -> std::sync::MutexGuard<'_, Data> {
+        self.state.data.lock().unwrap()
+    }
+}
+
+/// Starts a server on a free port, in its own thread and runtime.
+fn start_host() -> Host {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let state = Arc::new(HostState {
+        port,
+        data: Mutex::new(Data::default()),
+        faults: Mutex::new(Vec::new()),
+        log: Mutex::new(Vec::new()),
+    });
+    let shared = state.clone();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            let app = axum::Router::new()
+                .fallback(move |uri: Uri| handle(shared.clone(), uri))
+                .into_make_service();
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    Host { state }
+}
+
+fn json_response(status: StatusCode, body: String, headers: &[(&str, String)]) -> Response<Body> {
+    let mut r = Response::builder()
+        .status(status)
+        .header("content-type", "application/json; charset=utf-8");
+    for (k, v) in headers {
+        r = r.header(*k, v.as_str());
+    }
+    r.body(Body::from(body)).unwrap()
+}
+
+async fn handle(state: Arc<HostState>, uri: Uri) -> Response<Body> {
+    let path_q = uri
+        .path_and_query()
+        .map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned());
+    state.log.lock().unwrap().push(path_q.clone());
+    let fault = {
+        let mut faults = state.faults.lock().unwrap();
+        faults
+            .iter_mut()
+            .find(|(on, _, _)| path_q.contains(on.as_str()))
+            .map(|(_, f, hits)| {
+                *hits += 1;
+                (f.clone(), *hits)
+            })
+    };
+    let mut slow = None;
+    let mut oversized = None;
+    let mut truncate = false;
+    let mut next_cycle = false;
+    match fault {
+        Some((Fault::TooMany { times, secs }, hits)) if hits <= times => {
+            return json_response(
+                StatusCode::TOO_MANY_REQUESTS,
+                "{\"error\":\"Too many requests\"}".into(),
+                &[("retry-after", secs.to_string())],
+            );
+        }
+        Some((Fault::ServerError { times }, hits)) if hits <= times => {
+            return json_response(StatusCode::INTERNAL_SERVER_ERROR, "{}".into(), &[]);
+        }
+        Some((Fault::Unauthorized, _)) => {
+            return json_response(
+                StatusCode::UNAUTHORIZED,
+                "{\"error\":\"signature\"}".into(),
+                &[],
+            );
+        }
+        Some((Fault::RedirectLoop, _)) => {
+            let target = if path_q.contains("hop=1") {
+                uri.path().to_owned()
+            } else {
+                format!("{}?hop=1", uri.path())
+            };
+            return Response::builder()
+                .status(StatusCode::FOUND)
+                .header("location", target)
+                .body(Body::empty())
+                .unwrap();
+        }
+        Some((Fault::WrongType, _)) => {
+            return Response::builder()
+                .header("content-type", "text/html; charset=utf-8")
+                .body(Body::from("<html><body>Log in</body></html>"))
+                .unwrap();
+        }
+        Some((Fault::Slow(d), _)) => slow = Some(d),
+        Some((Fault::Oversized(n), _)) => oversized = Some(n),
+        Some((Fault::Truncated, _)) => truncate = true,
+        Some((Fault::NextCycle, _)) => next_cycle = true,
+        _ => {}
+    }
+    if let Some(d) = slow {
+        tokio::time::sleep(d).await;
+    }
+    if let Some(n) = oversized {
+        let chunk = format!("[{}", " ".repeat(64 * 1024));
+        let chunks = n / chunk.len() + 1;
+        let stream =
+            futures_util::stream::iter(std::iter::repeat_n(chunk, chunks).enumerate().map(
+                |(i, c)| Ok::<_, std::io::Error>(if i == 0 { c } else { c.replace('[', " ") }),
+            ));
+        return Response::builder()
+            .header("content-type", "application/json")
+            .body(Body::from_stream(stream))
+            .unwrap();
+    }
+    // Route on what follows `/api/v1/` (host 2 serves other servers under a path prefix).
+    let path = uri.path();
+    let Some(api) = path.find("/api/v1/").map(|i| &path[i + 8..]) else {
+        return json_response(
+            StatusCode::NOT_FOUND,
+            "{\"error\":\"Record not found\"}".into(),
+            &[],
+        );
+    };
+    let query: HashMap<String, String> = uri
+        .query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let data = state.data.lock().unwrap();
+    let segments: Vec<&str> = api.split('/').collect();
+    let (body, headers) = match segments.as_slice() {
+        ["timelines", "tag", _name] => {
+            let num = |k: &str| query.get(k).and_then(|v| v.parse::<u128>().ok());
+            let limit = num("limit").unwrap_or(20).min(20) as usize;
+            let page: Vec<Value> = data
+                .timeline
+                .iter()
+                .filter(|s| {
+                    let id: u128 = s["id"].as_str().unwrap().parse().unwrap();
+                    num("max_id").is_none_or(|m| id < m) && num("since_id").is_none_or(|m| id > m)
+                })
+                .take(limit)
+                .cloned()
+                .collect();
+            let mut headers = Vec::new();
+            if let Some(last) = page.last() {
+                let next = if next_cycle && query.contains_key("max_id") {
+                    format!("http://127.0.0.1:{}{}?limit=40", state.port, path)
+                } else {
+                    format!(
+                        "http://127.0.0.1:{}{}?max_id={}",
+                        state.port,
+                        path,
+                        last["id"].as_str().unwrap()
+                    )
+                };
+                headers.push(("link", format!("<{next}>; rel=\"next\"")));
+            }
+            (Value::Array(page).to_string(), headers)
+        }
+        ["statuses", id] => {
+            if data.gone.contains(*id) {
+                return json_response(
+                    StatusCode::NOT_FOUND,
+                    "{\"error\":\"Record not found\"}".into(),
+                    &[],
+                );
+            }
+            match data.statuses.get(*id) {
+                Some(s) => (s.to_string(), Vec::new()),
+                None => {
+                    return json_response(
+                        StatusCode::NOT_FOUND,
+                        "{\"error\":\"Record not found\"}".into(),
+                        &[],
+                    );
+                }
+            }
+        }
+        ["statuses", id, "context"] => {
+            let empty = json!({"ancestors": [], "descendants": []});
+            (
+                data.contexts.get(*id).unwrap_or(&empty).to_string(),
+                Vec::new(),
+            )
+        }
+        _ => return json_response(StatusCode::NOT_FOUND, "{}".into(), &[]),
+    };
+    drop(data);
+    if truncate {
+        let half = body.as_bytes()[..body.len() / 2].to_vec();
+        // Half the body goes out first; then the connection drops.
+        let stream = futures_util::stream::unfold(0, move |step| {
+            let half = half.clone();
+            async move {
+                match step {
+                    0 => Some((Ok(half), 1)),
+                    1 => {
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                        Some((Err(std::io::Error::other("dropped")), 2))
+                    }
+                    _ => None,
+                }
+            }
+        });
+        let mut r = Response::builder()
+            .header("content-type", "application/json")
+            .header("content-length", body.len().to_string())
+            .body(Body::from_stream(stream))
+            .unwrap();
+        r.headers_mut()
+            .insert("x-fault", HeaderValue::from_static("truncated"));
+        return r;
+    }
+    json_response(StatusCode::OK, body, &headers)
+}
+
+/// The two hosts, loaded with the fixtures (first-run state: before the edit and the deletion).
+struct Fediverse {
+    care: Host,
+    others: Host,
+}
+
+impl Fediverse {
+    fn start() -> Fediverse {
+        let care = start_host();
+        let others = start_host();
+        let fed = Fediverse { care, others };
+        let load = |name: &str| -> Value {
+            let text = std::fs::read_to_string(fixture(&format!("mastodon-api/{name}"))).unwrap();
+            serde_json::from_str(&fed.rewrite(&text)).unwrap()
+        };
+        let mut timeline: Vec<Value> = load("timeline-page1.json").as_array().unwrap().clone();
+        timeline.extend(
+            load("timeline-page2.json")
+                .as_array()
+                .unwrap()
+                .iter()
+                .cloned(),
+        );
+        let mut statuses = HashMap::new();
+        let index = |s: &Value, statuses: &mut HashMap<String, Value>| {
+            statuses.insert(s["id"].as_str().unwrap().to_owned(), s.clone());
+            if s["reblog"].is_object() {
+                statuses.insert(
+                    s["reblog"]["id"].as_str().unwrap().to_owned(),
+                    s["reblog"].clone(),
+                );
+            }
+        };
+        for s in &timeline {
+            index(s, &mut statuses);
+        }
+        let asked = [
+            ("context-names.json", A0),
+            ("context-gp-selfthread.json", "117127131955256860"),
+            ("context-carers.json", "117127311123457015"),
+            ("context-first-appointment.json", "117127605023919362"),
+            ("context-side-effects.json", "117127981170701109"),
+            ("context-peer-workers.json", "117128862905678920"),
+            ("context-knock-first.json", H0_ORIGIN),
+        ];
+        let mut care_contexts = HashMap::new();
+        let mut other_contexts = HashMap::new();
+        for (file, id) in asked {
+            let ctx = load(file);
+            for key in ["ancestors", "descendants"] {
+                for s in ctx[key].as_array().unwrap() {
+                    index(s, &mut statuses);
+                }
+            }
+            // Only H0's own server knows its replies.
+            if id == H0_ORIGIN {
+                other_contexts.insert(id.to_owned(), ctx);
+            } else {
+                care_contexts.insert(id.to_owned(), ctx);
+            }
+        }
+        {
+            let mut d = fed.care.data();
+            d.timeline = timeline;
+            d.statuses = statuses.clone();
+            d.contexts = care_contexts;
+        }
+        {
+            let mut d = fed.others.data();
+            d.statuses = statuses;
+            d.contexts = other_contexts;
+        }
+        fed
+    }
+
+    /// Fixture URLs → loopback URLs.
+    fn rewrite(&self, text: &str) -> String {
+        let mut out = text.replace("https://care.example/", &self.care.base());
+        for host in OTHER_HOSTS {
+            out = out.replace(
+                &format!("https://{host}/"),
+                &format!("{}{host}/", self.others.base()),
+            );
+        }
+        out
+    }
+
+    /// Loopback URLs → fixture URLs.
+    fn unrewrite(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for host in OTHER_HOSTS {
+            out = out.replace(
+                &format!("{}{host}/", self.others.base()),
+                &format!("https://{host}/"),
+            );
+        }
+        out.replace(&self.care.base(), "https://care.example/")
+    }
+
+    fn tag_url(&self) -> String {
+        format!("{}tags/{TAG}", self.care.base())
+    }
+
+    /// The second state: S2 edited, S6x deleted, one new tagged post at the top.
+    fn advance(&self) {
+        let edited_text =
+            std::fs::read_to_string(fixture("mastodon-api/status-edited.json")).unwrap();
+        let edited: Value = serde_json::from_str(&self.rewrite(&edited_text)).unwrap();
+        let mut d = self.care.data();
+        let mut new = d.timeline[0].clone();
+        let new_uri = format!("{}users/ruth/statuses/{NEW}", self.care.base());
+        new["id"] = json!(NEW);
+        new["uri"] = json!(new_uri);
+        new["url"] = json!(format!("{}@ruth/{NEW}", self.care.base()));
+        new["created_at"] = json!("2026-08-21T03:00:00.000Z");
+        new["content"] = json!("<p>One more thing. #DearMentalHealthProfessionals</p>");
+        new["media_attachments"] = json!([]);
+        d.timeline.retain(|s| s["id"] != S6X);
+        d.timeline.insert(0, new.clone());
+        d.statuses.insert(NEW.to_owned(), new);
+        d.statuses.insert(S2.to_owned(), edited);
+        d.gone.insert(S6X.to_owned());
+    }
+
+    fn collect(&self, archive: &Archive, extra: &[&str]) -> Run {
+        let db = archive.db.to_string_lossy().into_owned();
+        let url = self.tag_url();
+        let mut args = vec![
+            "collect",
+            "--tag",
+            TAG,
+            "--db",
+            &db,
+            &url,
+            "--allow-private-addresses",
+        ];
+        args.extend_from_slice(extra);
+        archive.tagstory(&args)
+    }
+}
+
+/// `(uri, depth, tagged, boosts)` of every post, and the thread shapes, with fixture URIs.
+type Outline = (Vec<(String, usize, bool, i64)>, Vec<String>);
+
+fn outline(story: &Value) -> Outline {
+    let mut posts: Vec<_> = nodes(story)
+        .into_iter()
+        .map(|(n, depth)| {
+            (
+                n["uri"].as_str().unwrap().to_owned(),
+                depth,
+                n["tagged"].as_bool().unwrap(),
+                n["boosts"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    posts.sort();
+    let shapes = story["threads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| shape(t, &|u| u.rsplit('/').next().unwrap().to_owned()))
+        .collect();
+    (posts, shapes)
+}
+
+/// The story the same files give when collected as files (without the edit and the deletion).
+fn file_story() -> Value {
+    let archive = Archive::new();
+    let sources: Vec<_> = api_sources()
+        .into_iter()
+        .filter(|p| !p.to_string_lossy().contains("status-"))
+        .collect();
+    let paths: Vec<&std::path::Path> = sources.iter().map(|p| p.as_path()).collect();
+    archive.collect_ok(TAG, &paths);
+    archive.story_json(TAG)
+}
+
+fn live_story(fed: &Fediverse, archive: &Archive) -> Value {
+    let story = archive.story_json(TAG);
+    serde_json::from_str(&fed.unrewrite(&story.to_string())).unwrap()
+}
+
+fn timeline_requests(log: &[String]) -> Vec<&String> {
+    log.iter()
+        .filter(|l| l.contains("/timelines/tag/"))
+        .collect()
+}
+
+#[test]
+fn a_hashtag_timeline_gives_the_whole_conversation_then_only_what_is_new() {
+    let fed = Fediverse::start();
+    let archive = Archive::new();
+    let run = fed.collect(&archive, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let story = live_story(&fed, &archive);
+    // The same story as the files give: 48 posts and S6x, threads drawn alike.
+    assert_eq!(outline(&story), outline(&file_story()));
+    assert_eq!(story["post_count"], 49);
+    // Two timeline pages (20 + 15) and the empty one after them.
+    let log = fed.care.log();
+    let pages = timeline_requests(&log);
+    assert_eq!(pages.len(), 3, "{pages:?}");
+    assert!(pages[1].contains("max_id=117127761252667794"), "{pages:?}");
+    // H0's replies came from its own server only.
+    assert!(
+        fed.others.log().iter().any(|l| l.contains(&format!(
+            "lumiere.example/api/v1/statuses/{H0_ORIGIN}/context"
+        ))),
+        "{:?}",
+        fed.others.log()
+    );
+    let h0 = nodes(&story)
+        .into_iter()
+        .find(|(n, _)| n["uri"].as_str().unwrap().ends_with("/117129620226106903"))
+        .unwrap()
+        .0
+        .clone();
+    assert_eq!(
+        h0["replies"][0]["replies"].as_array().unwrap().len(),
+        1,
+        "H0(H1(H2))"
+    );
+    assert!(run.stderr.contains("(live, "), "{}", run.stderr);
+    // The cursor remembers the newest status.
+    assert_eq!(
+        archive.count("SELECT count(*) FROM cursors WHERE newest_id = '117130907156517186'"),
+        1
+    );
+
+    // Second run: a new post, an edit and a deletion; only the new page is fetched.
+    fed.advance();
+    fed.care.clear_log();
+    let run = fed.collect(&archive, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let log = fed.care.log();
+    let pages = timeline_requests(&log);
+    assert!(!pages.is_empty() && pages.len() <= 2, "{pages:?}");
+    assert!(
+        pages
+            .iter()
+            .all(|p| p.contains("since_id=117130907156517186")),
+        "{pages:?}"
+    );
+    let story = live_story(&fed, &archive);
+    let uris: Vec<String> = nodes(&story)
+        .iter()
+        .map(|(n, _)| n["uri"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(story["post_count"], 49, "48 + the new post - S6x");
+    assert!(uris.iter().any(|u| u.ends_with(NEW)));
+    assert!(
+        !uris.iter().any(|u| u.ends_with("/117130509098521333")),
+        "S6x deleted"
+    );
+    let s2 = nodes(&story)
+        .into_iter()
+        .find(|(n, _)| n["uri"].as_str().unwrap().ends_with("/117128576368658709"))
+        .unwrap()
+        .0
+        .clone();
+    assert!(
+        s2["text"].as_str().unwrap().contains("Grüße aus Köln"),
+        "{s2}"
+    );
+    assert_eq!(archive.count("SELECT count(*) FROM tombstones"), 1);
+    assert!(
+        run.stderr.contains("refresh of recent posts"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn no_context_takes_only_the_timeline() {
+    let fed = Fediverse::start();
+    let archive = Archive::new();
+    let run = fed.collect(&archive, &["--no-context", "--quiet"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // 30 tagged posts, no context requests.
+    assert_eq!(archive.story_json(TAG)["post_count"], 30);
+    assert!(!fed.care.log().iter().any(|l| l.contains("/context")));
+    assert!(!run.stderr.contains("fetched "), "quiet: {}", run.stderr);
+}
+
+#[test]
+fn limit_and_since_bound_a_run() {
+    let fed = Fediverse::start();
+    let archive = Archive::new();
+    let run = fed.collect(&archive, &["--no-context", "--limit", "5"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(archive.count("SELECT count(*) FROM story_posts"), 5);
+    let archive = Archive::new();
+    let run = fed.collect(
+        &archive,
+        &["--no-context", "--since", "2026-08-20T20:00:00Z"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let times: Vec<String> = {
+        let conn = rusqlite::Connection::open(&archive.db).unwrap();
+        let mut stmt = conn.prepare("SELECT created_at FROM posts").unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert!(
+        !times.is_empty() && times.iter().all(|t| t.as_str() >= "2026-08-20T20:00"),
+        "{times:?}"
+    );
+}
+
+#[test]
+fn private_addresses_are_refused_without_the_flag() {
+    let fed = Fediverse::start();
+    let archive = Archive::new();
+    let db = archive.db.to_string_lossy().into_owned();
+    let run = archive.tagstory(&["collect", "--tag", TAG, "--db", &db, &fed.tag_url()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--allow-private-addresses"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains(&fed.tag_url().replace("tags/", "api/v1/timelines/tag/")),
+        "{}",
+        run.stderr
+    );
+    assert!(fed.care.log().is_empty(), "nothing was fetched");
+    // A name that resolves to a loopback address is refused after resolution too.
+    let by_name = fed.tag_url().replace("127.0.0.1", "localhost");
+    let run = archive.tagstory(&["collect", "--tag", TAG, "--db", &db, &by_name]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--allow-private-addresses"),
+        "{}",
+        run.stderr
+    );
+    assert!(fed.care.log().is_empty(), "nothing was fetched");
+}
+
+/// Runs a collect with one fault and returns the run and the story's post count.
+fn with_fault(on: &str, fault: Fault, extra: &[&str]) -> (Run, i64, Fediverse) {
+    let fed = Fediverse::start();
+    fed.care.fault(on, fault);
+    let archive = Archive::new();
+    let run = fed.collect(&archive, extra);
+    let count = archive.count("SELECT count(*) FROM story_posts");
+    (run, count, fed)
+}
+
+fn second_page() -> &'static str {
+    "max_id=117127761252667794"
+}
+
+#[test]
+fn too_many_requests_waits_for_retry_after() {
+    let started = Instant::now();
+    let (run, count, fed) =
+        with_fault("/timelines/tag/", Fault::TooMany { times: 1, secs: 1 }, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(count, 49);
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    assert_eq!(timeline_requests(&fed.care.log()).len(), 4, "one retry");
+}
+
+#[test]
+fn a_server_error_is_retried() {
+    let context = format!("statuses/{A0}/context");
+    let (run, count, fed) = with_fault(&context, Fault::ServerError { times: 1 }, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(count, 49);
+    assert_eq!(
+        fed.care
+            .log()
+            .iter()
+            .filter(|l| l.contains(&context))
+            .count(),
+        2
+    );
+}
+
+/// A0's context holds these untagged posts (A2, A3, A5, A6, A9, A10), so losing it loses 6.
+const WITHOUT_A0_CONTEXT: i64 = 49 - 6;
+
+fn assert_failed_clearly(run: &Run, url_part: &str, words: &str) {
+    assert_eq!(run.code, 3, "some data is missing: {}", run.stderr);
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("error:") && l.contains(url_part))
+        .unwrap_or_else(|| panic!("no error naming {url_part}:\n{}", run.stderr));
+    assert!(line.contains(words), "{line}");
+}
+
+#[test]
+fn a_response_slower_than_the_timeout_is_abandoned() {
+    let context = format!("statuses/{A0}/context");
+    let (run, count, _fed) = with_fault(
+        &context,
+        Fault::Slow(Duration::from_secs(5)),
+        &["--timeout", "0.5", "--retries", "1"],
+    );
+    assert_eq!(count, WITHOUT_A0_CONTEXT);
+    assert_failed_clearly(&run, &context, "no complete answer within 0.5 s");
+    assert!(
+        run.stderr.contains("gave up after 2 attempts"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_truncated_body_is_not_taken() {
+    let (run, count, _fed) = with_fault(second_page(), Fault::Truncated, &["--retries", "1"]);
+    // Page 1 is kept with its conversations; page 2's posts are missing.
+    assert!(count > 20 && count < 49, "{count}");
+    assert_failed_clearly(&run, second_page(), "cut off");
+}
+
+#[test]
+fn a_redirect_loop_is_stopped() {
+    let context = format!("statuses/{A0}/context");
+    let (run, count, _fed) = with_fault(&context, Fault::RedirectLoop, &[]);
+    assert_eq!(count, WITHOUT_A0_CONTEXT);
+    assert_failed_clearly(&run, &context, "redirect");
+}
+
+#[test]
+fn a_next_link_that_cycles_is_stopped() {
+    let (run, count, fed) = with_fault("/timelines/tag/", Fault::NextCycle, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(count, 49, "both pages were read before the cycle");
+    assert!(run.stderr.contains("leads back to"), "{}", run.stderr);
+    assert!(timeline_requests(&fed.care.log()).len() <= 3);
+}
+
+#[test]
+fn an_oversized_body_is_refused() {
+    let (run, count, _fed) = with_fault(
+        second_page(),
+        Fault::Oversized(3_000_000),
+        &["--max-response-bytes", "1000000"],
+    );
+    assert!(count > 20 && count < 49, "{count}");
+    assert_failed_clearly(&run, second_page(), "larger than 1000000 bytes");
+}
+
+#[test]
+fn a_wrong_content_type_is_refused() {
+    let context = format!("statuses/{A0}/context");
+    let (run, count, _fed) = with_fault(&context, Fault::WrongType, &[]);
+    assert_eq!(count, WITHOUT_A0_CONTEXT);
+    assert_failed_clearly(
+        &run,
+        &context,
+        "expected JSON, but the response is `text/html",
+    );
+}
+
+#[test]
+fn a_server_wanting_signatures_is_named() {
+    let (run, count, _fed) = with_fault("/timelines/tag/", Fault::Unauthorized, &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(count, 0);
+    assert!(run.stderr.contains("HTTP 401"), "{}", run.stderr);
+    assert!(run.stderr.contains("signed requests"), "{}", run.stderr);
+}
