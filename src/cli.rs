@@ -127,6 +127,8 @@ pub enum InputFormat {
     Twarc2,
     /// Bluesky app.bsky.feed responses.
     Bluesky,
+    /// A Storify story (API v1 JSON, one file per page).
+    Storify,
 }
 
 impl InputFormat {
@@ -140,6 +142,7 @@ impl InputFormat {
             InputFormat::TwitterV1 => Format::TwitterV1,
             InputFormat::Twarc2 => Format::Twarc2,
             InputFormat::Bluesky => Format::Bluesky,
+            InputFormat::Storify => Format::Storify,
         }
     }
 }

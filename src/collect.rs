@@ -240,7 +240,8 @@ fn write_source(
                 }
                 Item::Story(info) => {
                     w.begin_curated_story(tag, info)?;
-                    story = Some((info.url.clone(), 0));
+                    let first = info.positions.as_ref().map_or(0, |p| p.start);
+                    story = Some((info.url.clone(), first));
                 }
                 Item::Curated(entry) => {
                     if let Some((url, position)) = &mut story {

@@ -42,6 +42,9 @@ pub struct StoryInfo {
     pub curator: Option<Author>,
     /// When it was published.
     pub published_at: Option<DateTime<Utc>>,
+    /// The curator's positions this document fills (a page of a story saved page by page);
+    /// `None` for a whole story, whose entries replace all earlier ones.
+    pub positions: Option<std::ops::Range<u64>>,
 }
 
 /// One entry of a curated story, in the curator's order.

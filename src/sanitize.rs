@@ -98,6 +98,22 @@ fn unwrap_dead_links(html: &str) -> String {
     out
 }
 
+/// Escapes text for HTML text and quoted attributes: `&`, `<`, `>`, `"` and `'`.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Returns `url` if it is an absolute `http` or `https` URL, normalised; `None` otherwise.
 pub fn safe_url(url: &str) -> Option<String> {
     let parsed = url::Url::parse(url.trim()).ok()?;

@@ -5,11 +5,19 @@
 //! naming the post it answers. Deep indentation is unreadable on a phone, and it keeps the
 //! nesting the template engine has to walk small however deep a conversation goes.
 //!
+//! A tag with curated stories (Storify) is shown in each curator's order: their notes, and each
+//! curated post with its replies nested under it. Posts no curated story shows (context from
+//! other sources, replies to nothing curated) follow as threads, as on any other page. Every
+//! post is shown exactly once: a curated post is cut out of the thread it belongs to, a post
+//! curated twice is shown where it comes first, and an entry naming a post that is not in the
+//! story (deleted since, say) is left out ([`curated_entries`]).
+//!
 //! # What templates may mark safe
 //! Only HTML built here: content and earlier versions' content passed through
 //! [`sanitize_html`], and display names escaped here; both then get the post's custom emoji
 //! (see [`emojify_html`]), which adds nothing but `<img class="emoji">` elements built from a
-//! checked shortcode and a [`safe_url`]. Everything else reaches the template as text.
+//! checked shortcode and a [`safe_url`]; curators' intros and notes passed through
+//! [`sanitize_html`] again. Everything else reaches the template as text.
 
 use std::collections::{HashMap, HashSet};
 
@@ -17,8 +25,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::model::{CustomEmoji, Poll};
+pub use crate::sanitize::escape_html;
 use crate::sanitize::{safe_url, sanitize_html};
-use crate::store::{StoredMedia, StoredPost, StoredRevision};
+use crate::store::{StoredCuration, StoredMedia, StoredPost, StoredRevision};
 use crate::thread::{Forest, Link, build_threads};
 
 /// Indentation levels shown before replies are flattened.
@@ -46,8 +55,69 @@ pub struct StoryView {
     pub last: Option<TimeView>,
     /// When the page was made.
     pub generated: TimeView,
-    /// Threads, oldest first.
+    /// Curated stories filed under the tag, in the archive's order (oldest first).
+    pub curations: Vec<CurationView>,
+    /// Threads, oldest first: with curated stories, only of the posts none of them shows.
     pub threads: Vec<ThreadView>,
+}
+
+/// A curated story, in its curator's order.
+#[derive(Debug, Serialize)]
+pub struct CurationView {
+    /// Fragment id of its section.
+    pub anchor: String,
+    /// Its title (text).
+    pub title: String,
+    /// Its intro, sanitised again; `None` when empty. Marked safe.
+    pub intro_html: Option<String>,
+    /// Who curated it (text).
+    pub curator: Option<String>,
+    /// When it was published.
+    pub published: Option<TimeView>,
+    /// Where it was published, if that is a safe absolute http(s) URL.
+    pub link: Option<String>,
+    /// Its notes and posts.
+    pub entries: Vec<EntryView>,
+}
+
+/// One entry of a curated story: a note or a post (exactly one is set).
+#[derive(Debug, Serialize)]
+pub struct EntryView {
+    /// The curator's words, sanitised again. Marked safe.
+    pub note_html: Option<String>,
+    /// A post, with the replies shown under it.
+    pub post: Option<ThreadView>,
+}
+
+/// An entry of a curated story that a page shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry<'a> {
+    /// The post at this index of the story's posts.
+    Post(usize),
+    /// A note, as stored.
+    Note(&'a str),
+}
+
+/// The entries of `curation` that a page shows, in order: a post that is not among `posts`
+/// (whose indices by URI `by_uri` gives) or that `shown` already holds is left out; each post
+/// taken is added to `shown`. Notes are all kept.
+pub fn curated_entries<'a>(
+    curation: &'a StoredCuration,
+    by_uri: &HashMap<&str, usize>,
+    shown: &mut HashSet<usize>,
+) -> Vec<Entry<'a>> {
+    curation
+        .entries
+        .iter()
+        .filter_map(|(post, note)| match (post, note) {
+            (Some(uri), _) => {
+                let &i = by_uri.get(uri.as_str())?;
+                shown.insert(i).then_some(Entry::Post(i))
+            }
+            (None, Some(html)) => Some(Entry::Note(html)),
+            (None, None) => None,
+        })
+        .collect()
 }
 
 /// A time in machine and human form.
@@ -208,8 +278,13 @@ struct Ctx<'a> {
     now: DateTime<Utc>,
 }
 
-/// Builds the view of a story from its stored posts.
-pub fn build_story(tag: &str, title: &str, posts: &[StoredPost]) -> StoryView {
+/// Builds the view of a story from its stored posts and the curated stories of its tag.
+pub fn build_story(
+    tag: &str,
+    title: &str,
+    posts: &[StoredPost],
+    curations: &[StoredCuration],
+) -> StoryView {
     let links: Vec<Link<'_>> = posts
         .iter()
         .map(|p| Link {
@@ -230,10 +305,41 @@ pub fn build_story(tag: &str, title: &str, posts: &[StoredPost]) -> StoryView {
             .collect(),
         now,
     };
+    let mut curated = HashSet::new();
+    let entries: Vec<Vec<Entry<'_>>> = curations
+        .iter()
+        .map(|c| curated_entries(c, &ctx.by_uri, &mut curated))
+        .collect();
+    let curations = curations
+        .iter()
+        .zip(entries)
+        .map(|(c, entries)| CurationView {
+            anchor: format!("s-{}", anchor_of(&c.url)),
+            title: c.title.clone(),
+            intro_html: Some(sanitize_html(&c.intro_html)).filter(|h| !h.trim().is_empty()),
+            curator: c.curator_name.clone().filter(|n| !n.trim().is_empty()),
+            published: c.published_at.as_ref().map(time_view),
+            link: safe_url(&c.url),
+            entries: entries
+                .into_iter()
+                .map(|e| match e {
+                    Entry::Post(i) => EntryView {
+                        note_html: None,
+                        post: Some(build_thread(&ctx, i, &curated)),
+                    },
+                    Entry::Note(html) => EntryView {
+                        note_html: Some(sanitize_html(html)),
+                        post: None,
+                    },
+                })
+                .collect(),
+        })
+        .collect();
     let threads = forest
         .roots
         .iter()
-        .map(|&root| build_thread(&ctx, root))
+        .filter(|root| !curated.contains(*root))
+        .map(|&root| build_thread(&ctx, root, &curated))
         .collect();
     let participants: HashSet<&str> = posts.iter().map(|p| p.author_uri.as_str()).collect();
     StoryView {
@@ -253,15 +359,17 @@ pub fn build_story(tag: &str, title: &str, posts: &[StoredPost]) -> StoryView {
             .max()
             .map(|t| time_view(&t)),
         generated: time_view(&now),
+        curations,
         threads,
     }
 }
 
 /// Builds one thread bottom-up (no recursion): each post goes under its display parent, which
-/// is its real parent down to [`MAX_NESTING`] and the ancestor at that depth below it.
-fn build_thread(ctx: &Ctx<'_>, root: usize) -> ThreadView {
+/// is its real parent down to [`MAX_NESTING`] and the ancestor at that depth below it. Posts of
+/// `cut` below the root are shown elsewhere, and so are their replies.
+fn build_thread(ctx: &Ctx<'_>, root: usize, cut: &HashSet<usize>) -> ThreadView {
     let (forest, posts) = (ctx.forest, ctx.posts);
-    let order: Vec<(usize, usize)> = forest.preorder(root).collect();
+    let order = shown_preorder(forest, root, cut);
     let mut ancestors: Vec<usize> = Vec::new();
     let mut display_parent: HashMap<usize, usize> = HashMap::new();
     for &(node, depth) in &order {
@@ -290,6 +398,19 @@ fn build_thread(ctx: &Ctx<'_>, root: usize) -> ThreadView {
         }
     }
     unreachable!("a preorder always ends with its root when reversed")
+}
+
+/// The posts of the thread under `root` in preorder, with their depths, without the posts of
+/// `cut` below the root and their replies.
+fn shown_preorder(forest: &Forest, root: usize, cut: &HashSet<usize>) -> Vec<(usize, usize)> {
+    let mut order = Vec::new();
+    let mut stack = vec![(root, 0)];
+    while let Some((node, depth)) = stack.pop() {
+        order.push((node, depth));
+        let kids = forest.children[node].iter().rev();
+        stack.extend(kids.filter(|k| !cut.contains(*k)).map(|&k| (k, depth + 1)));
+    }
+    order
 }
 
 fn post_view(ctx: &Ctx<'_>, node: usize, shown_under: Option<usize>) -> PostView {
@@ -536,22 +657,6 @@ fn emojify_text(out: &mut String, text: &str, emojis: &HashMap<&str, String>) {
     out.push_str(rest);
 }
 
-/// Escapes text for HTML text and quoted attribute values.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 fn media_view(m: &StoredMedia) -> MediaView {
     MediaView {
         url: safe_url(&m.url),
@@ -651,6 +756,121 @@ mod tests {
             )
         );
         assert!(!got.contains("javascript:") && !got.contains("<script") && !got.contains("<b>"));
+    }
+
+    fn stored(uri: &str, parent: Option<&str>, minute: u32) -> StoredPost {
+        StoredPost {
+            uri: uri.to_owned(),
+            url: None,
+            author_uri: format!("{uri}/author"),
+            author_handle: "@a".to_owned(),
+            author_name: String::new(),
+            author_avatar: None,
+            created_at: DateTime::parse_from_rfc3339(&format!("2012-06-02T10:{minute:02}:00Z"))
+                .expect("time")
+                .with_timezone(&Utc),
+            edited_at: None,
+            content_html: String::new(),
+            text: String::new(),
+            language: None,
+            in_reply_to: parent.map(str::to_owned),
+            reply_to_unknown: false,
+            sensitive: false,
+            spoiler_text: None,
+            tagged: true,
+            media: Vec::new(),
+            boosts: 0,
+            quote_of: None,
+            poll: None,
+            emojis: Vec::new(),
+            revisions: Vec::new(),
+        }
+    }
+
+    fn uris(post: &PostView) -> String {
+        let replies: Vec<String> = post.replies.iter().map(uris).collect();
+        if replies.is_empty() {
+            post.uri.clone()
+        } else {
+            format!("{}({})", post.uri, replies.join(" "))
+        }
+    }
+
+    #[test]
+    fn curated_posts_follow_the_curator_and_every_post_shows_once() {
+        // a ← b ← c, d ← e; f alone. The curator shows e, a note, c, a missing post, e again.
+        let posts = [
+            stored("a", None, 0),
+            stored("b", Some("a"), 1),
+            stored("c", Some("b"), 2),
+            stored("d", Some("c"), 3),
+            stored("e", None, 4),
+            stored("f", None, 5),
+        ];
+        let entry = |post: Option<&str>, note: Option<&str>| {
+            (post.map(str::to_owned), note.map(str::to_owned))
+        };
+        let curation = StoredCuration {
+            url: "http://storify.com/nell_ward/a-story".to_owned(),
+            title: "A story".to_owned(),
+            intro_html: "<script>x</script>Intro".to_owned(),
+            curator_name: Some("Nell Ward".to_owned()),
+            published_at: None,
+            entries: vec![
+                entry(Some("e"), None),
+                entry(None, Some("<p onclick=\"x()\">Note</p>")),
+                entry(Some("c"), None),
+                entry(Some("gone"), None),
+                entry(Some("e"), None),
+            ],
+        };
+        let view = build_story("t", "A story", &posts, std::slice::from_ref(&curation));
+        let [c] = view.curations.as_slice() else {
+            panic!("one curation");
+        };
+        assert_eq!(c.intro_html.as_deref(), Some("Intro"));
+        assert_eq!(
+            c.link.as_deref(),
+            Some("http://storify.com/nell_ward/a-story")
+        );
+        let shown: Vec<String> = c
+            .entries
+            .iter()
+            .map(|e| match (&e.note_html, &e.post) {
+                (Some(html), None) => html.clone(),
+                (None, Some(t)) => uris(&t.root),
+                _ => panic!("an entry is a note or a post"),
+            })
+            .collect();
+        // c keeps its reply d; the thread it came from is cut above it.
+        assert_eq!(shown, ["e", "<p>Note</p>", "c(d)"]);
+        let rest: Vec<String> = view.threads.iter().map(|t| uris(&t.root)).collect();
+        assert_eq!(rest, ["a(b)", "f"]);
+        // c replies to b, which is shown elsewhere: the page says so.
+        let c_view = &c.entries[2].post.as_ref().expect("post").root;
+        assert_eq!(
+            c_view.reply_to.as_ref().and_then(|r| r.anchor.clone()),
+            Some(anchor_of("b"))
+        );
+        let mut shown_posts = HashSet::new();
+        let by_uri: HashMap<&str, usize> = posts
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.uri.as_str(), i))
+            .collect();
+        assert_eq!(
+            curated_entries(&curation, &by_uri, &mut shown_posts),
+            [
+                Entry::Post(4),
+                Entry::Note("<p onclick=\"x()\">Note</p>"),
+                Entry::Post(2)
+            ]
+        );
+        // Without curations the page is as before.
+        let plain = build_story("t", "#t", &posts, &[]);
+        assert!(plain.curations.is_empty());
+        let all: Vec<String> = plain.threads.iter().map(|t| uris(&t.root)).collect();
+        assert_eq!(all, ["a(b(c(d)))", "e", "f"]);
     }
 
     #[test]

@@ -31,10 +31,14 @@ pub fn run(args: &RenderArgs) -> Result<Outcome> {
             args.db.display()
         );
     }
+    let curations = store.load_curations(&tag)?;
     let display_tag = display_form(&args.tag);
+    // A curated story names the page; with several, the first (oldest) does.
     let title = args
         .title
         .clone()
+        .or_else(|| curations.first().map(|c| c.title.clone()))
+        .filter(|t| !t.trim().is_empty())
         .unwrap_or_else(|| format!("#{display_tag}"));
     let format = match args.format {
         FormatArg::Html => OutputFormat::Html,
@@ -43,12 +47,12 @@ pub fn run(args: &RenderArgs) -> Result<Outcome> {
     let mut bytes = Vec::new();
     match format {
         OutputFormat::Html => {
-            let story = build_story(&tag, &title, &posts);
+            let story = build_story(&tag, &title, &posts, &curations);
             bytes = html::render_story(&story)
                 .context("cannot render the story page")?
                 .into_bytes();
         }
-        OutputFormat::Json => json::write_story(&mut bytes, &tag, &title, &posts)?,
+        OutputFormat::Json => json::write_story(&mut bytes, &tag, &title, &posts, &curations)?,
     }
     let out = args
         .out

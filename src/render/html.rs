@@ -3,10 +3,9 @@
 //! [`crate::story`] builds (content sanitised by [`crate::sanitize`], display names escaped
 //! there, both with checked custom emoji images) is marked safe in the template.
 
-use std::fmt::Write;
-
 use minijinja::{AutoEscape, Environment, Output, State, UndefinedBehavior, Value};
 
+use crate::sanitize::escape_html;
 use crate::story::StoryView;
 
 const STORY_TEMPLATE: &str = include_str!("../../templates/story.html");
@@ -15,7 +14,7 @@ fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|_| AutoEscape::Html);
-    env.set_formatter(escape_html);
+    env.set_formatter(format_value);
     env.add_template("story.html", STORY_TEMPLATE)
         .expect("the embedded template is checked by the test suite");
     env
@@ -24,7 +23,7 @@ fn environment() -> Environment<'static> {
 /// Escapes strings for HTML text and quoted attributes. minijinja's own HTML escaping also
 /// turns every `/` into `&#x2f;`, which is valid but makes the archived page's links unreadable
 /// to anyone (or any tool) reading its source in years to come.
-fn escape_html(
+fn format_value(
     out: &mut Output<'_>,
     state: &State<'_, '_>,
     value: &Value,
@@ -32,18 +31,8 @@ fn escape_html(
     let Some(text) = value.as_str().filter(|_| !value.is_safe()) else {
         return minijinja::escape_formatter(out, state, value);
     };
-    for c in text.chars() {
-        match c {
-            '&' => out.write_str("&amp;"),
-            '<' => out.write_str("&lt;"),
-            '>' => out.write_str("&gt;"),
-            '"' => out.write_str("&quot;"),
-            '\'' => out.write_str("&#39;"),
-            c => out.write_char(c),
-        }
-        .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))?;
-    }
-    Ok(())
+    out.write_str(&escape_html(text))
+        .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))
 }
 
 /// Renders the page of `story`.

@@ -1,7 +1,9 @@
 //! The JSON form of a story: a stable contract read by outside tools and checks.
 //!
 //! ```text
-//! {"tag": str, "title": str, "post_count": int, "participant_count": int, "threads": [Node]}
+//! {"tag": str, "title": str, "post_count": int, "participant_count": int,
+//!  "intro_html": str|null, "curation": null|[Entry], "threads": [Node]}
+//! Entry = {"post": str} | {"note_html": str}
 //! Node = {"uri": str, "url": str|null, "author": {"handle": str, "name": str},
 //!         "created_at": RFC 3339 UTC str, "text": str, "tagged": bool, "in_reply_to": str|null,
 //!         "sensitive": bool, "spoiler_text": str|null, "media": [{"url": str, "alt": str|null}],
@@ -13,15 +15,22 @@
 //! `quote_of` is the URI of the quoted post (which may or may not be in the story), `edited_at`
 //! the time of the version shown (null when never edited), `votes` null while a poll hides its
 //! results, `voters` null when the source does not say.
+//! `curation` is null unless the tag holds curated stories (Storify); it then lists their
+//! entries in the curators' order, story after story: a post by URI (always one of `threads`,
+//! each at most once, as the page shows it: see [`crate::story::curated_entries`]) or a note as
+//! sanitised HTML. `intro_html` is the first curated story's intro, sanitised, null when there
+//! is none or it is empty. Every post is still in `threads`, exactly once.
 //! Fields may be added, never renamed or dropped. Threads nest as deep as the conversation
 //! does, so the writer walks the forest with an explicit stack rather than recursing.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::store::StoredPost;
+use crate::sanitize::sanitize_html;
+use crate::store::{StoredCuration, StoredPost};
+use crate::story::{Entry, curated_entries};
 use crate::thread::{Link, build_threads};
 
 #[derive(Serialize)]
@@ -44,6 +53,15 @@ struct PollOption<'a> {
     votes: Option<u64>,
 }
 
+/// One entry of `curation`.
+#[derive(Serialize)]
+enum CurationEntry<'a> {
+    #[serde(rename = "post")]
+    Post(&'a str),
+    #[serde(rename = "note_html")]
+    Note(String),
+}
+
 #[derive(Serialize)]
 struct Media<'a> {
     url: &'a str,
@@ -56,6 +74,7 @@ pub fn write_story(
     tag: &str,
     title: &str,
     posts: &[StoredPost],
+    curations: &[StoredCuration],
 ) -> io::Result<()> {
     let links: Vec<Link<'_>> = posts
         .iter()
@@ -67,13 +86,36 @@ pub fn write_story(
         .collect();
     let forest = build_threads(&links);
     let participants: HashSet<&str> = posts.iter().map(|p| p.author_uri.as_str()).collect();
+    let by_uri: HashMap<&str, usize> = posts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.uri.as_str(), i))
+        .collect();
+    let mut shown = HashSet::new();
+    let curation: Option<Vec<CurationEntry<'_>>> = (!curations.is_empty()).then(|| {
+        curations
+            .iter()
+            .flat_map(|c| curated_entries(c, &by_uri, &mut shown))
+            .map(|e| match e {
+                Entry::Post(i) => CurationEntry::Post(&posts[i].uri),
+                Entry::Note(html) => CurationEntry::Note(sanitize_html(html)),
+            })
+            .collect()
+    });
+    let intro_html = curations
+        .first()
+        .map(|c| sanitize_html(&c.intro_html))
+        .filter(|h| !h.trim().is_empty());
     write!(
         out,
-        "{{\"tag\":{},\"title\":{},\"post_count\":{},\"participant_count\":{},\"threads\":[",
+        "{{\"tag\":{},\"title\":{},\"post_count\":{},\"participant_count\":{},\
+         \"intro_html\":{},\"curation\":{},\"threads\":[",
         json(tag)?,
         json(title)?,
         posts.len(),
-        participants.len()
+        participants.len(),
+        json(&intro_html)?,
+        json(&curation)?
     )?;
     enum Step {
         Open(usize, bool),

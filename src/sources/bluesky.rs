@@ -28,7 +28,7 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
-use super::serde_util::{parse_time, pointer_join, str_of};
+use super::serde_util::{kind_of, parse_time, pointer_join, str_of};
 use super::{FormatError, ItemSink, SourceFormat};
 use crate::model::{Author, Boost, Item, Media, Post, Skip, SkipReason};
 use crate::sanitize::sanitize_html;
@@ -150,17 +150,6 @@ fn is_not_visible(obj: &Object) -> bool {
         || ["notFound", "blocked", "detached"]
             .iter()
             .any(|flag| obj.get(*flag).and_then(Value::as_bool) == Some(true))
-}
-
-fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// One step of a JSON pointer inside a thread.

@@ -13,7 +13,7 @@
 
 use serde_json::{Map, Value};
 
-use super::serde_util::{authority, bool_of, parse_time, pointer_join, str_of};
+use super::serde_util::{authority, bool_of, kind_of, parse_time, pointer_join, str_of};
 use super::{FormatError, ItemSink, SourceFormat};
 use crate::model::{
     Author, Boost, CustomEmoji, Deletion, Item, LocalId, Media, Poll, PollOption, Post, Skip,
@@ -135,17 +135,6 @@ fn is_edit_history(items: &[Value]) -> bool {
 
 fn is_as2(obj: &Object) -> bool {
     obj.contains_key("@context") || obj.contains_key("type")
-}
-
-fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// The server that issued the document's ids. A response does not say which server answered,

@@ -12,10 +12,14 @@ pub mod activitypub;
 pub mod bluesky;
 pub mod mastodon_api;
 pub mod serde_util;
+pub mod storify;
 pub mod twarc;
 pub mod twarc2;
 pub mod tweet_v1;
 pub mod twitter_archive;
+
+#[cfg(test)]
+mod test_util;
 
 use serde_json::Value;
 
@@ -36,15 +40,18 @@ pub enum Format {
     Twarc2,
     /// Bluesky `app.bsky.feed.*` responses: searchPosts, getPostThread, author feeds.
     Bluesky,
+    /// A Storify story (API v1 / the saved story JSON): curated tweets and the curator's notes.
+    Storify,
 }
 
 impl Format {
     /// Every format, in detection order: the most specific shapes first.
-    pub const ALL: [Format; 6] = [
+    pub const ALL: [Format; 7] = [
         Format::TwitterArchive,
         Format::TwitterV1,
         Format::Twarc2,
         Format::Bluesky,
+        Format::Storify,
         Format::ActivityPub,
         Format::MastodonApi,
     ];
@@ -58,6 +65,7 @@ impl Format {
             Format::TwitterV1 => twarc::TwitterV1::NAME,
             Format::Twarc2 => twarc2::Twarc2::NAME,
             Format::Bluesky => bluesky::Bluesky::NAME,
+            Format::Storify => storify::Storify::NAME,
         }
     }
 
@@ -70,6 +78,7 @@ impl Format {
             Format::TwitterV1 => twarc::TwitterV1::sniff(doc),
             Format::Twarc2 => twarc2::Twarc2::sniff(doc),
             Format::Bluesky => bluesky::Bluesky::sniff(doc),
+            Format::Storify => storify::Storify::sniff(doc),
         }
     }
 
@@ -82,6 +91,7 @@ impl Format {
             Format::TwitterV1 => twarc::TwitterV1::parse(doc, sink),
             Format::Twarc2 => twarc2::Twarc2::parse(doc, sink),
             Format::Bluesky => bluesky::Bluesky::parse(doc, sink),
+            Format::Storify => storify::Storify::parse(doc, sink),
         }
     }
 }
@@ -91,8 +101,8 @@ pub const KNOWN_FORMATS: &str = concat!(
     "Mastodon API JSON (statuses, a status, a /context response), ActivityPub JSON (notes, ",
     "activities, outboxes, actors), a Twitter/X archive (data/tweets.js, the unzipped folder or ",
     "the .zip), Twitter API v1.1 tweets or twarc JSON Lines (v1 and v2, flattened too), and ",
-    "Bluesky app.bsky.feed responses (searchPosts, getPostThread, getAuthorFeed); name one with ",
-    "--format to skip detection"
+    "Bluesky app.bsky.feed responses (searchPosts, getPostThread, getAuthorFeed), and Storify v1 ",
+    "stories; name one with --format to skip detection"
 );
 
 /// Tells which format a document is in, by its shape.

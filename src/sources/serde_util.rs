@@ -29,6 +29,18 @@ pub fn id_of(v: Option<&Value>) -> Option<&str> {
     }
 }
 
+/// What kind of JSON value `v` is, for messages ("expected an array, found a string").
+pub fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 /// A boolean that may be `null` or missing (Pleroma sends `sensitive: null`).
 pub fn bool_of(v: Option<&Value>) -> bool {
     v.and_then(Value::as_bool).unwrap_or(false)

@@ -39,10 +39,11 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
 
-use super::serde_util::{bool_of, parse_time, pointer_join, str_of};
+use super::serde_util::{bool_of, kind_of, parse_time, pointer_join, str_of};
+use super::tweet_v1::unescape;
 use super::{FormatError, ItemSink, SourceFormat};
 use crate::model::{Author, Boost, Item, Media, Poll, PollOption, Post, Skip, SkipReason};
-use crate::sanitize::sanitize_html;
+use crate::sanitize::{escape_html, sanitize_html};
 use crate::tag::normalize;
 
 /// A JSON object: tweets, users, media and polls all are.
@@ -127,17 +128,6 @@ fn is_flat_tweet(obj: &Object) -> bool {
         .iter()
         .all(|key| obj.contains_key(*key))
         && (obj.contains_key("author") || obj.contains_key("__twarc"))
-}
-
-fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// A page's `includes`, by id (users, polls) or `media_key` (media).
@@ -791,37 +781,9 @@ fn pieces(chars: &[char], spans: Vec<Span>) -> Vec<Piece> {
     out
 }
 
-/// Undoes Twitter's escaping of `&`, `<` and `>`, once.
-fn unescape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        let tail = &rest[i..];
-        let (plain, escaped) = [("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")]
-            .into_iter()
-            .find(|(_, escaped)| tail.starts_with(escaped))
-            .unwrap_or(("&", "&"));
-        out.push_str(plain);
-        rest = &tail[escaped.len()..];
-    }
-    out.push_str(rest);
-    out
-}
-
+/// Escapes text for HTML, newlines becoming `<br>`.
 fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\n' => out.push_str("<br>"),
-            _ => out.push(c),
-        }
-    }
-    out
+    escape_html(text).replace('\n', "<br>")
 }
 
 /// Percent-encodes a hashtag for a URL path: everything but ASCII letters, digits and `_`.

@@ -33,9 +33,10 @@
 use serde_json::{Map, Value};
 
 use super::ItemSink;
+pub use super::serde_util::kind_of;
 use super::serde_util::{parse_time, parse_twitter_time, pointer_join, str_of};
 use crate::model::{Author, Boost, Deletion, Item, Media, Post, Skip, SkipReason};
-use crate::sanitize::sanitize_html;
+use crate::sanitize::{escape_html, sanitize_html};
 use crate::tag::normalize;
 
 /// A JSON object.
@@ -760,32 +761,6 @@ fn profile_link(dir: &str, name: &str) -> String {
         path.push(name);
     }
     url.to_string()
-}
-
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// What kind of JSON value `v` is, for messages.
-pub fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 #[cfg(test)]

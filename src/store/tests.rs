@@ -262,6 +262,7 @@ fn a_curated_story_keeps_its_order_and_a_second_collection_replaces_it() {
         intro_html: "<p>Collected after the day.</p>".into(),
         curator: None,
         published_at: Some(t("2013-08-21T10:00:00Z")),
+        positions: None,
     };
     for entries in [3, 2] {
         let mut w = store.begin_source("storify", "s.json", "care").unwrap();

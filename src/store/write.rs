@@ -476,16 +476,32 @@ impl<'c> SourceWriter<'c> {
             > 0)
     }
 
-    /// Records a curated story under `tag`, replacing an earlier collection of the same story
-    /// (its entries are then written again, in order, by [`SourceWriter::curate`]).
+    /// Records a curated story under `tag`. Its entries in `story.positions` (all of them for a
+    /// whole story) are dropped, to be written again, in order, by [`SourceWriter::curate`]:
+    /// collecting a story or a page again replaces it, and other pages stay.
     pub fn begin_curated_story(&mut self, tag: &str, story: &StoryInfo) -> Result<()> {
+        let (from, to) = story
+            .positions
+            .as_ref()
+            .map_or((0, i64::MAX.unsigned_abs()), |p| (p.start, p.end));
         self.tx
-            .prepare_cached("DELETE FROM curated_stories WHERE tag = ?1 AND url = ?2")?
-            .execute((tag, &story.url))?;
+            .prepare_cached(
+                "DELETE FROM curation WHERE tag = ?1 AND story_url = ?2
+                 AND position >= ?3 AND position < ?4",
+            )?
+            .execute(params![
+                tag,
+                story.url,
+                from,
+                to.min(i64::MAX.unsigned_abs())
+            ])?;
         self.tx
             .prepare_cached(
                 "INSERT INTO curated_stories (tag, url, title, intro_html, curator_name,
-                 published_at, source_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                 published_at, source_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (tag, url) DO UPDATE SET title = excluded.title,
+                 intro_html = excluded.intro_html, curator_name = excluded.curator_name,
+                 published_at = excluded.published_at, source_id = excluded.source_id",
             )?
             .execute(params![
                 tag,

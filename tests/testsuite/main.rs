@@ -10,5 +10,6 @@ mod formats;
 mod live;
 mod render;
 mod rich;
+mod storify;
 mod streaming;
 mod support;

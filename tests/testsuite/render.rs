@@ -53,7 +53,8 @@ fn json_contract_on_a_small_story() {
     assert_contract(&story);
     assert_eq!(
         story,
-        json!({"tag": "small", "title": "#Small", "post_count": 1, "participant_count": 1, "threads": [{
+        json!({"tag": "small", "title": "#Small", "post_count": 1, "participant_count": 1,
+               "intro_html": null, "curation": null, "threads": [{
             "uri": "https://s.example/notes/1", "url": null,
             "author": {"handle": "@kim@s.example", "name": ""},
             "created_at": "2026-08-20T08:00:00Z", "text": "hello #Small", "tagged": true,

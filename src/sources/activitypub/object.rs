@@ -8,7 +8,7 @@ use super::super::ItemSink;
 use super::super::serde_util::{authority, bool_of, id_of, one_or_many, parse_time, str_of};
 use super::{Object, kind_of, types};
 use crate::model::{Author, CustomEmoji, Item, Media, Poll, PollOption, Post, Skip, SkipReason};
-use crate::sanitize::{html_to_text, sanitize_html};
+use crate::sanitize::{escape_html, html_to_text, sanitize_html};
 use crate::tag::normalize;
 
 /// The addressee meaning "everyone", in the three spellings servers use (AS2 Core §2.1 allows
@@ -125,7 +125,7 @@ pub(super) fn post(
         .or(mapped.map(|(_, html)| html))
         .unwrap_or_default();
     let html = match str_of(note.get("name")).filter(|_| titled) {
-        Some(title) => format!("<p><strong>{}</strong></p>{body}", escape(title)),
+        Some(title) => format!("<p><strong>{}</strong></p>{body}", escape_html(title)),
         None => body.to_string(),
     };
     let content_html = sanitize_html(&html);
@@ -378,21 +378,6 @@ fn media(v: &Value) -> Option<Media> {
         width: pixels("width"),
         height: pixels("height"),
     })
-}
-
-/// Escapes text for use inside HTML.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// Decodes `%XX` escapes in a URL path segment; invalid UTF-8 becomes U+FFFD.

@@ -1,7 +1,5 @@
 //! Expectations are written by hand from the input files, feed-rs style.
 
-use std::path::PathBuf;
-
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
@@ -9,7 +7,18 @@ use super::*;
 use crate::model::{
     Author, Boost, CustomEmoji, Deletion, Item, Media, Poll, PollOption, Post, Skip, SkipReason,
 };
+use crate::sources::test_util::{self, posts};
 use crate::sources::{Parsed, Warning};
+
+/// A real sample from `../shared/corpus/activitypub/`, read in place.
+fn corpus(name: &str) -> Option<Value> {
+    test_util::corpus_json(&format!("activitypub/{name}"))
+}
+
+/// One of our quirk fixtures, `fixtures/activitypub/quirks/<name>.json`.
+fn quirk(name: &str) -> Value {
+    test_util::fixture_json(&format!("activitypub/quirks/{name}.json"))
+}
 
 const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 
@@ -17,41 +26,10 @@ fn t(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
-/// A real sample from `../shared/corpus/activitypub/`, read in place; `None` (and a note) when
-/// the shared corpus is not checked out next to the project.
-fn corpus(name: &str) -> Option<Value> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if !root.is_dir() {
-        println!("skipped: ../shared/corpus not present");
-        return None;
-    }
-    let text = std::fs::read_to_string(root.join("activitypub").join(name)).unwrap();
-    Some(serde_json::from_str(&text).unwrap())
-}
-
-/// One of our quirk fixtures, `fixtures/activitypub/quirks/<name>.json`.
-fn quirk(name: &str) -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/activitypub/quirks")
-        .join(format!("{name}.json"));
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-}
-
 fn parse(doc: &Value) -> Parsed {
     let mut parsed = Parsed::default();
     ActivityPub::parse(doc, &mut parsed).unwrap();
     parsed
-}
-
-fn posts(parsed: &Parsed) -> Vec<&Post> {
-    parsed
-        .items
-        .iter()
-        .filter_map(|item| match item {
-            Item::Post(post) => Some(&**post),
-            _ => None,
-        })
-        .collect()
 }
 
 /// The only item, which must be a post, with no warnings.

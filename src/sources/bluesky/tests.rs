@@ -2,33 +2,19 @@
 //! `../shared/corpus/bluesky/` (read in place) and one-quirk fixtures in `fixtures/bluesky/`
 //! (invented people with `.bsky.social` / `.example` handles and made-up DIDs).
 
-use std::path::Path;
-
-use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::*;
+use crate::sources::test_util::{self, posts, some, time};
 use crate::sources::{Parsed, Warning};
 
-/// A real sample from the shared corpus, or `None` when the corpus is not checked out beside
-/// the project.
+/// A real sample from `../shared/corpus/bluesky/`, read in place.
 fn corpus(name: &str) -> Option<Value> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if !dir.is_dir() {
-        println!("skipped: ../shared/corpus not present");
-        return None;
-    }
-    let path = dir.join("bluesky").join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
-    Some(serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path:?}: {e}")))
+    test_util::corpus_json(&format!("bluesky/{name}"))
 }
 
 fn fixture(name: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/bluesky")
-        .join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path:?}: {e}"))
+    test_util::fixture_json(&format!("bluesky/{name}"))
 }
 
 fn parse(doc: &Value) -> Parsed {
@@ -42,17 +28,6 @@ fn parse_err(doc: &Value) -> FormatError {
     let err = Bluesky::parse(doc, &mut parsed).expect_err("document is refused");
     assert!(parsed.items.is_empty(), "{:?}", parsed.items);
     err
-}
-
-fn posts(parsed: &Parsed) -> Vec<&Post> {
-    parsed
-        .items
-        .iter()
-        .filter_map(|item| match item {
-            Item::Post(post) => Some(&**post),
-            _ => None,
-        })
-        .collect()
 }
 
 fn only_post(parsed: &Parsed) -> &Post {
@@ -75,16 +50,6 @@ fn outline(parsed: &Parsed) -> Vec<(&'static str, String)> {
             other => panic!("unexpected item {other:?}"),
         })
         .collect()
-}
-
-fn time(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s)
-        .expect("test timestamp")
-        .with_timezone(&Utc)
-}
-
-fn some(s: &str) -> Option<String> {
-    Some(s.to_owned())
 }
 
 fn strings(items: &[&str]) -> Vec<String> {

@@ -2,33 +2,20 @@
 //! captures in `../shared/corpus/mastodon-api/` (read in place) and one-quirk fixtures in
 //! `fixtures/mastodon-api/quirks/` (invented people on `.example` hosts).
 
-use std::path::Path;
-
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::*;
+use crate::sources::test_util::{self, posts, some, time};
 use crate::sources::{Parsed, Warning};
 
-/// A real sample from the shared corpus, or `None` when the corpus is not checked out beside
-/// the project.
+/// A real sample from `../shared/corpus/mastodon-api/`, read in place.
 fn corpus(name: &str) -> Option<Value> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if !dir.is_dir() {
-        println!("skipped: ../shared/corpus not present");
-        return None;
-    }
-    let path = dir.join("mastodon-api").join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
-    Some(serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path:?}: {e}")))
+    test_util::corpus_json(&format!("mastodon-api/{name}"))
 }
 
 fn quirk(name: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/mastodon-api/quirks")
-        .join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path:?}: {e}"))
+    test_util::fixture_json(&format!("mastodon-api/quirks/{name}"))
 }
 
 fn parse(doc: &Value) -> Parsed {
@@ -44,17 +31,6 @@ fn parse_err(doc: &Value) -> FormatError {
     err
 }
 
-fn posts(parsed: &Parsed) -> Vec<&Post> {
-    parsed
-        .items
-        .iter()
-        .filter_map(|item| match item {
-            Item::Post(post) => Some(&**post),
-            _ => None,
-        })
-        .collect()
-}
-
 fn only_post(parsed: &Parsed) -> &Post {
     assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
     match parsed.items.as_slice() {
@@ -63,21 +39,11 @@ fn only_post(parsed: &Parsed) -> &Post {
     }
 }
 
-fn time(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s)
-        .expect("test timestamp")
-        .with_timezone(&Utc)
-}
-
 fn local(server: &str, id: &str) -> Option<LocalId> {
     Some(LocalId {
         server: server.to_owned(),
         id: id.to_owned(),
     })
-}
-
-fn some(s: &str) -> Option<String> {
-    Some(s.to_owned())
 }
 
 /// A post with only its identity set; tests fill in the rest with `..`.

@@ -4,13 +4,17 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::*;
 use crate::model::{Author, Boost, Media, Post};
 use crate::sources::Parsed;
+use crate::sources::test_util::{self, posts, some, time};
 use crate::sources::tweet_v1::{Body, Rendered};
+
+fn fixture(name: &str) -> Value {
+    test_util::fixture_json(&format!("twitter/{name}"))
+}
 
 fn corpus_dir() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
@@ -31,22 +35,7 @@ fn corpus(name: &str) -> Option<Value> {
 
 /// The lines of a JSONL corpus file, each parsed.
 fn corpus_lines(name: &str) -> Option<Vec<Value>> {
-    let path = corpus_dir()?.join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
-    let lines = text.lines().filter(|l| !l.trim().is_empty());
-    Some(
-        lines
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{path:?}: {e}")))
-            .collect(),
-    )
-}
-
-fn fixture(name: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/twitter")
-        .join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path:?}: {e}"))
+    Some(test_util::json_lines(&corpus_dir()?.join(name)))
 }
 
 fn parse(doc: &Value) -> Parsed {
@@ -55,27 +44,6 @@ fn parse(doc: &Value) -> Parsed {
     TwitterV1::parse(doc, &mut parsed).expect("document parses");
     assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
     parsed
-}
-
-fn posts(parsed: &Parsed) -> Vec<&Post> {
-    parsed
-        .items
-        .iter()
-        .filter_map(|item| match item {
-            Item::Post(post) => Some(&**post),
-            _ => None,
-        })
-        .collect()
-}
-
-fn time(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s)
-        .expect("test timestamp")
-        .with_timezone(&Utc)
-}
-
-fn some(s: &str) -> Option<String> {
-    Some(s.to_owned())
 }
 
 fn status(id: &str) -> String {

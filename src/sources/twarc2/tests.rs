@@ -4,11 +4,15 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::*;
+use crate::sources::test_util::{self, posts, some, time};
 use crate::sources::{Parsed, Warning};
+
+fn fixture(name: &str) -> Value {
+    test_util::fixture_json(&format!("twarc2/{name}"))
+}
 
 const REL: &str = r#"rel="nofollow noopener ugc""#;
 
@@ -28,14 +32,6 @@ fn corpus(name: &str) -> Option<Value> {
     Some(serde_json::from_str(line).unwrap_or_else(|e| panic!("{path:?}: {e}")))
 }
 
-fn fixture(name: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/twarc2")
-        .join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path:?}: {e}"))
-}
-
 fn parse(doc: &Value) -> Parsed {
     let mut parsed = Parsed::default();
     Twarc2::parse(doc, &mut parsed).expect("document parses");
@@ -48,17 +44,6 @@ fn parse_clean(doc: &Value) -> Parsed {
     parsed
 }
 
-fn posts(parsed: &Parsed) -> Vec<&Post> {
-    parsed
-        .items
-        .iter()
-        .filter_map(|item| match item {
-            Item::Post(post) => Some(&**post),
-            _ => None,
-        })
-        .collect()
-}
-
 fn post_by_id<'p>(parsed: &'p Parsed, id: &str) -> &'p Post {
     let uri = status(id);
     posts(parsed)
@@ -69,16 +54,6 @@ fn post_by_id<'p>(parsed: &'p Parsed, id: &str) -> &'p Post {
 
 fn status(id: &str) -> String {
     format!("https://twitter.com/i/web/status/{id}")
-}
-
-fn time(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s)
-        .expect("test timestamp")
-        .with_timezone(&Utc)
-}
-
-fn some(s: &str) -> Option<String> {
-    Some(s.to_owned())
 }
 
 fn strings(items: &[&str]) -> Vec<String> {

@@ -1,20 +1,14 @@
 //! Tweet-object tests. Every expectation is written by hand from the input: the one-quirk
 //! fixtures in `fixtures/twitter/` (invented accounts) and small inline tweets.
 
-use std::path::Path;
-
-use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::*;
+use crate::sources::test_util::{self, some, time};
 use crate::sources::{Parsed, Warning};
 
 fn fixture(name: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/twitter")
-        .join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path:?}: {e}"))
+    test_util::fixture_json(&format!("twitter/{name}"))
 }
 
 fn items_of(tweet: &Value, author: Option<&Author>) -> Parsed {
@@ -29,16 +23,6 @@ fn only_post(parsed: &Parsed) -> Post {
         [Item::Post(post)] => (**post).clone(),
         other => panic!("expected one post, got {other:?}"),
     }
-}
-
-fn time(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s)
-        .expect("test timestamp")
-        .with_timezone(&Utc)
-}
-
-fn some(s: &str) -> Option<String> {
-    Some(s.to_owned())
 }
 
 fn ana() -> Author {

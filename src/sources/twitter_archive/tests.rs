@@ -5,12 +5,12 @@
 use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::*;
 use crate::model::{Boost, Item, Media, Post, Skip, SkipReason};
 use crate::sources::Parsed;
+use crate::sources::test_util::{some, time};
 
 fn corpus_file(name: &str) -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
@@ -23,16 +23,6 @@ fn corpus_file(name: &str) -> Option<PathBuf> {
 
 fn fixture_archive() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/twitter/archive")
-}
-
-fn time(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s)
-        .expect("test timestamp")
-        .with_timezone(&Utc)
-}
-
-fn some(s: &str) -> Option<String> {
-    Some(s.to_owned())
 }
 
 fn status(id: &str) -> String {

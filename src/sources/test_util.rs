@@ -1,0 +1,73 @@
+//! Helpers shared by the parsers' unit tests: where the real samples and our fixtures are, and
+//! small builders every expectation uses.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::model::{Item, Post};
+use crate::sources::Parsed;
+
+/// `../shared/corpus/<rel>`, or `None` (after saying so) when the shared corpus is not checked
+/// out beside the project, as in a user's clone.
+pub(crate) fn corpus_path(rel: &str) -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    if !root.is_dir() {
+        println!("skipped: ../shared/corpus not present");
+        return None;
+    }
+    Some(root.join(rel))
+}
+
+/// The JSON document at `../shared/corpus/<rel>` (see [`corpus_path`]).
+pub(crate) fn corpus_json(rel: &str) -> Option<Value> {
+    corpus_path(rel).map(|path| read_json(&path))
+}
+
+/// The JSON document at `fixtures/<rel>`.
+pub(crate) fn fixture_json(rel: &str) -> Value {
+    read_json(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(rel),
+    )
+}
+
+/// Every non-blank line of the JSON Lines file at `path`, parsed.
+pub(crate) fn json_lines(path: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{path:?}: {e}")))
+        .collect()
+}
+
+fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path:?}: {e}"))
+}
+
+/// The posts among `parsed`'s items, in order.
+pub(crate) fn posts(parsed: &Parsed) -> Vec<&Post> {
+    parsed
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Post(post) => Some(&**post),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A UTC time from RFC 3339 text.
+pub(crate) fn time(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s)
+        .expect("test timestamp")
+        .with_timezone(&Utc)
+}
+
+/// `Some(s.to_owned())`.
+pub(crate) fn some(s: &str) -> Option<String> {
+    Some(s.to_owned())
+}
