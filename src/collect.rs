@@ -92,6 +92,8 @@ pub fn collect_documents(
     let conn = store.connection();
     staging::create(conn)?;
     let mut sink = StagingSink::new(conn, 0, tag);
+    // A fetched page names the server that issued its Mastodon ids: the one that answered.
+    sink.server_hint = crate::sources::serde_util::authority(location);
     let mut detected = format;
     let mut failure = None;
     for (i, doc) in docs.iter().enumerate() {
@@ -305,5 +307,30 @@ mod tests {
         let bad = collect_documents(&mut store, tag, "bad", None, &[serde_json::json!({"x": 1})])
             .unwrap();
         assert!(bad.error.unwrap().contains("unrecognised format"));
+    }
+
+    #[test]
+    fn a_fetched_page_names_its_server_when_its_content_does_not() {
+        let mut store = Store::open_in_memory().unwrap();
+        let mut page = fixture("mastodon-api/context-knock-first.json");
+        // Only remote accounts and no tag pages: nothing in the content tells the server.
+        for status in page["descendants"].as_array_mut().unwrap() {
+            for tag in status["tags"].as_array_mut().unwrap() {
+                tag.as_object_mut().unwrap().remove("url");
+            }
+            status["mentions"] = serde_json::json!([]);
+        }
+        let url = "https://care.example/api/v1/statuses/117129620226059275/context";
+        let report = collect_documents(&mut store, "x", url, None, &[page]).unwrap();
+        assert_eq!(report.error, None);
+        let servers: Vec<String> = store
+            .connection()
+            .prepare("SELECT DISTINCT server FROM local_ids")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(servers, ["care.example"]);
     }
 }

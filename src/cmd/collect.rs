@@ -127,7 +127,7 @@ fn summarise(lines: &[Line], tag: &str) -> Outcome {
                     report.location,
                     describe(&report.counts)
                 );
-                add(&mut total, &report.counts);
+                total.add(&report.counts);
             }
             Line::Live(report) => {
                 if let Some(error) = &report.error {
@@ -155,7 +155,7 @@ fn summarise(lines: &[Line], tag: &str) -> Outcome {
                     report.pages,
                     describe(&report.counts)
                 );
-                add(&mut total, &report.counts);
+                total.add(&report.counts);
             }
         }
     }
@@ -199,16 +199,4 @@ fn describe(c: &SourceCounts) -> String {
         c.deletions,
         c.errors
     )
-}
-
-fn add(total: &mut SourceCounts, c: &SourceCounts) {
-    total.posts_seen += c.posts_seen;
-    total.posts_new += c.posts_new;
-    total.posts_updated += c.posts_updated;
-    total.posts_unchanged += c.posts_unchanged;
-    total.boosts += c.boosts;
-    total.deletions += c.deletions;
-    total.skipped_untagged += c.skipped_untagged;
-    total.skipped_private += c.skipped_private;
-    total.errors += c.errors;
 }

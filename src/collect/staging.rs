@@ -67,6 +67,9 @@ pub(super) struct StagingSink<'c> {
     pub(super) failure: Option<anyhow::Error>,
     /// The source is a curated story: every post in it is filed under the tag.
     curated: bool,
+    /// The server that issued the source's local ids when the content does not tell (a page
+    /// fetched from it).
+    pub(super) server_hint: Option<String>,
 }
 
 impl<'c> StagingSink<'c> {
@@ -83,6 +86,7 @@ impl<'c> StagingSink<'c> {
             warning_count: 0,
             failure: None,
             curated: false,
+            server_hint: None,
         }
     }
 
@@ -129,7 +133,17 @@ impl<'c> StagingSink<'c> {
 }
 
 impl ItemSink for StagingSink<'_> {
-    fn item(&mut self, item: Item) {
+    fn item(&mut self, mut item: Item) {
+        if let (Item::Post(post), Some(server)) = (&mut item, &self.server_hint) {
+            for local in [&mut post.local_id, &mut post.in_reply_to_local]
+                .into_iter()
+                .flatten()
+            {
+                if local.server.is_empty() {
+                    local.server.clone_from(server);
+                }
+            }
+        }
         if self.failure.is_none()
             && let Err(e) = self.stage(&item)
         {

@@ -61,6 +61,21 @@ pub struct SourceCounts {
     pub errors: u64,
 }
 
+impl SourceCounts {
+    /// Adds `other`'s tallies to these.
+    pub fn add(&mut self, other: &SourceCounts) {
+        self.posts_seen += other.posts_seen;
+        self.posts_new += other.posts_new;
+        self.posts_updated += other.posts_updated;
+        self.posts_unchanged += other.posts_unchanged;
+        self.boosts += other.boosts;
+        self.deletions += other.deletions;
+        self.skipped_untagged += other.skipped_untagged;
+        self.skipped_private += other.skipped_private;
+        self.errors += other.errors;
+    }
+}
+
 /// Writes one source; dropped without [`SourceWriter::commit`], it stores nothing.
 pub struct SourceWriter<'c> {
     tx: Transaction<'c>,
