@@ -1,6 +1,8 @@
 //! Reading sources as streams: JSON arrays in chunks, JSON Lines line by line, positions in
 //! every warning, `--strict` and `--format`. (Memory figures: `tests/bench/stream_memory.py`.)
 
+use std::io::Write;
+
 use serde_json::{Value, json};
 
 use crate::support::Archive;
@@ -169,4 +171,83 @@ fn a_thread_nested_hundreds_deep_is_read() {
         archive.count("SELECT count(*) FROM posts WHERE in_reply_to_uri IS NOT NULL"),
         depth as i64 - 1
     );
+}
+
+/// Peak resident memory, in bytes, of `tagstory ARGS` (measured by the kernel through Python's
+/// `getrusage`), or `None` when `python3` is not installed.
+fn peak_memory(args: &[&str]) -> Option<u64> {
+    let bin = assert_cmd::cargo::cargo_bin("tagstory");
+    let script = "import resource, subprocess, sys\n\
+                  r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)\n\
+                  sys.stderr.write(r.stderr.decode()[-2000:])\n\
+                  print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)";
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(bin)
+        .args(args)
+        .output()
+        .ok()?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let mut fields = stdout.split_whitespace();
+    assert_eq!(
+        fields.next(),
+        Some("0"),
+        "collect failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    fields.next()?.parse::<u64>().ok().map(|kib| kib * 1024)
+}
+
+/// A large generated input is collected without ever being held whole: peak memory stays well
+/// below the size of the input, for JSON Lines and for one JSON array alike.
+#[test]
+fn a_large_input_is_collected_in_less_memory_than_its_size() {
+    const TARGET: usize = 32 << 20;
+    for framing in ["jsonl", "array"] {
+        let archive = Archive::new();
+        let path = archive.dir.path().join(format!("large.{framing}"));
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        let (mut size, mut n) = (0, 0);
+        if framing == "array" {
+            out.write_all(b"[").unwrap();
+        }
+        while size < TARGET {
+            let mut line = create(n);
+            line["object"]["content"] = json!(format!(
+                "<p>{} #Stream</p>",
+                "what helped was being asked ".repeat(12)
+            ));
+            let text = line.to_string();
+            if framing == "array" && n > 0 {
+                out.write_all(b",\n").unwrap();
+            }
+            out.write_all(text.as_bytes()).unwrap();
+            if framing == "jsonl" {
+                out.write_all(b"\n").unwrap();
+            }
+            size += text.len() + 1;
+            n += 1;
+        }
+        if framing == "array" {
+            out.write_all(b"]").unwrap();
+        }
+        drop(out);
+        let db = archive.db.to_string_lossy().into_owned();
+        let input = path.to_string_lossy().into_owned();
+        let Some(peak) = peak_memory(&["collect", "--tag", "stream", "--db", &db, &input]) else {
+            eprintln!("skipped: python3 not present to measure memory");
+            return;
+        };
+        eprintln!(
+            "{framing}: {n} posts, {} MiB input, peak {} MiB",
+            size >> 20,
+            peak >> 20
+        );
+        assert_eq!(archive.count("SELECT count(*) FROM story_posts"), n as i64);
+        assert!(
+            peak < (TARGET as u64) * 3 / 4,
+            "{framing}: peak {peak} bytes for a {size}-byte input"
+        );
+    }
 }
