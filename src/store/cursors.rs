@@ -13,6 +13,11 @@ pub struct Cursor {
     pub newest_id: Option<String>,
     /// The newest post time seen (archive time text).
     pub newest_published: Option<String>,
+    /// The next page of a run that was interrupted: the next run continues from there.
+    pub resume_url: Option<String>,
+    /// The newest id the interrupted run saw; it becomes `newest_id` once that run's pages are
+    /// all read.
+    pub pending_newest_id: Option<String>,
     /// When the URL was last collected (archive time text).
     pub last_run_at: String,
 }
@@ -32,8 +37,8 @@ impl Store {
     /// The cursor of `url` for `tag`, if it was collected before.
     pub fn cursor(&self, url: &str, tag: &str) -> Result<Option<Cursor>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT newest_id, newest_published, last_run_at FROM cursors
-             WHERE url = ?1 AND tag = ?2",
+            "SELECT newest_id, newest_published, last_run_at, resume_url, pending_newest_id
+             FROM cursors WHERE url = ?1 AND tag = ?2",
         )?;
         let cursor = stmt
             .query_row(params![url, tag], |row| {
@@ -41,14 +46,37 @@ impl Store {
                     newest_id: row.get(0)?,
                     newest_published: row.get(1)?,
                     last_run_at: row.get(2)?,
+                    resume_url: row.get(3)?,
+                    pending_newest_id: row.get(4)?,
                 })
             })
             .optional()?;
         Ok(cursor)
     }
 
-    /// Records a run of `url` for `tag`; a `None` keeps what was stored, and a published time
-    /// only ever moves forward.
+    /// Records, after each page of a run, where the run goes next (`None`: it has read its
+    /// last page) and the newest id it has seen, so that an interrupted run is resumed rather
+    /// than skipped: the finished cursor (`newest_id`) only moves when the run ends.
+    pub fn save_progress(
+        &self,
+        url: &str,
+        tag: &str,
+        resume_url: Option<&str>,
+        pending_newest_id: Option<&str>,
+    ) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO cursors (url, tag, resume_url, pending_newest_id, last_run_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (url, tag) DO UPDATE SET resume_url = excluded.resume_url,
+                 pending_newest_id = coalesce(excluded.pending_newest_id, pending_newest_id),
+                 last_run_at = excluded.last_run_at",
+            params![url, tag, resume_url, pending_newest_id, now_text()],
+        )?;
+        Ok(())
+    }
+
+    /// Records a finished run of `url` for `tag`; a `None` keeps what was stored, and a
+    /// published time only ever moves forward. Clears any interrupted run's resume point.
     pub fn save_cursor(
         &self,
         url: &str,
@@ -65,6 +93,7 @@ impl Store {
                      WHEN newest_published IS NULL OR excluded.newest_published > newest_published
                      THEN coalesce(excluded.newest_published, newest_published)
                      ELSE newest_published END,
+                 resume_url = NULL, pending_newest_id = NULL,
                  last_run_at = excluded.last_run_at",
             params![url, tag, newest_id, newest_published, now_text()],
         )?;

@@ -1010,3 +1010,41 @@ fn a_real_server_demanding_signatures_gets_a_clear_message() {
     assert!(line.contains(&server.actor), "{line}");
     assert!(line.contains("signed requests"), "{line}");
 }
+
+/// A run that stops half-way (here a page that cannot be read) is resumed by the next one from
+/// the page where it stopped: the older pages are not skipped because the newest were kept.
+#[test]
+fn an_interrupted_run_is_resumed_where_it_stopped() {
+    let fed = Fediverse::start();
+    fed.care.fault(second_page(), Fault::Truncated);
+    let archive = Archive::new();
+    let first = fed.collect(&archive, &["--retries", "0"]);
+    assert_eq!(first.code, 3, "{}", first.stderr);
+    let partial = archive.count("SELECT count(*) FROM story_posts");
+    assert!(partial < 49, "{partial}");
+
+    fed.care.state.faults.lock().unwrap().clear();
+    fed.care.clear_log();
+    let second = fed.collect(&archive, &[]);
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert!(second.stderr.contains("resuming"), "{}", second.stderr);
+    assert_eq!(archive.count("SELECT count(*) FROM story_posts"), 49);
+    let log = fed.care.log();
+    let pages = timeline_requests(&log);
+    assert!(
+        pages[0].contains(second_page()),
+        "resumes at page 2: {pages:?}"
+    );
+    assert!(
+        pages.iter().skip(1).any(|p| p.contains("since_id")),
+        "then asks only for what is newer: {pages:?}"
+    );
+
+    // And once complete, a third run asks only for what is new.
+    fed.care.clear_log();
+    let third = fed.collect(&archive, &[]);
+    assert_eq!(third.code, 0, "{}", third.stderr);
+    let log = fed.care.log();
+    let pages = timeline_requests(&log);
+    assert!(pages.iter().all(|p| p.contains("since_id")), "{pages:?}");
+}

@@ -12,21 +12,38 @@ impl Session<'_> {
         api: &Url,
         name: &str,
     ) -> Result<bool> {
-        let cursor = self.store.cursor(source, &self.tag)?;
-        let since_id = cursor.and_then(|c| c.newest_id);
-        let mut url = api.clone();
-        url.query_pairs_mut()
-            .append_pair("limit", &TIMELINE_PAGE_SIZE.to_string());
-        if let Some(id) = &since_id {
-            url.query_pairs_mut().append_pair("since_id", id);
+        let cursor = self.store.cursor(source, &self.tag)?.unwrap_or_default();
+        let since_id = cursor.newest_id.clone();
+        // An interrupted run is finished first, from the page where it stopped; its newest id
+        // becomes the cursor only once its older pages are read.
+        let resume = cursor
+            .resume_url
+            .as_deref()
+            .and_then(|u| Url::parse(u).ok());
+        let resuming = resume.is_some();
+        let mut url = resume.unwrap_or_else(|| {
+            let mut url = api.clone();
+            url.query_pairs_mut()
+                .append_pair("limit", &TIMELINE_PAGE_SIZE.to_string());
+            if let Some(id) = &since_id {
+                url.query_pairs_mut().append_pair("since_id", id);
+            }
+            url
+        });
+        if resuming {
+            self.note(&format!(
+                "resuming `{source}` from `{url}`, where the last run stopped"
+            ));
         }
         let base = origin(api);
         let mut visited = HashSet::new();
-        let mut newest_id = None;
+        let mut newest_id = cursor.pending_newest_id.filter(|_| resuming);
         let mut newest_published: Option<String> = None;
         let mut taken = 0usize;
         let mut focus = Vec::new();
-        let mut first = true;
+        let mut first = !resuming;
+        // Whether the run read every page it should (else the next run resumes it).
+        let mut finished = false;
         loop {
             if self.report.pages as usize >= self.options.max_pages {
                 self.note(&format!(
@@ -59,6 +76,7 @@ impl Session<'_> {
                 break;
             };
             if statuses.is_empty() {
+                finished = true;
                 break;
             }
             if first {
@@ -109,9 +127,13 @@ impl Session<'_> {
                 )?;
             }
             if older_than_since || limit_reached {
+                finished = true;
                 break;
             }
-            let Some(mut next) = fetched.next else { break };
+            let Some(mut next) = fetched.next else {
+                finished = true;
+                break;
+            };
             if let Some(id) = &since_id
                 && !next.query_pairs().any(|(k, _)| k == "since_id")
             {
@@ -123,11 +145,18 @@ impl Session<'_> {
                      read; stopped paging there",
                     fetched.url
                 ));
+                finished = true;
                 break;
             }
+            self.store.save_progress(
+                source,
+                &self.tag,
+                Some(next.as_str()),
+                newest_id.as_deref(),
+            )?;
             url = next;
         }
-        if self.report.error.is_none() {
+        if finished && self.report.error.is_none() {
             self.store.save_cursor(
                 source,
                 &self.tag,
@@ -137,6 +166,10 @@ impl Session<'_> {
         }
         if self.options.context {
             self.rest_contexts(focus)?;
+        }
+        if resuming && finished && self.report.error.is_none() {
+            // The interrupted run is complete: now what is newer than it.
+            return self.mastodon_timeline(source, api, name);
         }
         Ok(false)
     }

@@ -5,6 +5,8 @@ CREATE TABLE cursors (
     tag               TEXT NOT NULL,
     newest_id         TEXT,                    -- Mastodon API: newest status id seen (since_id)
     newest_published  TEXT,                    -- newest post time seen
+    resume_url        TEXT,                    -- next page of a run that did not finish
+    pending_newest_id TEXT,                    -- that run's newest id, saved once it finishes
     last_run_at       TEXT NOT NULL,
     PRIMARY KEY (url, tag)
 ) WITHOUT ROWID;
