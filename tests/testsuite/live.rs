@@ -75,6 +75,7 @@ struct HostState {
     port: u16,
     data: Mutex<Data>,
     faults: Mutex<Vec<(String, Fault, usize)>>,
+    rate_limits: Mutex<Vec<(String, u64)>>,
     log: Mutex<Vec<String>>,
 }
 
@@ -100,6 +101,14 @@ impl Host {
             .unwrap()
             .push((on.to_owned(), fault, 0));
     }
+    /// The next answer to a request whose path holds `on` says the budget is spent for `secs`.
+    fn spend_budget(&self, on: &str, secs: u64) {
+        self.state
+            .rate_limits
+            .lock()
+            .unwrap()
+            .push((on.to_owned(), secs));
+    }
     fn data(&self) -> std::sync::MutexGuard<'_, Data> {
         self.state.data.lock().unwrap()
     }
@@ -114,6 +123,7 @@ fn start_host() -> Host {
         port,
         data: Mutex::new(Data::default()),
         faults: Mutex::new(Vec::new()),
+        rate_limits: Mutex::new(Vec::new()),
         log: Mutex::new(Vec::new()),
     });
     let shared = state.clone();
@@ -144,7 +154,33 @@ fn json_response(status: StatusCode, body: String, headers: &[(&str, String)]) -
     r.body(Body::from(body)).unwrap()
 }
 
+/// Answers like [`respond`], and says the rate-limit budget is spent (Mastodon's
+/// `X-RateLimit-Remaining: 0`, resetting in the given seconds) on the first answer to a request
+/// whose path holds a string given to [`Host::spend_budget`].
 async fn handle(state: Arc<HostState>, uri: Uri) -> Response<Body> {
+    let spent = {
+        let mut limits = state.rate_limits.lock().unwrap();
+        let hit = limits
+            .iter()
+            .position(|(on, _)| uri.to_string().contains(on.as_str()));
+        hit.map(|i| limits.remove(i).1)
+    };
+    let mut response = respond(state, uri).await;
+    if let Some(secs) = spent {
+        let reset = chrono::Utc::now() + chrono::Duration::seconds(secs as i64);
+        let headers = response.headers_mut();
+        headers.insert("x-ratelimit-limit", HeaderValue::from_static("300"));
+        headers.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+        headers.insert(
+            "x-ratelimit-reset",
+            HeaderValue::from_str(&reset.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+                .unwrap(),
+        );
+    }
+    response
+}
+
+async fn respond(state: Arc<HostState>, uri: Uri) -> Response<Body> {
     let path_q = uri
         .path_and_query()
         .map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned());
@@ -1047,4 +1083,26 @@ fn an_interrupted_run_is_resumed_where_it_stopped() {
     let log = fed.care.log();
     let pages = timeline_requests(&log);
     assert!(pages.iter().all(|p| p.contains("since_id")), "{pages:?}");
+}
+
+/// Mastodon's `X-RateLimit-Remaining: 0` holds every request to that host until the reset.
+#[test]
+fn a_spent_rate_limit_budget_holds_the_host_until_it_resets() {
+    let quick = Fediverse::start();
+    let started = Instant::now();
+    assert_eq!(quick.collect(&Archive::new(), &[]).code, 0);
+    let unhindered = started.elapsed();
+
+    let fed = Fediverse::start();
+    fed.care.spend_budget("/timelines/tag/", 2);
+    let archive = Archive::new();
+    let started = Instant::now();
+    let run = fed.collect(&archive, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(archive.count("SELECT count(*) FROM story_posts"), 49);
+    assert!(
+        started.elapsed() >= unhindered + Duration::from_millis(1500),
+        "held back: {:?} against {unhindered:?}",
+        started.elapsed()
+    );
 }
