@@ -1106,3 +1106,46 @@ fn a_spent_rate_limit_budget_holds_the_host_until_it_resets() {
         started.elapsed()
     );
 }
+
+/// Real captured Mastodon JSON (`../shared/corpus/mastodon-api/`), served with a real `Link`
+/// header, is collected live as it is from a file.
+#[test]
+fn a_real_captured_tag_timeline_is_collected_live() {
+    let Some(path) = crate::support::corpus("mastodon-api/tag-timeline-hoot.json") else {
+        return;
+    };
+    let statuses: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let host = start_host();
+    host.data().timeline = statuses;
+    let archive = Archive::new();
+    let db = archive.db.to_string_lossy().into_owned();
+    let url = format!("{}tags/hoot", host.base());
+    let run = archive.tagstory(&[
+        "collect",
+        "--tag",
+        "hoot",
+        "--db",
+        &db,
+        &url,
+        "--allow-private-addresses",
+        "--no-context",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let story = archive.story_json("hoot");
+    assert_eq!(story["post_count"], 1);
+    let post = &story["threads"][0];
+    assert_eq!(
+        post["uri"],
+        "http://localhost:3000/ap/users/117020566092212359/statuses/117020593741189701"
+    );
+    assert_eq!(
+        post["author"]["handle"],
+        "@mastodonpy_test_2@localhost:3000"
+    );
+    let log = host.log();
+    assert!(
+        log.iter().any(|l| l.contains("max_id=117020593741189701")),
+        "followed Link: {log:?}"
+    );
+}
