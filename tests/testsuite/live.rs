@@ -1149,3 +1149,150 @@ fn a_real_captured_tag_timeline_is_collected_live() {
         "followed Link: {log:?}"
     );
 }
+
+/// Serves fixed documents, by path, as `application/activity+json`, on a free port; `docs`
+/// builds them from the server's base URL (`http://127.0.0.1:PORT`), which they name.
+fn serve_documents(docs: impl FnOnce(&str) -> HashMap<String, Value>) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.set_nonblocking(true).unwrap();
+    let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let docs = Arc::new(docs(&base));
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            let app = axum::Router::new()
+                .fallback(move |uri: Uri| {
+                    let docs = docs.clone();
+                    async move {
+                        match docs.get(uri.path()) {
+                            Some(doc) => Response::builder()
+                                .header("content-type", "application/activity+json")
+                                .body(Body::from(doc.to_string()))
+                                .unwrap(),
+                            None => json_response(StatusCode::NOT_FOUND, "{}".into(), &[]),
+                        }
+                    }
+                })
+                .into_make_service();
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    base
+}
+
+/// An outbox's boost names the boosted post by id only: it is fetched, kept when it carries the
+/// tag, and the boost counts once; a boosted post that cannot be fetched is only a note.
+#[test]
+fn a_boosted_post_given_by_id_is_fetched() {
+    let public = "https://www.w3.org/ns/activitystreams#Public";
+    let base = serve_documents(|b| {
+        let announce = |n: u32, object: String| {
+            json!({"id": format!("{b}/users/bo/boosts/{n}"), "type": "Announce",
+                   "actor": format!("{b}/users/bo"), "published": "2026-08-20T12:00:00Z",
+                   "to": [public], "object": object})
+        };
+        HashMap::from([
+            (
+                "/users/bo/outbox".to_owned(),
+                json!({"@context": "https://www.w3.org/ns/activitystreams",
+                       "id": format!("{b}/users/bo/outbox"), "type": "OrderedCollection",
+                       "totalItems": 2, "orderedItems": [
+                           announce(1, format!("{b}/notes/1")),
+                           announce(2, format!("{b}/notes/gone"))]}),
+            ),
+            (
+                "/notes/1".to_owned(),
+                json!({"@context": "https://www.w3.org/ns/activitystreams", "id": format!("{b}/notes/1"),
+                       "type": "Note", "attributedTo": format!("{b}/users/ann"),
+                       "published": "2026-08-20T11:00:00Z", "to": [public],
+                       "content": "<p>Ask me my name. #DearMentalHealthProfessionals</p>",
+                       "tag": [{"type": "Hashtag", "name": "#DearMentalHealthProfessionals"}]}),
+            ),
+        ])
+    });
+    let archive = Archive::new();
+    let db = archive.db.to_string_lossy().into_owned();
+    let url = format!("{base}/users/bo/outbox");
+    let run = archive.tagstory(&[
+        "collect",
+        "--tag",
+        TAG,
+        "--db",
+        &db,
+        &url,
+        "--allow-private-addresses",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("the boosted post could not be fetched"),
+        "{}",
+        run.stderr
+    );
+    let story = archive.story_json(TAG);
+    assert_eq!(story["post_count"], 1);
+    assert_eq!(story["threads"][0]["uri"], format!("{base}/notes/1"));
+    assert_eq!(story["threads"][0]["boosts"], 1);
+}
+
+/// A server without Mastodon's API (404 on `/api/v1/timelines/tag/…`) is read as ActivityPub:
+/// its `/tags/NAME` collection, with the notes it names by id.
+#[test]
+fn a_tag_page_without_the_mastodon_api_is_read_as_activitypub() {
+    let public = "https://www.w3.org/ns/activitystreams#Public";
+    let base = serve_documents(|b| {
+        let note = |n: u32, reply: Option<u32>, tagged: bool| {
+            let mut note = json!({"@context": "https://www.w3.org/ns/activitystreams",
+                "id": format!("{b}/notes/{n}"), "type": "Note",
+                "attributedTo": format!("{b}/users/u{n}"),
+                "published": format!("2026-08-20T1{n}:00:00Z"), "to": public,
+                "content": format!("<p>note {n}{}</p>", if tagged { " #Kept" } else { "" }),
+                "tag": if tagged { json!({"type": "Hashtag", "name": "#Kept"}) } else { json!([]) }});
+            if let Some(r) = reply {
+                note["inReplyTo"] = json!(format!("{b}/notes/{r}"));
+            }
+            note
+        };
+        HashMap::from([
+            (
+                "/tags/kept".to_owned(),
+                json!({"@context": "https://www.w3.org/ns/activitystreams", "id": format!("{b}/tags/kept"),
+                       "type": "OrderedCollection", "totalItems": 1,
+                       "orderedItems": [format!("{b}/notes/2")]}),
+            ),
+            ("/notes/1".to_owned(), note(1, None, false)),
+            ("/notes/2".to_owned(), note(2, Some(1), true)),
+        ])
+    });
+    let archive = Archive::new();
+    let db = archive.db.to_string_lossy().into_owned();
+    let url = format!("{base}/tags/kept");
+    let run = archive.tagstory(&[
+        "collect",
+        "--tag",
+        "kept",
+        "--db",
+        &db,
+        &url,
+        "--allow-private-addresses",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("reading `") && run.stderr.contains("as ActivityPub"),
+        "{}",
+        run.stderr
+    );
+    let story = archive.story_json("kept");
+    assert_eq!(
+        story["post_count"], 2,
+        "the tagged reply and, as context, its parent"
+    );
+    assert_eq!(story["threads"][0]["uri"], format!("{base}/notes/1"));
+    assert_eq!(
+        story["threads"][0]["replies"][0]["uri"],
+        format!("{base}/notes/2")
+    );
+}

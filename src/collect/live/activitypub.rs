@@ -177,7 +177,8 @@ impl Session<'_> {
             slots.push(doc);
         }
         for round in 0..2 {
-            // Round 0: the items; round 1: the `object` of activities just fetched.
+            // Round 0: the items; round 1: the `object` of activities just fetched, boosted
+            // posts included (the post may belong to the story; the boost counts either way).
             wanted.clear();
             let mut targets: Vec<usize> = Vec::new();
             for (i, slot) in slots.iter().enumerate() {
@@ -185,7 +186,7 @@ impl Session<'_> {
                     slot.as_str()
                 } else {
                     let kind = str_of(slot.get("type")).unwrap_or("");
-                    if kind == "Create" || kind == "Update" {
+                    if matches!(kind, "Create" | "Update" | "Announce") {
                         slot.get("object").and_then(Value::as_str)
                     } else {
                         None
@@ -219,6 +220,11 @@ impl Session<'_> {
                         } else if let Some(obj) = slots[i].as_object_mut() {
                             obj.insert("object".into(), fetched.value);
                         }
+                    }
+                    // A boosted post that cannot be fetched (its server wants signatures, or it
+                    // is gone) still leaves its boost counted: worth a note, not a failure.
+                    Err(e) if round == 1 && str_of(slots[i].get("type")) == Some("Announce") => {
+                        self.note(&format!("note: the boosted post could not be fetched: {e}"));
                     }
                     Err(e) => self.problem(&e),
                 }
