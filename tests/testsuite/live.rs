@@ -1153,10 +1153,18 @@ fn a_real_captured_tag_timeline_is_collected_live() {
 /// Serves fixed documents, by path, as `application/activity+json`, on a free port; `docs`
 /// builds them from the server's base URL (`http://127.0.0.1:PORT`), which they name.
 fn serve_documents(docs: impl FnOnce(&str) -> HashMap<String, Value>) -> String {
+    serve_changing_documents(docs).0
+}
+
+/// [`serve_documents`], with the documents left open to change between requests.
+fn serve_changing_documents(
+    docs: impl FnOnce(&str) -> HashMap<String, Value>,
+) -> (String, Arc<Mutex<HashMap<String, Value>>>) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.set_nonblocking(true).unwrap();
     let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-    let docs = Arc::new(docs(&base));
+    let docs = Arc::new(Mutex::new(docs(&base)));
+    let served = docs.clone();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -1168,7 +1176,8 @@ fn serve_documents(docs: impl FnOnce(&str) -> HashMap<String, Value>) -> String 
                 .fallback(move |uri: Uri| {
                     let docs = docs.clone();
                     async move {
-                        match docs.get(uri.path()) {
+                        let doc = docs.lock().unwrap().get(uri.path()).cloned();
+                        match doc {
                             Some(doc) => Response::builder()
                                 .header("content-type", "application/activity+json")
                                 .body(Body::from(doc.to_string()))
@@ -1181,7 +1190,7 @@ fn serve_documents(docs: impl FnOnce(&str) -> HashMap<String, Value>) -> String 
             axum::serve(listener, app).await.unwrap();
         });
     });
-    base
+    (base, served)
 }
 
 /// An outbox's boost names the boosted post by id only: it is fetched, kept when it carries the
@@ -1294,5 +1303,66 @@ fn a_tag_page_without_the_mastodon_api_is_read_as_activitypub() {
     assert_eq!(
         story["threads"][0]["replies"][0]["uri"],
         format!("{base}/notes/2")
+    );
+}
+
+/// A second run fetches recent posts again: an edit on an ActivityPub server replaces the
+/// stored version, and a post that answers 404 is recorded as deleted.
+#[test]
+fn edits_and_deletions_on_an_activitypub_server_are_picked_up() {
+    let public = "https://www.w3.org/ns/activitystreams#Public";
+    let note = |b: &str, n: u32, text: &str| {
+        json!({"@context": "https://www.w3.org/ns/activitystreams", "id": format!("{b}/notes/{n}"),
+               "type": "Note", "attributedTo": format!("{b}/users/u"),
+               "published": format!("2026-08-20T1{n}:00:00Z"), "to": [public],
+               "content": format!("<p>{text} #Kept</p>"),
+               "tag": [{"type": "Hashtag", "name": "#Kept"}]})
+    };
+    let (base, docs) = serve_changing_documents(|b| {
+        HashMap::from([
+            (
+                "/users/u/outbox".to_owned(),
+                json!({"@context": "https://www.w3.org/ns/activitystreams",
+                       "id": format!("{b}/users/u/outbox"), "type": "OrderedCollection",
+                       "totalItems": 2, "orderedItems": [format!("{b}/notes/1"), format!("{b}/notes/2")]}),
+            ),
+            ("/notes/1".to_owned(), note(b, 1, "first words")),
+            ("/notes/2".to_owned(), note(b, 2, "regretted words")),
+        ])
+    });
+    let archive = Archive::new();
+    let db = archive.db.to_string_lossy().into_owned();
+    let url = format!("{base}/users/u/outbox");
+    let collect = || {
+        archive.tagstory(&[
+            "collect",
+            "--tag",
+            "kept",
+            "--db",
+            &db,
+            &url,
+            "--allow-private-addresses",
+        ])
+    };
+    assert_eq!(collect().code, 0);
+    assert_eq!(archive.story_json("kept")["post_count"], 2);
+
+    {
+        let mut d = docs.lock().unwrap();
+        let mut edited = note(&base, 1, "better words");
+        edited["updated"] = json!("2026-08-21T09:00:00Z");
+        d.insert("/notes/1".to_owned(), edited);
+        d.remove("/notes/2");
+    }
+    let run = collect();
+    assert!(run.code == 0 || run.code == 3, "{}", run.stderr);
+    let story = archive.story_json("kept");
+    assert_eq!(story["post_count"], 1, "the deleted post is gone");
+    assert_eq!(story["threads"][0]["text"], "better words #Kept");
+    assert_eq!(
+        archive.count(&format!(
+            "SELECT count(*) FROM tombstones WHERE uri = '{base}/notes/2'"
+        )),
+        1
     );
 }
