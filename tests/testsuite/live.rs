@@ -76,6 +76,9 @@ struct HostState {
     data: Mutex<Data>,
     faults: Mutex<Vec<(String, Fault, usize)>>,
     rate_limits: Mutex<Vec<(String, u64)>>,
+    /// Requests being answered now, and the most there ever were at once.
+    in_flight: std::sync::atomic::AtomicUsize,
+    max_in_flight: std::sync::atomic::AtomicUsize,
     log: Mutex<Vec<String>>,
 }
 
@@ -124,6 +127,8 @@ fn start_host() -> Host {
         data: Mutex::new(Data::default()),
         faults: Mutex::new(Vec::new()),
         rate_limits: Mutex::new(Vec::new()),
+        in_flight: Default::default(),
+        max_in_flight: Default::default(),
         log: Mutex::new(Vec::new()),
     });
     let shared = state.clone();
@@ -165,7 +170,11 @@ async fn handle(state: Arc<HostState>, uri: Uri) -> Response<Body> {
             .position(|(on, _)| uri.to_string().contains(on.as_str()));
         hit.map(|i| limits.remove(i).1)
     };
-    let mut response = respond(state, uri).await;
+    use std::sync::atomic::Ordering::SeqCst;
+    let now = state.in_flight.fetch_add(1, SeqCst) + 1;
+    state.max_in_flight.fetch_max(now, SeqCst);
+    let mut response = respond(state.clone(), uri).await;
+    state.in_flight.fetch_sub(1, SeqCst);
     if let Some(secs) = spent {
         let reset = chrono::Utc::now() + chrono::Duration::seconds(secs as i64);
         let headers = response.headers_mut();
@@ -1365,4 +1374,23 @@ fn edits_and_deletions_on_an_activitypub_server_are_picked_up() {
         )),
         1
     );
+}
+
+/// At most two requests are in flight to one host, however many conversations are fetched.
+#[test]
+fn at_most_two_requests_at_a_time_per_host() {
+    let fed = Fediverse::start();
+    // Slow answers make overlapping requests visible.
+    fed.care
+        .fault("/context", Fault::Slow(Duration::from_millis(150)));
+    let archive = Archive::new();
+    let run = fed.collect(&archive, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(archive.count("SELECT count(*) FROM story_posts"), 49);
+    let most = fed
+        .care
+        .state
+        .max_in_flight
+        .load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(most, 2, "requests in flight to one host at once");
 }
