@@ -1394,3 +1394,45 @@ fn at_most_two_requests_at_a_time_per_host() {
         .load(std::sync::atomic::Ordering::SeqCst);
     assert_eq!(most, 2, "requests in flight to one host at once");
 }
+
+/// On a terminal, progress is a bar (posts, pages, current host); in a pipe, plain lines; with
+/// `--quiet`, nothing. The terminal is a real pseudo-terminal from `script` (util-linux).
+#[test]
+fn progress_is_a_bar_on_a_terminal_and_lines_in_a_pipe() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: `script` (util-linux) not present to give a terminal");
+        return;
+    }
+    let fed = Fediverse::start();
+    let archive = Archive::new();
+    let db = archive.db.to_string_lossy().into_owned();
+    let bin = assert_cmd::cargo::cargo_bin("tagstory");
+    let command = format!(
+        "{} collect --tag {TAG} --db {db} {} --allow-private-addresses --no-context",
+        bin.display(),
+        fed.tag_url()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qfec", &command, "/dev/null"])
+        .output()
+        .unwrap();
+    let terminal = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{terminal}");
+    assert!(
+        terminal.contains("127.0.0.1: ") && terminal.contains(" pages"),
+        "a bar: {terminal}"
+    );
+    assert!(
+        !terminal.contains("fetched http"),
+        "no log lines under the bar: {terminal}"
+    );
+
+    let piped = fed.collect(&Archive::new(), &["--no-context"]);
+    assert!(piped.stderr.contains("fetched http"), "{}", piped.stderr);
+    let quiet = fed.collect(&Archive::new(), &["--no-context", "--quiet"]);
+    assert!(!quiet.stderr.contains("fetched http"), "{}", quiet.stderr);
+}
