@@ -27,8 +27,10 @@ use serde::Serialize;
 use crate::model::{CustomEmoji, Poll};
 pub use crate::sanitize::escape_html;
 use crate::sanitize::{safe_url, sanitize_html};
-use crate::store::{StoredCuration, StoredMedia, StoredPost, StoredRevision};
-use crate::thread::{Forest, Link, build_threads};
+use crate::store::{
+    StoredCuration, StoredMedia, StoredPost, StoredRevision, participant_count, threads_of,
+};
+use crate::thread::Forest;
 
 /// Indentation levels shown before replies are flattened.
 pub const MAX_NESTING: usize = 5;
@@ -285,15 +287,7 @@ pub fn build_story(
     posts: &[StoredPost],
     curations: &[StoredCuration],
 ) -> StoryView {
-    let links: Vec<Link<'_>> = posts
-        .iter()
-        .map(|p| Link {
-            uri: &p.uri,
-            parent: p.in_reply_to.as_deref(),
-            created_at: p.created_at,
-        })
-        .collect();
-    let forest = build_threads(&links);
+    let forest = threads_of(posts);
     let now = Utc::now();
     let ctx = Ctx {
         posts,
@@ -341,12 +335,11 @@ pub fn build_story(
         .filter(|root| !curated.contains(*root))
         .map(|&root| build_thread(&ctx, root, &curated))
         .collect();
-    let participants: HashSet<&str> = posts.iter().map(|p| p.author_uri.as_str()).collect();
     StoryView {
         tag: tag.to_string(),
         title: title.to_string(),
         post_count: posts.len(),
-        participant_count: participants.len(),
+        participant_count: participant_count(posts),
         boost_count: posts.iter().map(|p| p.boosts).sum(),
         first: posts
             .iter()

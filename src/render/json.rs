@@ -29,9 +29,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::sanitize::sanitize_html;
-use crate::store::{StoredCuration, StoredPost};
+use crate::store::{StoredCuration, StoredPost, participant_count, threads_of};
 use crate::story::{Entry, curated_entries};
-use crate::thread::{Link, build_threads};
 
 #[derive(Serialize)]
 struct Author<'a> {
@@ -76,16 +75,7 @@ pub fn write_story(
     posts: &[StoredPost],
     curations: &[StoredCuration],
 ) -> io::Result<()> {
-    let links: Vec<Link<'_>> = posts
-        .iter()
-        .map(|p| Link {
-            uri: &p.uri,
-            parent: p.in_reply_to.as_deref(),
-            created_at: p.created_at,
-        })
-        .collect();
-    let forest = build_threads(&links);
-    let participants: HashSet<&str> = posts.iter().map(|p| p.author_uri.as_str()).collect();
+    let forest = threads_of(posts);
     let by_uri: HashMap<&str, usize> = posts
         .iter()
         .enumerate()
@@ -113,7 +103,7 @@ pub fn write_story(
         json(tag)?,
         json(title)?,
         posts.len(),
-        participants.len(),
+        participant_count(posts),
         json(&intro_html)?,
         json(&curation)?
     )?;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::model::{Item, Post};
-use crate::sources::Parsed;
+use crate::sources::{FormatError, Parsed, SourceFormat};
 
 /// `../shared/corpus/<rel>`, or `None` (after saying so) when the shared corpus is not checked
 /// out beside the project, as in a user's clone.
@@ -46,6 +46,30 @@ pub(crate) fn json_lines(path: &Path) -> Vec<Value> {
 fn read_json(path: &Path) -> Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path:?}: {e}"))
+}
+
+/// Parses `doc` as format `F`, which must accept it.
+pub(crate) fn parse_as<F: SourceFormat>(doc: &Value) -> Parsed {
+    let mut parsed = Parsed::default();
+    F::parse(doc, &mut parsed).expect("document parses");
+    parsed
+}
+
+/// Parses `doc` as format `F`, which must refuse it whole, having emitted nothing.
+pub(crate) fn refused_as<F: SourceFormat>(doc: &Value) -> FormatError {
+    let mut parsed = Parsed::default();
+    let err = F::parse(doc, &mut parsed).expect_err("document is refused");
+    assert!(parsed.items.is_empty(), "{:?}", parsed.items);
+    err
+}
+
+/// The one item of `parsed`, which must be a post, with no warning.
+pub(crate) fn sole_post(parsed: &Parsed) -> &Post {
+    assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+    match parsed.items.as_slice() {
+        [Item::Post(post)] => post,
+        other => panic!("expected one post, got {other:?}"),
+    }
 }
 
 /// The posts among `parsed`'s items, in order.

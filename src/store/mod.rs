@@ -17,7 +17,9 @@ mod read;
 mod write;
 
 pub use cursors::{Cursor, Refetch};
-pub use read::{StoredCuration, StoredMedia, StoredPost, StoredRevision};
+pub use read::{
+    StoredCuration, StoredMedia, StoredPost, StoredRevision, participant_count, threads_of,
+};
 pub use write::{PostOutcome, Reason, SourceCounts, SourceWriter};
 
 use std::path::Path;

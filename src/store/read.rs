@@ -70,6 +70,28 @@ pub struct StoredRevision {
     pub spoiler_text: Option<String>,
 }
 
+/// The reply forest of a story's posts (indices into `posts`).
+pub fn threads_of(posts: &[StoredPost]) -> crate::thread::Forest {
+    let links: Vec<crate::thread::Link<'_>> = posts
+        .iter()
+        .map(|p| crate::thread::Link {
+            uri: &p.uri,
+            parent: p.in_reply_to.as_deref(),
+            created_at: p.created_at,
+        })
+        .collect();
+    crate::thread::build_threads(&links)
+}
+
+/// How many people wrote a story's posts.
+pub fn participant_count(posts: &[StoredPost]) -> usize {
+    posts
+        .iter()
+        .map(|p| p.author_uri.as_str())
+        .collect::<std::collections::HashSet<_>>()
+        .len()
+}
+
 /// An attachment as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredMedia {

@@ -27,19 +27,12 @@ fn t(s: &str) -> DateTime<Utc> {
 }
 
 fn parse(doc: &Value) -> Parsed {
-    let mut parsed = Parsed::default();
-    ActivityPub::parse(doc, &mut parsed).unwrap();
-    parsed
+    test_util::parse_as::<ActivityPub>(doc)
 }
 
 /// The only item, which must be a post, with no warnings.
 fn only_post(doc: &Value) -> Post {
-    let parsed = parse(doc);
-    assert_eq!(parsed.warnings, vec![]);
-    match parsed.items.as_slice() {
-        [Item::Post(post)] => (**post).clone(),
-        other => panic!("expected one post, got {other:?}"),
-    }
+    test_util::sole_post(&parse(doc)).clone()
 }
 
 /// An author known only by URI.

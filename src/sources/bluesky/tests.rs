@@ -18,24 +18,15 @@ fn fixture(name: &str) -> Value {
 }
 
 fn parse(doc: &Value) -> Parsed {
-    let mut parsed = Parsed::default();
-    Bluesky::parse(doc, &mut parsed).expect("document parses");
-    parsed
+    test_util::parse_as::<Bluesky>(doc)
 }
 
 fn parse_err(doc: &Value) -> FormatError {
-    let mut parsed = Parsed::default();
-    let err = Bluesky::parse(doc, &mut parsed).expect_err("document is refused");
-    assert!(parsed.items.is_empty(), "{:?}", parsed.items);
-    err
+    test_util::refused_as::<Bluesky>(doc)
 }
 
 fn only_post(parsed: &Parsed) -> &Post {
-    assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
-    match parsed.items.as_slice() {
-        [Item::Post(post)] => post,
-        other => panic!("expected one post, got {other:?}"),
-    }
+    test_util::sole_post(parsed)
 }
 
 /// Each item as (kind, uri), to check order and dedupe at a glance.

@@ -19,24 +19,15 @@ fn quirk(name: &str) -> Value {
 }
 
 fn parse(doc: &Value) -> Parsed {
-    let mut parsed = Parsed::default();
-    MastodonApi::parse(doc, &mut parsed).expect("document parses");
-    parsed
+    test_util::parse_as::<MastodonApi>(doc)
 }
 
 fn parse_err(doc: &Value) -> FormatError {
-    let mut parsed = Parsed::default();
-    let err = MastodonApi::parse(doc, &mut parsed).expect_err("document is refused");
-    assert!(parsed.items.is_empty(), "{:?}", parsed.items);
-    err
+    test_util::refused_as::<MastodonApi>(doc)
 }
 
 fn only_post(parsed: &Parsed) -> &Post {
-    assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
-    match parsed.items.as_slice() {
-        [Item::Post(post)] => post,
-        other => panic!("expected one post, got {other:?}"),
-    }
+    test_util::sole_post(parsed)
 }
 
 fn local(server: &str, id: &str) -> Option<LocalId> {

@@ -33,9 +33,7 @@ fn corpus(name: &str) -> Option<Value> {
 }
 
 fn parse(doc: &Value) -> Parsed {
-    let mut parsed = Parsed::default();
-    Twarc2::parse(doc, &mut parsed).expect("document parses");
-    parsed
+    test_util::parse_as::<Twarc2>(doc)
 }
 
 fn parse_clean(doc: &Value) -> Parsed {

@@ -18,11 +18,7 @@ fn items_of(tweet: &Value, author: Option<&Author>) -> Parsed {
 }
 
 fn only_post(parsed: &Parsed) -> Post {
-    assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
-    match parsed.items.as_slice() {
-        [Item::Post(post)] => (**post).clone(),
-        other => panic!("expected one post, got {other:?}"),
-    }
+    test_util::sole_post(parsed).clone()
 }
 
 fn ana() -> Author {
