@@ -73,6 +73,10 @@ fn collect_urls(
         max_wait: Duration::from_secs(args.max_wait),
         allow_private_addresses: args.allow_private_addresses,
         token: args.token.clone().filter(|t| !t.trim().is_empty()),
+        token_hosts: urls
+            .iter()
+            .filter_map(|u| crate::sources::serde_util::authority(u))
+            .collect(),
     })?;
     let options = LiveOptions {
         context: !args.no_context,

@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use serde_json::Value;
 use tokio::sync::Semaphore;
 use url::Url;
@@ -79,8 +79,11 @@ pub struct FetchOptions {
     pub max_wait: Duration,
     /// Fetch from private, loopback and link-local addresses too.
     pub allow_private_addresses: bool,
-    /// Bearer token sent with every request.
+    /// Bearer token, sent only to `token_hosts`.
     pub token: Option<String>,
+    /// The hosts (`host` or `host:port`) the token is for: those of the URLs the user gave. A
+    /// token must never reach the other servers a conversation leads to.
+    pub token_hosts: Vec<String>,
 }
 
 impl Default for FetchOptions {
@@ -93,6 +96,7 @@ impl Default for FetchOptions {
             max_wait: DEFAULT_MAX_WAIT,
             allow_private_addresses: false,
             token: None,
+            token_hosts: Vec::new(),
         }
     }
 }
@@ -204,6 +208,8 @@ impl FetchErrorKind {
 pub struct Fetcher {
     runtime: tokio::runtime::Runtime,
     client: reqwest::Client,
+    /// `Authorization: Bearer …` for the token's own hosts.
+    authorization: Option<HeaderValue>,
     options: FetchOptions,
     hosts: Mutex<HashMap<String, Arc<HostState>>>,
     requests: AtomicU64,
@@ -241,18 +247,19 @@ impl Fetcher {
                 None => attempt.follow(),
             }
         });
-        let mut default_headers = HeaderMap::new();
-        if let Some(token) = &options.token {
-            let mut value =
-                HeaderValue::from_str(&format!("Bearer {}", token.trim())).map_err(|_| {
-                    anyhow::anyhow!("the --token holds characters not allowed in a header")
-                })?;
-            value.set_sensitive(true);
-            default_headers.insert(AUTHORIZATION, value);
-        }
+        let authorization = match &options.token {
+            Some(token) => {
+                let mut value = HeaderValue::from_str(&format!("Bearer {}", token.trim()))
+                    .map_err(|_| {
+                        anyhow::anyhow!("the --token holds characters not allowed in a header")
+                    })?;
+                value.set_sensitive(true);
+                Some(value)
+            }
+            None => None,
+        };
         let client = reqwest::Client::builder()
             .user_agent(user_agent())
-            .default_headers(default_headers)
             .redirect(redirect)
             .timeout(options.timeout)
             .connect_timeout(options.timeout)
@@ -266,6 +273,7 @@ impl Fetcher {
         Ok(Fetcher {
             runtime,
             client,
+            authorization,
             options,
             hosts: Mutex::new(HashMap::new()),
             requests: AtomicU64::new(0),
@@ -345,10 +353,15 @@ impl Fetcher {
             Want::ActivityPub => ACCEPT_AS2,
             Want::RestApi => ACCEPT_JSON,
         };
-        let mut response = self
-            .client
-            .get(url.clone())
-            .header(ACCEPT, accept)
+        let mut request = self.client.get(url.clone()).header(ACCEPT, accept);
+        // Redirects to another host drop the header (reqwest), so it stays with its server.
+        if let Some(value) = &self.authorization
+            && crate::sources::serde_util::authority(url.as_str())
+                .is_some_and(|host| self.options.token_hosts.contains(&host))
+        {
+            request = request.header(AUTHORIZATION, value.clone());
+        }
+        let mut response = request
             .send()
             .await
             .map_err(|e| Attempt::Failed(self.classify(&e)))?;

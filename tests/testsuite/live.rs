@@ -76,6 +76,8 @@ struct HostState {
     data: Mutex<Data>,
     faults: Mutex<Vec<(String, Fault, usize)>>,
     rate_limits: Mutex<Vec<(String, u64)>>,
+    /// Every request's path and `Authorization` header.
+    auth_log: Mutex<Vec<(String, Option<String>)>>,
     /// Requests being answered now, and the most there ever were at once.
     in_flight: std::sync::atomic::AtomicUsize,
     max_in_flight: std::sync::atomic::AtomicUsize,
@@ -127,6 +129,7 @@ fn start_host() -> Host {
         data: Mutex::new(Data::default()),
         faults: Mutex::new(Vec::new()),
         rate_limits: Mutex::new(Vec::new()),
+        auth_log: Mutex::new(Vec::new()),
         in_flight: Default::default(),
         max_in_flight: Default::default(),
         log: Mutex::new(Vec::new()),
@@ -141,7 +144,18 @@ fn start_host() -> Host {
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
             let app = axum::Router::new()
-                .fallback(move |uri: Uri| handle(shared.clone(), uri))
+                .fallback(move |uri: Uri, headers: axum::http::HeaderMap| {
+                    let auth = headers
+                        .get("authorization")
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned);
+                    shared
+                        .auth_log
+                        .lock()
+                        .unwrap()
+                        .push((uri.to_string(), auth));
+                    handle(shared.clone(), uri)
+                })
                 .into_make_service();
             axum::serve(listener, app).await.unwrap();
         });
@@ -1435,4 +1449,55 @@ fn progress_is_a_bar_on_a_terminal_and_lines_in_a_pipe() {
     assert!(piped.stderr.contains("fetched http"), "{}", piped.stderr);
     let quiet = fed.collect(&Archive::new(), &["--no-context", "--quiet"]);
     assert!(!quiet.stderr.contains("fetched http"), "{}", quiet.stderr);
+}
+
+/// `--token` (or `TAGSTORY_TOKEN`) goes to the server the user named, and never to the other
+/// servers a conversation leads to.
+#[test]
+fn a_token_goes_only_to_the_server_it_is_for() {
+    for (flag, env) in [(true, false), (false, true)] {
+        let fed = Fediverse::start();
+        let archive = Archive::new();
+        let db = archive.db.to_string_lossy().into_owned();
+        let url = fed.tag_url();
+        let mut args = vec![
+            "collect",
+            "--tag",
+            TAG,
+            "--db",
+            &db,
+            &url,
+            "--allow-private-addresses",
+        ];
+        if flag {
+            args.extend(["--token", "s3cret"]);
+        }
+        let mut command = assert_cmd::Command::cargo_bin("tagstory").unwrap();
+        command.args(&args);
+        if env {
+            command.env("TAGSTORY_TOKEN", "s3cret");
+        }
+        let out = command.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let care = fed.care.state.auth_log.lock().unwrap().clone();
+        assert!(!care.is_empty());
+        assert!(
+            care.iter()
+                .all(|(_, auth)| auth.as_deref() == Some("Bearer s3cret")),
+            "every request to the named server carries the token: {care:?}"
+        );
+        let other = fed.others.state.auth_log.lock().unwrap().clone();
+        assert!(
+            !other.is_empty(),
+            "the conversation reached the second server"
+        );
+        assert!(
+            other.iter().all(|(_, auth)| auth.is_none()),
+            "token leaked: {other:?}"
+        );
+    }
 }
