@@ -209,5 +209,6 @@ CREATE TABLE fetched_posts (
     post_uri    TEXT PRIMARY KEY,
     fetch_url   TEXT NOT NULL,                 -- Mastodon API status URL, or the AS2 object id
     format      TEXT NOT NULL,                 -- the format it answers in
-    fetched_at  TEXT NOT NULL
+    fetched_at  TEXT NOT NULL,
+    context_at  TEXT                           -- when its conversation was last fetched
 ) WITHOUT ROWID;

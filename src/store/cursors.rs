@@ -100,6 +100,29 @@ impl Store {
         Ok(())
     }
 
+    /// Tagged posts of `tag`'s story, collected from a Mastodon API, whose conversation was
+    /// never fetched (a run interrupted before it got there, or run with `--no-context`):
+    /// `(fetch url, the status as stored)`, at most `limit`, oldest first.
+    pub fn pending_contexts(&self, tag: &str, limit: usize) -> Result<Vec<(String, String)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT f.fetch_url, p.source_json FROM fetched_posts f
+             JOIN posts p ON p.uri = f.post_uri
+             JOIN story_posts s ON s.post_id = p.id AND s.tag = ?1 AND s.reason = 'tagged'
+             WHERE f.format = 'mastodon-api' AND f.context_at IS NULL
+             ORDER BY p.created_at LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![tag, limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Records that the conversation of `post_uri` was fetched.
+    pub fn mark_context_fetched(&self, post_uri: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE fetched_posts SET context_at = ?2 WHERE post_uri = ?1")?
+            .execute(params![post_uri, now_text()])?;
+        Ok(())
+    }
+
     /// Remembers where posts can be fetched again: `(post uri, fetch url, format)`.
     pub fn remember_fetch_urls(&self, entries: &[(String, String, &str)]) -> Result<()> {
         let now = now_text();

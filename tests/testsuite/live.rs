@@ -1501,3 +1501,50 @@ fn a_token_goes_only_to_the_server_it_is_for() {
         );
     }
 }
+
+/// A run killed mid-way (SIGKILL, no chance to clean up) keeps every page it had committed, and
+/// the next run resumes and completes the story.
+#[test]
+fn a_killed_run_keeps_its_pages_and_the_next_one_completes() {
+    let fed = Fediverse::start();
+    // Page 2 answers slowly: the run is killed while it waits, after page 1 is committed.
+    fed.care
+        .fault(second_page(), Fault::Slow(Duration::from_secs(30)));
+    let archive = Archive::new();
+    let db = archive.db.to_string_lossy().into_owned();
+    let url = fed.tag_url();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tagstory"))
+        .args([
+            "collect",
+            "--tag",
+            TAG,
+            "--db",
+            &db,
+            &url,
+            "--allow-private-addresses",
+            "--no-context",
+        ])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !fed.care.log().iter().any(|l| l.contains(second_page())) {
+        assert!(Instant::now() < deadline, "never reached page 2");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let kept = archive.count("SELECT count(*) FROM story_posts");
+    assert!(kept > 0, "page 1 was committed before the kill");
+    let integrity: String = rusqlite::Connection::open(&archive.db)
+        .unwrap()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(integrity, "ok");
+
+    fed.care.state.faults.lock().unwrap().clear();
+    let run = fed.collect(&archive, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("resuming"), "{}", run.stderr);
+    assert_eq!(archive.count("SELECT count(*) FROM story_posts"), 49);
+}

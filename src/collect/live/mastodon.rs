@@ -165,6 +165,7 @@ impl Session<'_> {
             )?;
         }
         if self.options.context {
+            focus.extend(self.pending_focus()?);
             self.rest_contexts(focus)?;
         }
         if resuming && finished && self.report.error.is_none() {
@@ -172,6 +173,27 @@ impl Session<'_> {
             return self.mastodon_timeline(source, api, name);
         }
         Ok(false)
+    }
+
+    /// Tagged posts collected earlier whose conversation was never fetched.
+    fn pending_focus(&self) -> Result<Vec<RestFocus>> {
+        let room = self
+            .options
+            .max_context
+            .saturating_sub(self.context_fetches);
+        let mut focus = Vec::new();
+        for (fetch_url, source_json) in self.store.pending_contexts(&self.tag, room)? {
+            let (Ok(url), Ok(status)) =
+                (Url::parse(&fetch_url), serde_json::from_str(&source_json))
+            else {
+                continue;
+            };
+            focus.push(RestFocus {
+                base: origin(&url),
+                status,
+            });
+        }
+        Ok(focus)
     }
 
     /// Remembers where each status (and a boosted one) can be fetched again.
@@ -243,7 +265,12 @@ impl Session<'_> {
         let results = self.fetcher.get_all(&asks);
         for ((base, status, url), result) in jobs.into_iter().zip(results) {
             let context = match result {
-                Ok(fetched) => fetched.value,
+                Ok(fetched) => {
+                    if let Some(uri) = status.as_ref().and_then(|s| str_of(s.get("uri"))) {
+                        self.store.mark_context_fetched(uri)?;
+                    }
+                    fetched.value
+                }
                 // A post's own server may not speak the Mastodon API, or not know the post.
                 Err(e) if status.is_none() && matches!(e.kind, FetchErrorKind::Gone(_)) => continue,
                 Err(e) => {
