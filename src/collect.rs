@@ -231,6 +231,7 @@ fn write_source(
                     }
                 }
                 Item::Boost(boost) => c.boosts += u64::from(w.add_boost(boost)?),
+                Item::TextBoost(boost) => c.boosts += u64::from(w.add_text_boost(boost)?),
                 Item::Delete(deletion) => c.deletions += u64::from(w.delete_post(deletion)?),
                 Item::Actor(author) => {
                     w.upsert_author(author)?;
@@ -255,6 +256,7 @@ fn write_source(
         }
     }
     w.resolve_local_replies()?;
+    w.resolve_text_boosts()?;
     w.commit(&c)?;
     Ok(c)
 }

@@ -15,6 +15,10 @@ pub enum Item {
     Post(Box<Post>),
     /// A boost / reblog / Announce of a post; never stored as a second copy of the post.
     Boost(Boost),
+    /// A boost that names its post only by author and text: a Twitter archive's retweet, whose
+    /// `RT @name: …` text is all that is left of the retweeted tweet. It counts once the post is
+    /// found in the archive (now, or when a later collection brings it).
+    TextBoost(TextBoost),
     /// The post with this URI was deleted by its author.
     Delete(Deletion),
     /// A profile (an ActivityPub actor document) naming and picturing an author.
@@ -169,6 +173,22 @@ pub struct Boost {
     pub booster: String,
     /// When the boost happened.
     pub created_at: Option<DateTime<Utc>>,
+}
+
+/// A boost known only by the boosted post's author and the start of its text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TextBoost {
+    /// The boost's own id.
+    pub uri: String,
+    /// The booster's actor URI.
+    pub booster: String,
+    /// When the boost happened.
+    pub created_at: Option<DateTime<Utc>>,
+    /// The boosted post's author, as `@name` (compared without case).
+    pub author_handle: String,
+    /// The start of the boosted post's text, as the boost quotes it (before any link or
+    /// truncation mark).
+    pub text_start: String,
 }
 
 /// A deletion of a post by its author.

@@ -26,8 +26,10 @@
 //! Archive tweets have no `user` object: the caller passes the archive owner as the author.
 //! Their retweets carry no `retweeted_status` either, only a truncated `RT @name: …` text: such a
 //! tweet (no `user`, text starting with `RT @`) is a boost of the tweet named by a media
-//! entity's `source_status_id_str` when there is one, and otherwise
-//! [`SkipReason::Unsupported`], since nothing tells which tweet it boosts. A tweet with
+//! entity's `source_status_id_str` when there is one, and otherwise an [`Item::TextBoost`]
+//! naming the tweet by its author and the start of its text, which the collector matches
+//! against archived posts (now or when a later collection brings the tweet); with too little
+//! text to tell, [`SkipReason::Unsupported`]. A tweet with
 //! `deleted_at` (the archive's `deleted-tweets.js`) is a deletion.
 
 use serde_json::{Map, Value};
@@ -35,7 +37,7 @@ use serde_json::{Map, Value};
 use super::ItemSink;
 pub use super::serde_util::kind_of;
 use super::serde_util::{parse_time, parse_twitter_time, pointer_join, str_of};
-use crate::model::{Author, Boost, Deletion, Item, Media, Post, Skip, SkipReason};
+use crate::model::{Author, Boost, Deletion, Item, Media, Post, Skip, SkipReason, TextBoost};
 use crate::sanitize::{escape_html, sanitize_html};
 use crate::tag::normalize;
 
@@ -165,10 +167,13 @@ impl Reader<'_> {
         if user.is_none() && Body::of(obj).text.starts_with("RT @") {
             return match media_source_status(obj) {
                 Some(source) => self.boost(obj, &uri, &author, Some(source), pointer),
-                None => self.sink.item(Item::Skipped(Skip {
-                    uri: Some(uri),
-                    reason: SkipReason::Unsupported,
-                })),
+                None => match text_boost(obj, &uri, &author) {
+                    Some(boost) => self.sink.item(Item::TextBoost(boost)),
+                    None => self.sink.item(Item::Skipped(Skip {
+                        uri: Some(uri),
+                        reason: SkipReason::Unsupported,
+                    })),
+                },
             };
         }
         if let Some(quoted @ Value::Object(_)) = obj.get("quoted_status") {
@@ -216,6 +221,34 @@ impl Reader<'_> {
             created_at: str_of(wrapper.get("created_at")).and_then(time_of),
         }));
     }
+}
+
+/// The fewest characters of quoted text that identify a retweeted tweet.
+const MIN_TEXT_START: usize = 12;
+
+/// An archive retweet, `RT @name: text…`, as a boost of `@name`'s tweet that begins with that
+/// text; the quote stops before the first link and the truncation mark. `None` when too little
+/// text is left to tell the tweet.
+fn text_boost(tweet: &Object, uri: &str, booster: &Author) -> Option<TextBoost> {
+    let text = unescape(Body::of(tweet).text);
+    let rest = text.strip_prefix("RT @")?;
+    let (name, quoted) = rest.split_once(": ")?;
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return None;
+    }
+    let cut = quoted.find("http").unwrap_or(quoted.len());
+    let text_start = quoted[..cut]
+        .trim_end()
+        .trim_end_matches('…')
+        .trim_end()
+        .to_owned();
+    (text_start.chars().count() >= MIN_TEXT_START).then(|| TextBoost {
+        uri: uri.to_owned(),
+        booster: booster.uri.clone(),
+        created_at: str_of(tweet.get("created_at")).and_then(time_of),
+        author_handle: format!("@{name}"),
+        text_start,
+    })
 }
 
 fn is_protected(tweet: &Object) -> bool {

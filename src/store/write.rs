@@ -5,7 +5,7 @@ use anyhow::Result;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::{now_text, time_text};
-use crate::model::{Author, Boost, Curated, Deletion, LocalId, Post, StoryInfo};
+use crate::model::{Author, Boost, Curated, Deletion, LocalId, Post, StoryInfo, TextBoost};
 
 /// Why a post belongs to a story.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -468,6 +468,56 @@ impl<'c> SourceWriter<'c> {
                 self.source_id
             ])?
             > 0)
+    }
+
+    /// Records a boost known by its post's author and text: counted at once when a stored post
+    /// matches, else kept until one does. Returns whether the boost was new.
+    pub fn add_text_boost(&mut self, boost: &TextBoost) -> Result<bool> {
+        if self
+            .tx
+            .prepare_cached("SELECT 1 FROM boosts WHERE uri = ?1")?
+            .exists([&boost.uri])?
+        {
+            return Ok(false);
+        }
+        Ok(self
+            .tx
+            .prepare_cached(
+                "INSERT INTO text_boosts (uri, booster_uri, created_at, author_handle, text_start,
+                 source_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![
+                boost.uri,
+                boost.booster,
+                boost.created_at.as_ref().map(time_text),
+                boost.author_handle,
+                boost.text_start,
+                self.source_id
+            ])?
+            > 0)
+    }
+
+    /// Counts every waiting text-identified boost whose post is now archived: the one post by
+    /// that author whose text starts with the quoted text (none, or several, and it waits).
+    pub fn resolve_text_boosts(&mut self) -> Result<usize> {
+        let counted = self.tx.execute(
+            "WITH matched AS (
+                 SELECT t.uri, min(p.uri) AS post_uri, t.booster_uri, t.created_at, t.source_id
+                 FROM text_boosts t
+                 JOIN authors a ON lower(a.handle) = lower(t.author_handle)
+                 JOIN posts p ON p.author_id = a.id
+                      AND substr(p.text, 1, length(t.text_start)) = t.text_start
+                 GROUP BY t.uri HAVING count(*) = 1)
+             INSERT INTO boosts (uri, post_uri, booster_uri, created_at, source_id)
+             SELECT uri, post_uri, booster_uri, created_at, source_id FROM matched
+             WHERE true ON CONFLICT DO NOTHING",
+            [],
+        )?;
+        self.tx.execute(
+            "DELETE FROM text_boosts WHERE uri IN (SELECT uri FROM boosts)",
+            [],
+        )?;
+        Ok(counted)
     }
 
     /// Erases a deleted post's content and leaves a tombstone. Returns whether the deletion was

@@ -77,6 +77,20 @@ fn assert_mixed_story(archive: &Archive) {
         t1["url"],
         "https://twitter.com/ruthhallam/status/364000000000000001"
     );
+    let t2 = all
+        .iter()
+        .find(|(n, _)| key(n["uri"].as_str().unwrap()) == "T2")
+        .unwrap()
+        .0;
+    assert_eq!(
+        t2["boosts"], 1,
+        "the archive's `RT @jun_t: …` is found by its text"
+    );
+    assert_eq!(
+        archive.count("SELECT count(*) FROM text_boosts"),
+        0,
+        "nothing left waiting"
+    );
     let t5 = all
         .iter()
         .find(|(n, _)| key(n["uri"].as_str().unwrap()) == "T5")

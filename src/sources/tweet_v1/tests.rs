@@ -406,9 +406,11 @@ fn author_stands_in_only_for_a_missing_user() {
 }
 
 #[test]
-fn archive_style_retweets_boost_the_media_source_or_are_skipped() {
+fn archive_style_retweets_boost_the_media_source_or_name_the_post_by_its_text() {
     let mut plain = tweet("RT @ben_kelp: Kelp forests are …", json!({}));
     plain.as_object_mut().map(|t| t.remove("user"));
+    let mut short = tweet("RT @ben_kelp: Kelp! https://t.co/x", json!({}));
+    short.as_object_mut().map(|t| t.remove("user"));
     let mut with_media = plain.clone();
     with_media["id_str"] = json!("5000000000000000009");
     with_media["extended_entities"] = json!({"media": [{"url": "https://t.co/m", "type": "photo",
@@ -417,6 +419,17 @@ fn archive_style_retweets_boost_the_media_source_or_are_skipped() {
     let parsed = items_of(&plain, Some(&ana()));
     assert_eq!(
         parsed.items,
+        [Item::TextBoost(TextBoost {
+            uri: "https://twitter.com/i/web/status/5000000000000000001".to_owned(),
+            booster: "https://twitter.com/i/user/2000000001".to_owned(),
+            created_at: Some(time("2008-08-27T13:08:45Z")),
+            author_handle: "@ben_kelp".to_owned(),
+            text_start: "Kelp forests are".to_owned(),
+        })]
+    );
+    // Too little quoted text to tell the tweet: nothing to count.
+    assert_eq!(
+        items_of(&short, Some(&ana())).items,
         [Item::Skipped(Skip {
             uri: some("https://twitter.com/i/web/status/5000000000000000001"),
             reason: SkipReason::Unsupported,

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use super::*;
-use crate::model::{Boost, Item, Media, Post, Skip, SkipReason};
+use crate::model::{Boost, Item, Media, Post, TextBoost};
 use crate::sources::Parsed;
 use crate::sources::test_util::{some, time};
 
@@ -252,7 +252,8 @@ fn corpus_tweets_js() {
         }]
     );
 
-    // Retweets: only the one with a media source can be told; the others are skipped.
+    // Retweets: the one with a media source names its tweet; the others name it by its
+    // author and the start of its text (before the link and the truncation mark).
     let rt_items: Vec<&Item> = parsed
         .items
         .iter()
@@ -261,9 +262,14 @@ fn corpus_tweets_js() {
     assert_eq!(
         rt_items,
         [
-            &Item::Skipped(Skip {
-                uri: some(&status("897444285276180480")),
-                reason: SkipReason::Unsupported,
+            &Item::TextBoost(TextBoost {
+                uri: status("897444285276180480"),
+                booster: "https://twitter.com/i/user/unknown".to_owned(),
+                created_at: Some(time("2017-08-15T13:06:05Z")),
+                author_handle: "@umaar".to_owned(),
+                text_start: "Canary DevTools Update: top-level await is now supported 🎊 makes \
+                             debugging & quick experimentations simpler, no need for an asyn"
+                    .to_owned(),
             }),
             &Item::Boost(Boost {
                 uri: status("895323661720109056"),
@@ -271,9 +277,15 @@ fn corpus_tweets_js() {
                 booster: "https://twitter.com/i/user/unknown".to_owned(),
                 created_at: Some(time("2017-08-09T16:39:29Z")),
             }),
-            &Item::Skipped(Skip {
-                uri: some(&status("872550040186888195")),
-                reason: SkipReason::Unsupported,
+            &Item::TextBoost(TextBoost {
+                uri: status("872550040186888195"),
+                booster: "https://twitter.com/i/user/unknown".to_owned(),
+                created_at: Some(time("2017-06-07T20:25:15Z")),
+                author_handle: "@AngularCamp".to_owned(),
+                text_start:
+                    "Yay! The schedule and sessions are set ✨🚀 Check out what you'll get \
+                             at @AngularCamp! #Angular #JavaScript"
+                        .to_owned(),
             }),
         ]
     );
@@ -356,7 +368,7 @@ fn check_fixture_archive(path: &Path) {
         Item::Post(second),
         Item::Post(root),
         Item::Post(third),
-        Item::Skipped(rt),
+        Item::TextBoost(rt),
     ] = parsed.items.as_slice()
     else {
         panic!("unexpected items {:#?}", parsed.items);
@@ -380,13 +392,9 @@ fn check_fixture_archive(path: &Path) {
     assert_eq!(third.in_reply_to, some(&status("4000000000000000002")));
     assert_eq!(third.text, "part 3: home again. Grüße an alle!");
     assert_eq!(third.language, some("de"));
-    assert_eq!(
-        rt,
-        &Skip {
-            uri: some(&status("4000000000000000004")),
-            reason: SkipReason::Unsupported,
-        }
-    );
+    assert_eq!(rt.uri, status("4000000000000000004"));
+    assert_eq!(rt.author_handle, "@ben_kelp");
+    assert_eq!(rt.text_start, "Kelp forests are");
 }
 
 #[test]

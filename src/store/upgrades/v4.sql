@@ -18,3 +18,14 @@ CREATE TABLE fetched_posts (
     fetched_at  TEXT NOT NULL,
     context_at  TEXT                           -- when its conversation was last fetched
 ) WITHOUT ROWID;
+
+-- Boosts known only by the boosted post's author and the start of its text (a Twitter
+-- archive's retweets), until a collected post matches them.
+CREATE TABLE text_boosts (
+    uri            TEXT PRIMARY KEY,           -- the boost's own id
+    booster_uri    TEXT NOT NULL,
+    created_at     TEXT,
+    author_handle  TEXT NOT NULL,
+    text_start     TEXT NOT NULL,
+    source_id      INTEGER REFERENCES sources(id)
+) WITHOUT ROWID;
