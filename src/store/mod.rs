@@ -13,6 +13,7 @@
 //! commits, so a failed source leaves what was collected before untouched.
 
 mod cursors;
+mod events;
 mod read;
 mod write;
 

@@ -7,13 +7,16 @@
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use serde::de::{Error as _, SeqAccess, Visitor};
 use serde_json::Value;
 
 use super::depth::{self, DepthGuard};
 use super::staging::StagingSink;
+
+mod array;
+
 use crate::model::Author;
 use crate::sources::{self, Format, FormatError, ItemSink, KNOWN_FORMATS, Parsed, twitter_archive};
+use array::Chunks;
 
 /// Array elements parsed together, so that a format can use neighbours as context (which
 /// server issued Mastodon ids) while memory stays bounded.
@@ -391,134 +394,6 @@ impl Stream<'_, '_, '_> {
     }
 }
 
-/// Collects array elements into chunks and parses each chunk as one array document.
-struct Chunks<'x, 'a, 's, 'c> {
-    stream: &'x mut Stream<'a, 's, 'c>,
-    chunk: Vec<Value>,
-    base: usize,
-    per_element: bool,
-    result: Result<Option<Format>, String>,
-}
-
-impl Chunks<'_, '_, '_, '_> {
-    fn flush(&mut self) -> Result<(), String> {
-        if self.chunk.is_empty() {
-            return Ok(());
-        }
-        let doc = Value::Array(std::mem::take(&mut self.chunk));
-        let base = self.base;
-        self.base += doc.as_array().map_or(0, Vec::len);
-        if self.stream.format.is_none() {
-            self.detect(&doc)?;
-        }
-        let (Some(format), Value::Array(elements)) = (self.stream.format, &doc) else {
-            return Ok(());
-        };
-        if self.per_element {
-            for (i, element) in elements.iter().enumerate() {
-                self.parse(format, element, base + i, &format!("/{}", base + i))?;
-            }
-        } else {
-            self.parse(format, &doc, base, "")?;
-        }
-        self.result = Ok(Some(format));
-        self.stream.check_failure()
-    }
-
-    /// A format that reads arrays (statuses, archive elements, tweets) takes the chunk whole;
-    /// otherwise each element is a document of its own (an array of ActivityPub objects).
-    fn detect(&mut self, doc: &Value) -> Result<(), String> {
-        let first = doc.as_array().and_then(|a| a.first());
-        let (format, per_element) = match sources::detect(doc) {
-            Some(format) => (format, false),
-            None => match first.and_then(sources::detect) {
-                Some(format) => (format, true),
-                None => {
-                    return Err(format!(
-                        "`{}`: unrecognised format; tagstory reads {KNOWN_FORMATS}",
-                        self.stream.location
-                    ));
-                }
-            },
-        };
-        self.stream.format = Some(format);
-        self.per_element = per_element;
-        Ok(())
-    }
-
-    /// Parses one document of the array; `prefix` is prepended to its warnings' pointers.
-    fn parse(
-        &mut self,
-        format: Format,
-        doc: &Value,
-        base: usize,
-        prefix: &str,
-    ) -> Result<(), String> {
-        let mut offset = OffsetSink {
-            inner: self.stream.sink,
-            base,
-            prefix,
-        };
-        let result = match (&self.stream.archive_author, format) {
-            (Some(author), Format::TwitterArchive) => {
-                twitter_archive::parse_with_author(doc, author, &mut offset)
-            }
-            _ => format.parse(doc, &mut offset),
-        }
-        .map_err(|e| FormatError::new(offset.rewrite(&e.pointer), e.message));
-        result.map_err(|e| self.stream.format_error("", &e))
-    }
-}
-
-impl<'de> Visitor<'de> for &mut Chunks<'_, '_, '_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a JSON array")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(element) = seq.next_element::<Value>()? {
-            self.chunk.push(element);
-            if self.chunk.len() == CHUNK
-                && let Err(message) = self.flush()
-            {
-                self.result = Err(message.clone());
-                return Err(A::Error::custom(message));
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Places each warning's pointer in the whole array: under the element's own index when each
-/// element is a document (`prefix`), else with the chunk's leading index shifted by `base`.
-struct OffsetSink<'s, 'c, 'p> {
-    inner: &'s mut StagingSink<'c>,
-    base: usize,
-    prefix: &'p str,
-}
-
-impl OffsetSink<'_, '_, '_> {
-    fn rewrite(&self, pointer: &str) -> String {
-        if self.prefix.is_empty() {
-            offset_pointer(pointer, self.base)
-        } else {
-            format!("{}{pointer}", self.prefix)
-        }
-    }
-}
-
-impl ItemSink for OffsetSink<'_, '_, '_> {
-    fn item(&mut self, item: crate::model::Item) {
-        self.inner.item(item);
-    }
-    fn warning(&mut self, pointer: String, message: String) {
-        let pointer = self.rewrite(&pointer);
-        self.inner.warning(pointer, message);
-    }
-}
-
 /// A Twitter archive's `data/tweets.js` names no author: its account is in `manifest.js` (or
 /// `account.js`) beside it.
 fn archive_author_beside(path: &Path) -> Option<Author> {
@@ -535,18 +410,6 @@ fn archive_author_beside(path: &Path) -> Option<Author> {
                 .as_deref()
                 .and_then(twitter_archive::account_from_account_js)
         })
-}
-
-fn offset_pointer(pointer: &str, base: usize) -> String {
-    let rest = pointer.strip_prefix('/').unwrap_or(pointer);
-    let (head, tail) = rest.split_once('/').map_or((rest, ""), |(h, t)| (h, t));
-    match head.parse::<usize>() {
-        Ok(i) if pointer.starts_with('/') => {
-            let sep = if tail.is_empty() { "" } else { "/" };
-            format!("/{}{sep}{tail}", i + base)
-        }
-        _ => pointer.to_string(),
-    }
 }
 
 fn json_error(location: &str, e: &serde_json::Error) -> String {
@@ -606,18 +469,5 @@ fn skip_js_prefix(reader: &mut (impl BufRead + ?Sized)) -> Result<(), String> {
             return Err("not JSON: the file starts with text, not `[` or `{`".to_string());
         }
         reader.consume(n);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::offset_pointer;
-
-    #[test]
-    fn offsets_shift_only_the_leading_index() {
-        assert_eq!(offset_pointer("/3", 64), "/67");
-        assert_eq!(offset_pointer("/3/account", 128), "/131/account");
-        assert_eq!(offset_pointer("", 64), "");
-        assert_eq!(offset_pointer("/orderedItems/2", 64), "/orderedItems/2");
     }
 }
