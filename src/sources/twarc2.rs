@@ -40,7 +40,7 @@ use std::collections::{HashMap, HashSet};
 use serde_json::{Map, Value};
 
 use super::serde_util::{bool_of, kind_of, parse_time, pointer_join, str_of};
-use super::tweet_v1::unescape;
+use super::tweet_v1::{status_uri, unescape, user_uri};
 use super::{FormatError, ItemSink, SourceFormat};
 use crate::model::{Author, Boost, Item, Media, Poll, PollOption, Post, Skip, SkipReason};
 use crate::sanitize::{escape_html, sanitize_html};
@@ -49,10 +49,6 @@ use crate::tag::normalize;
 /// A JSON object: tweets, users, media and polls all are.
 type Object = Map<String, Value>;
 
-/// Canonical tweet URIs are this plus the id.
-const STATUS_URI: &str = "https://twitter.com/i/web/status/";
-/// Canonical user URIs are this plus the user id.
-const USER_URI: &str = "https://twitter.com/i/user/";
 /// Profiles, permalinks and hashtag pages live under this.
 const SITE: &str = "https://twitter.com/";
 /// How deep the flattened form's inlined referenced tweets are followed (a reply whose parent
@@ -459,10 +455,6 @@ fn id_of(v: Option<&Value>) -> Option<String> {
     }
 }
 
-fn status_uri(id: &str) -> String {
-    format!("{STATUS_URI}{id}")
-}
-
 /// The id of the first `referenced_tweets` entry of type `kind`.
 fn referenced(tweet: &Object, kind: &str) -> Option<String> {
     tweet
@@ -481,7 +473,7 @@ fn username_of(user: &Object) -> Option<&str> {
 }
 
 fn author_of(author_id: &str, user: Option<&Object>) -> Author {
-    let uri = format!("{USER_URI}{author_id}");
+    let uri = user_uri(author_id);
     let Some(user) = user else {
         return Author {
             handle: uri.clone(),

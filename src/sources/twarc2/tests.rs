@@ -50,6 +50,9 @@ fn post_by_id<'p>(parsed: &'p Parsed, id: &str) -> &'p Post {
         .unwrap_or_else(|| panic!("no post {uri}"))
 }
 
+/// Where canonical tweet URIs start (written out here, as the tests expect them).
+const STATUS_URI: &str = "https://twitter.com/i/web/status/";
+
 fn status(id: &str) -> String {
     format!("https://twitter.com/i/web/status/{id}")
 }
