@@ -510,20 +510,25 @@ impl Fediverse {
     }
 
     fn collect(&self, archive: &Archive, extra: &[&str]) -> Run {
-        let db = archive.db.to_string_lossy().into_owned();
-        let url = self.tag_url();
-        let mut args = vec![
-            "collect",
-            "--tag",
-            TAG,
-            "--db",
-            &db,
-            &url,
-            "--allow-private-addresses",
-        ];
-        args.extend_from_slice(extra);
-        archive.tagstory(&args)
+        collect_url(archive, TAG, &self.tag_url(), extra)
     }
+}
+
+/// `collect --tag TAG URL --allow-private-addresses EXTRA...` into `archive` (the test servers
+/// are on loopback).
+fn collect_url(archive: &Archive, tag: &str, url: &str, extra: &[&str]) -> Run {
+    let db = archive.db.to_string_lossy().into_owned();
+    let mut args = vec![
+        "collect",
+        "--tag",
+        tag,
+        "--db",
+        &db,
+        url,
+        "--allow-private-addresses",
+    ];
+    args.extend_from_slice(extra);
+    archive.tagstory(&args)
 }
 
 /// `(uri, depth, tagged, boosts)` of every post, and the thread shapes, with fixture URIs.
@@ -943,16 +948,7 @@ fn bovine(app: &str) -> Option<Bovine> {
 }
 
 fn collect_as2(archive: &Archive, url: &str) -> Run {
-    let db = archive.db.to_string_lossy().into_owned();
-    archive.tagstory(&[
-        "collect",
-        "--tag",
-        "fedistory",
-        "--db",
-        &db,
-        url,
-        "--allow-private-addresses",
-    ])
+    collect_url(archive, "fedistory", url, &[])
 }
 
 fn get_as2(url: &str) -> Value {
@@ -1142,18 +1138,8 @@ fn a_real_captured_tag_timeline_is_collected_live() {
     let host = start_host();
     host.data().timeline = statuses;
     let archive = Archive::new();
-    let db = archive.db.to_string_lossy().into_owned();
     let url = format!("{}tags/hoot", host.base());
-    let run = archive.tagstory(&[
-        "collect",
-        "--tag",
-        "hoot",
-        "--db",
-        &db,
-        &url,
-        "--allow-private-addresses",
-        "--no-context",
-    ]);
+    let run = collect_url(&archive, "hoot", &url, &["--no-context"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let story = archive.story_json("hoot");
     assert_eq!(story["post_count"], 1);
@@ -1247,17 +1233,7 @@ fn a_boosted_post_given_by_id_is_fetched() {
         ])
     });
     let archive = Archive::new();
-    let db = archive.db.to_string_lossy().into_owned();
-    let url = format!("{base}/users/bo/outbox");
-    let run = archive.tagstory(&[
-        "collect",
-        "--tag",
-        TAG,
-        "--db",
-        &db,
-        &url,
-        "--allow-private-addresses",
-    ]);
+    let run = collect_url(&archive, TAG, &format!("{base}/users/bo/outbox"), &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stderr.contains("the boosted post could not be fetched"),
@@ -1300,17 +1276,7 @@ fn a_tag_page_without_the_mastodon_api_is_read_as_activitypub() {
         ])
     });
     let archive = Archive::new();
-    let db = archive.db.to_string_lossy().into_owned();
-    let url = format!("{base}/tags/kept");
-    let run = archive.tagstory(&[
-        "collect",
-        "--tag",
-        "kept",
-        "--db",
-        &db,
-        &url,
-        "--allow-private-addresses",
-    ]);
+    let run = collect_url(&archive, "kept", &format!("{base}/tags/kept"), &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stderr.contains("reading `") && run.stderr.contains("as ActivityPub"),
@@ -1354,19 +1320,8 @@ fn edits_and_deletions_on_an_activitypub_server_are_picked_up() {
         ])
     });
     let archive = Archive::new();
-    let db = archive.db.to_string_lossy().into_owned();
     let url = format!("{base}/users/u/outbox");
-    let collect = || {
-        archive.tagstory(&[
-            "collect",
-            "--tag",
-            "kept",
-            "--db",
-            &db,
-            &url,
-            "--allow-private-addresses",
-        ])
-    };
+    let collect = || collect_url(&archive, "kept", &url, &[]);
     assert_eq!(collect().code, 0);
     assert_eq!(archive.story_json("kept")["post_count"], 2);
 
