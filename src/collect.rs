@@ -118,11 +118,7 @@ pub fn collect_documents(
     if let Some(e) = sink.failure.take() {
         failure = Some(format!("cannot stage `{location}`: {e:#}"));
     }
-    let warnings: Vec<Warning> = sink
-        .warnings
-        .drain(..)
-        .map(|(pointer, message)| Warning { pointer, message })
-        .collect();
+    let warnings = std::mem::take(&mut sink.warnings);
     let errors = sink.warning_count;
     let report = match (failure, detected) {
         (None, Some(format)) => {
@@ -167,11 +163,7 @@ fn stage_all(
         conn.execute_batch("SAVEPOINT stage_source")?;
         let mut sink = StagingSink::new(conn, index, tag);
         let outcome = read::stage_source(input, options, &mut sink);
-        let warnings: Vec<Warning> = sink
-            .warnings
-            .drain(..)
-            .map(|(pointer, message)| Warning { pointer, message })
-            .collect();
+        let warnings = std::mem::take(&mut sink.warnings);
         let warning_count = sink.warning_count;
         match outcome {
             Ok(format) => {

@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use rusqlite::{Connection, params};
 
 use crate::model::{Item, LocalId};
-use crate::sources::ItemSink;
+use crate::sources::{ItemSink, Warning};
 use crate::store::pick_local_match;
 
 use super::membership::is_tagged;
@@ -62,7 +62,7 @@ pub(super) struct StagingSink<'c> {
     tag: &'c str,
     /// Position prefix for warnings, e.g. `line 12 ` or `item 40 `.
     pub(super) position: String,
-    pub(super) warnings: Vec<(String, String)>,
+    pub(super) warnings: Vec<Warning>,
     pub(super) warning_count: u64,
     pub(super) failure: Option<anyhow::Error>,
     /// The source is a curated story: every post in it is filed under the tag.
@@ -94,7 +94,7 @@ impl<'c> StagingSink<'c> {
     pub(super) fn warn(&mut self, pointer: String, message: String) {
         self.warning_count += 1;
         if self.warnings.len() < Self::KEPT_WARNINGS {
-            self.warnings.push((pointer, message));
+            self.warnings.push(Warning { pointer, message });
         }
     }
 
