@@ -52,6 +52,7 @@ CREATE TABLE local_ids (
     post_uri  TEXT NOT NULL,
     PRIMARY KEY (server, local_id)
 ) WITHOUT ROWID;
+CREATE INDEX local_ids_local_id ON local_ids(local_id);   -- (v5)
 
 CREATE TABLE media (
     post_id     INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
@@ -175,9 +176,10 @@ CREATE TABLE sources (
     errors            INTEGER NOT NULL
 );
 
--- Full-text search over post text and content warnings, kept in step by triggers.
+-- Full-text search over post text and content warnings, kept in step by triggers. Declared
+-- with content="posts" (double quotes, no spaces) because that is how Datasette finds it (v5).
 CREATE VIRTUAL TABLE posts_fts USING fts5(
-    text, spoiler_text, content = 'posts', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
+    text, spoiler_text, content="posts", content_rowid="id", tokenize="unicode61 remove_diacritics 2"
 );
 CREATE TRIGGER posts_fts_insert AFTER INSERT ON posts BEGIN
     INSERT INTO posts_fts(rowid, text, spoiler_text) VALUES (new.id, new.text, new.spoiler_text);
@@ -222,4 +224,32 @@ CREATE TABLE text_boosts (
     author_handle  TEXT NOT NULL,
     text_start     TEXT NOT NULL,
     source_id      INTEGER REFERENCES sources(id)
+) WITHOUT ROWID;
+
+-- A curator's own story of a tag: its title and introduction, notes placed before or after
+-- posts (kept by post URI, so a re-collect never detaches them), and posts left out (v5).
+CREATE TABLE stories (
+    tag         TEXT PRIMARY KEY,
+    title       TEXT,                          -- NULL: the default title
+    intro_md    TEXT,                          -- the curator's Markdown, as written
+    intro_html  TEXT,                          -- rendered and sanitised
+    updated_at  TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE notes (
+    id          INTEGER PRIMARY KEY,
+    tag         TEXT NOT NULL,
+    post_uri    TEXT NOT NULL,
+    placement   TEXT NOT NULL CHECK (placement IN ('before', 'after')),
+    body_md     TEXT NOT NULL,
+    body_html   TEXT NOT NULL,                 -- rendered and sanitised
+    created_at  TEXT NOT NULL
+);
+CREATE INDEX notes_tag ON notes(tag, post_uri);
+
+CREATE TABLE hidden_posts (
+    tag         TEXT NOT NULL,
+    post_uri    TEXT NOT NULL,
+    hidden_at   TEXT NOT NULL,
+    PRIMARY KEY (tag, post_uri)
 ) WITHOUT ROWID;

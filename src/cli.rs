@@ -19,25 +19,153 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// A `--tag` value: refused (a usage error) when nothing of it is a hashtag.
+fn tag_arg(value: &str) -> Result<String, String> {
+    if crate::tag::normalize(value).is_empty() {
+        return Err(format!(
+            "`{value}` is not a hashtag: give its letters, digits or `_`, with or without `#`"
+        ));
+    }
+    Ok(value.to_string())
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Collect posts tagged TAG, and the replies around them, from exported JSON files.
+    /// Collect posts tagged TAG, and the replies around them, from files and live URLs.
     ///
-    /// Formats are detected from content: Mastodon API JSON (arrays of statuses, a status, or a
-    /// /context response) and ActivityPub JSON (notes, activities, outboxes such as a Mastodon
-    /// account export's outbox.json, actors). Only public and unlisted posts are kept. Each
-    /// source is written in one transaction: a source that fails adds nothing.
+    /// Files are detected by content: Mastodon API JSON (statuses, a status, a /context
+    /// response), ActivityPub (notes, activities, outboxes such as a Mastodon account export's
+    /// outbox.json, actors), a Twitter/X account archive (data/tweets.js, its folder or .zip),
+    /// Twitter API v1.1 tweets and twarc 1 JSON Lines, twarc 2 JSON Lines, Bluesky
+    /// app.bsky.feed responses and Storify stories. An http(s):// URL is fetched live: a
+    /// Mastodon-compatible /tags/NAME page, or an ActivityPub actor, outbox, collection or post,
+    /// with the conversations around tagged posts. Only public and unlisted posts are kept.
+    /// Each source is written in one transaction: a source that fails adds nothing.
     Collect(CollectArgs),
-    /// Render the story of TAG from the archive as a self-contained HTML page or as JSON.
+    /// Render the story of TAG as a self-contained HTML page, JSON or Markdown.
     Render(RenderArgs),
+    /// Set the title and introduction of the story of TAG, or show them.
+    Story(StoryArgs),
+    /// Add, list or remove a curator's note placed before or after a post.
+    Note(NoteArgs),
+    /// Leave posts out of the story (their replies stay, under a stub). Nothing is deleted.
+    Hide(HideArgs),
+    /// Put posts left out with `hide` back into the story.
+    Unhide(HideArgs),
+    /// List the stories in the archive.
+    List(ListArgs),
+    /// Search the posts of a story (full-text).
+    Search(SearchArgs),
+}
+
+/// The archive option every command shares.
+#[derive(Debug, Args)]
+pub struct DbArg {
+    /// The archive.
+    #[arg(
+        long,
+        value_name = "PATH",
+        env = "TAGSTORY_DB",
+        default_value = "tagstory.db"
+    )]
+    pub db: PathBuf,
+}
+
+/// Arguments of `story`.
+#[derive(Debug, Args)]
+pub struct StoryArgs {
+    /// The hashtag whose story to edit, with or without `#`.
+    #[arg(long, value_name = "TAG", value_parser = tag_arg)]
+    pub tag: String,
+    /// The archive.
+    #[command(flatten)]
+    pub db: DbArg,
+    /// The story's title (an empty title restores the default, `#TAG`).
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+    /// The curator's introduction, in Markdown, from this file (`-`: standard input).
+    #[arg(long, value_name = "FILE.md", conflicts_with = "clear_intro")]
+    pub intro_file: Option<PathBuf>,
+    /// Remove the introduction.
+    #[arg(long)]
+    pub clear_intro: bool,
+}
+
+/// Arguments of `note`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("action").required(true).args(["after", "before", "list", "remove"])))]
+pub struct NoteArgs {
+    /// The hashtag of the story.
+    #[arg(long, value_name = "TAG", value_parser = tag_arg)]
+    pub tag: String,
+    /// The archive.
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Place the note after this post (its URI, permalink, or a unique start of either).
+    #[arg(long, value_name = "POST", requires = "file")]
+    pub after: Option<String>,
+    /// Place the note before this post.
+    #[arg(long, value_name = "POST", requires = "file", conflicts_with = "after")]
+    pub before: Option<String>,
+    /// The note, in Markdown, from this file (`-`: standard input).
+    #[arg(long, value_name = "NOTE.md")]
+    pub file: Option<PathBuf>,
+    /// Print each note's id, position and first line.
+    #[arg(long, conflicts_with_all = ["after", "before", "file", "remove"])]
+    pub list: bool,
+    /// Remove the note with this id.
+    #[arg(long, value_name = "ID", conflicts_with_all = ["after", "before", "file"])]
+    pub remove: Option<i64>,
+}
+
+/// Arguments of `hide` and `unhide`.
+#[derive(Debug, Args)]
+pub struct HideArgs {
+    /// The hashtag of the story.
+    #[arg(long, value_name = "TAG", value_parser = tag_arg)]
+    pub tag: String,
+    /// The archive.
+    #[command(flatten)]
+    pub db: DbArg,
+    /// The posts: URIs, permalinks, or unique starts of either.
+    #[arg(value_name = "POST", required = true)]
+    pub posts: Vec<String>,
+}
+
+/// Arguments of `list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// The archive.
+    #[command(flatten)]
+    pub db: DbArg,
+}
+
+/// Arguments of `search`.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// The hashtag of the story to search.
+    #[arg(long, value_name = "TAG", value_parser = tag_arg)]
+    pub tag: String,
+    /// The archive.
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Read QUERY as SQLite FTS5 syntax (`"exact phrase"`, `OR`, `NOT`, `prefix*`).
+    #[arg(long)]
+    pub fts: bool,
+    /// Show at most N matches.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub limit: usize,
+    /// Words to find (every one must occur).
+    #[arg(value_name = "QUERY", required = true)]
+    pub query: Vec<String>,
 }
 
 /// Arguments of `collect`.
 #[derive(Debug, Args)]
 pub struct CollectArgs {
     /// The hashtag, with or without `#`; matched case-insensitively, as Mastodon normalises it.
-    #[arg(long, value_name = "TAG")]
+    #[arg(long, value_name = "TAG", value_parser = tag_arg)]
     pub tag: String,
     /// The archive to write (created if missing).
     #[arg(
@@ -151,7 +279,7 @@ impl InputFormat {
 #[derive(Debug, Args)]
 pub struct RenderArgs {
     /// The hashtag whose story to render, with or without `#`.
-    #[arg(long, value_name = "TAG")]
+    #[arg(long, value_name = "TAG", value_parser = tag_arg)]
     pub tag: String,
     /// The archive to read.
     #[arg(
@@ -161,15 +289,32 @@ pub struct RenderArgs {
         default_value = "tagstory.db"
     )]
     pub db: PathBuf,
-    /// Where to write; `-` for standard output. Default: `<TAG>.html` or `<TAG>.json`.
+    /// Where to write; `-` for standard output. Default: `<TAG>.html`, `<TAG>.json` or
+    /// `<TAG>.md`.
     #[arg(long, short, value_name = "FILE")]
     pub out: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Html)]
     pub format: FormatArg,
-    /// Page title. Default: `#TAG`.
+    /// Title, for this render only. Default: the story's title (`tagstory story --title`),
+    /// else `#TAG`.
     #[arg(long, value_name = "TEXT")]
     pub title: Option<String>,
+    /// Threads (replies under their parents) or one timeline.
+    #[arg(long, value_enum, default_value_t = OrderArg::Threads)]
+    pub order: OrderArg,
+    /// Show times in this IANA time zone (`Europe/London`); always labelled.
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    pub timezone: String,
+}
+
+/// Layouts of `render --order`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OrderArg {
+    /// Reply trees, threads in time order.
+    Threads,
+    /// Every post in time order, none nested.
+    Time,
 }
 
 /// Output formats of `render`.
@@ -179,6 +324,8 @@ pub enum FormatArg {
     Html,
     /// The stable JSON structure of the story.
     Json,
+    /// Markdown, readable as plain text.
+    Markdown,
 }
 
 #[cfg(test)]

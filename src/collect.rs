@@ -93,7 +93,7 @@ pub fn collect_documents(
     staging::create(conn)?;
     let mut sink = StagingSink::new(conn, 0, tag);
     // A fetched page names the server that issued its Mastodon ids: the one that answered.
-    sink.server_hint = crate::sources::serde_util::authority(location);
+    sink.server_hint = crate::urls::authority(location);
     let mut detected = format;
     let mut failure = None;
     for (i, doc) in docs.iter().enumerate() {

@@ -16,3 +16,5 @@ pub mod store;
 pub mod story;
 pub mod tag;
 pub mod thread;
+pub mod urls;
+pub mod words;

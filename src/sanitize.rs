@@ -65,6 +65,18 @@ static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     builder
 });
 
+/// A curator's Markdown (intro, note) as sanitised HTML: CommonMark with strikethrough, then
+/// the same allow-list as post content, so raw HTML, `javascript:` links and images in it go.
+pub fn markdown_to_html(markdown: &str) -> String {
+    let options = pulldown_cmark::Options::ENABLE_STRIKETHROUGH;
+    let mut html = String::with_capacity(markdown.len() * 3 / 2);
+    pulldown_cmark::html::push_html(
+        &mut html,
+        pulldown_cmark::Parser::new_ext(markdown, options),
+    );
+    sanitize_html(&html)
+}
+
 /// Sanitises untrusted content HTML with the allow-list described in the module docs.
 pub fn sanitize_html(html: &str) -> String {
     unwrap_dead_links(&CLEANER.clean(html).to_string())

@@ -75,7 +75,7 @@ fn collect_urls(
         token: args.token.clone().filter(|t| !t.trim().is_empty()),
         token_hosts: urls
             .iter()
-            .filter_map(|u| crate::sources::serde_util::authority(u))
+            .filter_map(|u| crate::urls::authority(u))
             .collect(),
     })?;
     let options = LiveOptions {

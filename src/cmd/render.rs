@@ -1,66 +1,84 @@
-//! `tagstory render`: read a story from the archive and write it as HTML or JSON.
+//! `tagstory render`: assemble the story of a tag and write it as HTML, JSON or Markdown.
 
 use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
-use super::Outcome;
-use crate::cli::{FormatArg, RenderArgs};
-use crate::render::{OutputFormat, html, json};
-use crate::store::Store;
-use crate::story::build_story;
+use super::{Outcome, open_archive, stories_hint};
+use crate::cli::{FormatArg, OrderArg, RenderArgs};
+use crate::render::{OutputFormat, html, json, markdown};
+use crate::story::{self, Clock, Input, Options, Order};
 use crate::tag;
 
 /// Runs `render`.
 pub fn run(args: &RenderArgs) -> Result<Outcome> {
     let tag = tag::normalize(&args.tag);
-    if !args.db.exists() {
-        bail!(
-            "no archive at `{}`; collect into it first (`tagstory collect --tag {} --db {} FILE...`)",
-            args.db.display(),
-            args.tag,
-            args.db.display()
-        );
-    }
-    let store = Store::open(&args.db)?;
+    let clock = Clock::named(&args.timezone).map_err(anyhow::Error::msg)?;
+    let store = open_archive(&args.db, &args.tag)?;
     let posts = store.load_story(&tag)?;
     if posts.is_empty() {
         bail!(
-            "the archive `{}` holds no story for #{tag}; collect it first",
-            args.db.display()
+            "the archive `{}` holds no story for #{tag}{}",
+            args.db.display(),
+            stories_hint(&store)?
         );
     }
-    let curations = store.load_curations(&tag)?;
+    let input = Input {
+        posts,
+        curations: store.load_curations(&tag)?,
+        curator: store.load_curator(&tag)?,
+        sources: store.load_sources(&tag)?,
+    };
+    drop(store);
     let display_tag = display_form(&args.tag);
-    // A curated story names the page; with several, the first (oldest) does.
-    let title = args
-        .title
-        .clone()
-        .or_else(|| curations.first().map(|c| c.title.clone()))
-        .filter(|t| !t.trim().is_empty())
-        .unwrap_or_else(|| format!("#{display_tag}"));
+    let options = Options {
+        order: match args.order {
+            OrderArg::Threads => Order::Threads,
+            OrderArg::Time => Order::Time,
+        },
+        clock,
+        title: args.title.clone(),
+        display_tag: display_tag.clone(),
+        now: None,
+    };
+    let story = story::assemble(&tag, input, &options);
     let format = match args.format {
         FormatArg::Html => OutputFormat::Html,
         FormatArg::Json => OutputFormat::Json,
+        FormatArg::Markdown => OutputFormat::Markdown,
     };
-    let mut bytes = Vec::new();
-    match format {
-        OutputFormat::Html => {
-            let story = build_story(&tag, &title, &posts, &curations);
-            bytes = html::render_story(&story)
-                .context("cannot render the story page")?
-                .into_bytes();
+    let bytes = match format {
+        OutputFormat::Html => html::render_story(&story)
+            .context("cannot render the story page")?
+            .into_bytes(),
+        OutputFormat::Json => {
+            let mut bytes = Vec::new();
+            json::write_story(&mut bytes, &story)?;
+            bytes
         }
-        OutputFormat::Json => json::write_story(&mut bytes, &tag, &title, &posts, &curations)?,
-    }
+        OutputFormat::Markdown => markdown::render_story(&story).into_bytes(),
+    };
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| format!("{}.{}", file_stem(&display_tag, &tag), format.extension()));
     write_output(&out, &bytes)?;
     if out != "-" {
-        eprintln!("wrote {out}: {} posts, {} bytes", posts.len(), bytes.len());
+        let o = &story.overview;
+        let hidden = if o.hidden_count > 0 {
+            format!(
+                ", {} left out by the curator",
+                super::plural(o.hidden_count, "post")
+            )
+        } else {
+            String::new()
+        };
+        eprintln!(
+            "wrote {out}: {}{hidden}, {} bytes",
+            super::plural(o.post_count, "post"),
+            bytes.len()
+        );
     }
     Ok(Outcome::Done)
 }

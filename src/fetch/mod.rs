@@ -356,7 +356,7 @@ impl Fetcher {
         let mut request = self.client.get(url.clone()).header(ACCEPT, accept);
         // Redirects to another host drop the header (reqwest), so it stays with its server.
         if let Some(value) = &self.authorization
-            && crate::sources::serde_util::authority(url.as_str())
+            && crate::urls::authority(url.as_str())
                 .is_some_and(|host| self.options.token_hosts.contains(&host))
         {
             request = request.header(AUTHORIZATION, value.clone());

@@ -2,35 +2,41 @@
 //!
 //! ```text
 //! {"tag": str, "title": str, "post_count": int, "participant_count": int,
-//!  "intro_html": str|null, "curation": null|[Entry], "threads": [Node]}
-//! Entry = {"post": str} | {"note_html": str}
+//!  "intro_html": str|null, "curation": null|[Entry], "threads": [Node],
+//!  "notes": [{"id": int, "after": str|null, "before": str|null, "html": str}],
+//!  "order": "threads"|"time", "hidden_count": int}
+//! Entry = {"post": str} | {"note_html": str} | {"note": int, "note_html": str}
 //! Node = {"uri": str, "url": str|null, "author": {"handle": str, "name": str},
 //!         "created_at": RFC 3339 UTC str, "text": str, "tagged": bool, "in_reply_to": str|null,
-//!         "sensitive": bool, "spoiler_text": str|null, "media": [{"url": str, "alt": str|null}],
+//!         "sensitive": bool, "spoiler_text": str|null, "media": [{"url": str|null, "alt": str|null}],
 //!         "boosts": int, "replies": [Node], "quote_of": str|null,
-//!         "edited_at": RFC 3339 UTC str|null, "poll": Poll|null}
+//!         "edited_at": RFC 3339 UTC str|null, "poll": Poll|null,
+//!         "left_out": null|"curator", "replies_total": int|null}
 //! Poll = {"options": [{"title": str, "votes": int|null}], "multiple": bool,
 //!         "closes_at": RFC 3339 UTC str|null, "voters": int|null}
 //! ```
 //! `quote_of` is the URI of the quoted post (which may or may not be in the story), `edited_at`
 //! the time of the version shown (null when never edited), `votes` null while a poll hides its
-//! results, `voters` null when the source does not say.
+//! results, `voters` null when the source does not say. `url` and `media[].url` are absolute
+//! http(s) URLs or null. `replies_total` is how many replies the source said the post had.
 //! `curation` is null unless the tag holds curated stories (Storify); it then lists their
 //! entries in the curators' order, story after story: a post by URI (always one of `threads`,
-//! each at most once, as the page shows it: see [`crate::story::curated_entries`]) or a note as
-//! sanitised HTML. `intro_html` is the first curated story's intro, sanitised, null when there
-//! is none or it is empty. Every post is still in `threads`, exactly once.
+//! each at most once), a Storify note as sanitised HTML, or a tagstory note (`note` is its id)
+//! placed before or after a curated post. `intro_html` is the curator's introduction (or the
+//! first curated story's), sanitised, null when there is none.
+//! `notes` lists the curator's notes (`tagstory note`), each placed `after` or `before` a post
+//! (the other null). A post the curator hid (`tagstory hide`) is not in `threads`, except as a
+//! stub (`left_out`: "curator", no text, author or link) where replies to it are still shown;
+//! stubs are not counted in `post_count`. In `"order": "time"` every post is a root with empty
+//! `replies`, in `created_at` order, and keeps its `in_reply_to`.
 //! Fields may be added, never renamed or dropped. Threads nest as deep as the conversation
 //! does, so the writer walks the forest with an explicit stack rather than recursing.
 
-use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::sanitize::sanitize_html;
-use crate::store::{StoredCuration, StoredPost, participant_count, threads_of};
-use crate::story::{Entry, curated_entries};
+use crate::story::{CurationEntry, Placement, Post, Story};
 
 #[derive(Serialize)]
 struct Author<'a> {
@@ -54,58 +60,72 @@ struct PollOption<'a> {
 
 /// One entry of `curation`.
 #[derive(Serialize)]
-enum CurationEntry<'a> {
-    #[serde(rename = "post")]
-    Post(&'a str),
-    #[serde(rename = "note_html")]
-    Note(String),
+#[serde(untagged)]
+enum Entry<'a> {
+    Post { post: &'a str },
+    Note { note_html: &'a str },
+    CuratorNote { note: i64, note_html: &'a str },
+}
+
+#[derive(Serialize)]
+struct Note<'a> {
+    id: i64,
+    after: Option<&'a str>,
+    before: Option<&'a str>,
+    html: &'a str,
 }
 
 #[derive(Serialize)]
 struct Media<'a> {
-    url: &'a str,
+    url: Option<&'a str>,
     alt: Option<&'a str>,
 }
 
-/// Writes the story of `posts` as JSON to `out`.
-pub fn write_story(
-    out: &mut impl Write,
-    tag: &str,
-    title: &str,
-    posts: &[StoredPost],
-    curations: &[StoredCuration],
-) -> io::Result<()> {
-    let forest = threads_of(posts);
-    let by_uri: HashMap<&str, usize> = posts
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.uri.as_str(), i))
-        .collect();
-    let mut shown = HashSet::new();
-    let curation: Option<Vec<CurationEntry<'_>>> = (!curations.is_empty()).then(|| {
-        curations
+/// Writes `story` as JSON to `out`.
+pub fn write_story(out: &mut impl Write, story: &Story) -> io::Result<()> {
+    let posts = &story.posts;
+    let forest = &story.forest;
+    let curation: Option<Vec<Entry<'_>>> = (!story.curations.is_empty()).then(|| {
+        story
+            .curations
             .iter()
-            .flat_map(|c| curated_entries(c, &by_uri, &mut shown))
+            .flat_map(|c| &c.entries)
             .map(|e| match e {
-                Entry::Post(i) => CurationEntry::Post(&posts[i].uri),
-                Entry::Note(html) => CurationEntry::Note(sanitize_html(html)),
+                CurationEntry::Post(i) => Entry::Post {
+                    post: &posts[*i].uri,
+                },
+                CurationEntry::Note(html) => Entry::Note { note_html: html },
+                CurationEntry::CuratorNote(n) => Entry::CuratorNote {
+                    note: story.notes[*n].id,
+                    note_html: &story.notes[*n].html,
+                },
             })
             .collect()
     });
-    let intro_html = curations
-        .first()
-        .map(|c| sanitize_html(&c.intro_html))
-        .filter(|h| !h.trim().is_empty());
+    let notes: Vec<Note<'_>> = story
+        .notes
+        .iter()
+        .map(|n| Note {
+            id: n.id,
+            after: (n.placement == Placement::After).then_some(n.post_uri.as_str()),
+            before: (n.placement == Placement::Before).then_some(n.post_uri.as_str()),
+            html: &n.html,
+        })
+        .collect();
     write!(
         out,
         "{{\"tag\":{},\"title\":{},\"post_count\":{},\"participant_count\":{},\
-         \"intro_html\":{},\"curation\":{},\"threads\":[",
-        json(tag)?,
-        json(title)?,
-        posts.len(),
-        participant_count(posts),
-        json(&intro_html)?,
-        json(&curation)?
+         \"intro_html\":{},\"curation\":{},\"notes\":{},\"order\":{},\"hidden_count\":{},\
+         \"threads\":[",
+        json(&story.tag)?,
+        json(&story.title)?,
+        story.overview.post_count,
+        story.overview.participant_count,
+        json(&story.intro_html)?,
+        json(&curation)?,
+        json(&notes)?,
+        json(story.order.name())?,
+        story.overview.hidden_count,
     )?;
     enum Step {
         Open(usize, bool),
@@ -147,12 +167,12 @@ fn time_text(t: &chrono::DateTime<chrono::Utc>) -> String {
 
 /// Everything of a node up to and including `"replies":[`; the fields added to the contract
 /// later come before `replies`, so the node still closes with `]}`.
-fn write_node_head(out: &mut impl Write, p: &StoredPost) -> io::Result<()> {
+fn write_node_head(out: &mut impl Write, p: &Post) -> io::Result<()> {
     let media: Vec<Media<'_>> = p
         .media
         .iter()
         .map(|m| Media {
-            url: &m.url,
+            url: m.url.as_deref(),
             alt: m.alt.as_deref(),
         })
         .collect();
@@ -173,12 +193,13 @@ fn write_node_head(out: &mut impl Write, p: &StoredPost) -> io::Result<()> {
         out,
         "{{\"uri\":{},\"url\":{},\"author\":{},\"created_at\":{},\"text\":{},\"tagged\":{},\
          \"in_reply_to\":{},\"sensitive\":{},\"spoiler_text\":{},\"media\":{},\"boosts\":{},\
-         \"quote_of\":{},\"edited_at\":{},\"poll\":{},\"replies\":[",
+         \"quote_of\":{},\"edited_at\":{},\"poll\":{},\"left_out\":{},\"replies_total\":{},\
+         \"replies\":[",
         json(&p.uri)?,
         json(&p.url)?,
         json(&Author {
-            handle: &p.author_handle,
-            name: &p.author_name
+            handle: &p.author.handle,
+            name: &p.author.name
         })?,
         json(&time_text(&p.created_at))?,
         json(&p.text)?,
@@ -190,7 +211,9 @@ fn write_node_head(out: &mut impl Write, p: &StoredPost) -> io::Result<()> {
         p.boosts,
         json(&p.quote_of)?,
         json(&p.edited_at.as_ref().map(time_text))?,
-        json(&poll)?
+        json(&poll)?,
+        json(&p.left_out.map(|l| l.name()))?,
+        json(&p.replies_total)?
     )
 }
 

@@ -1,7 +1,9 @@
-//! Output formats of a story: a self-contained HTML page and the JSON contract.
+//! Output formats of a story: a self-contained HTML page, the JSON contract and Markdown.
+//! Each reads only the assembled [`crate::story::Story`].
 
 pub mod html;
 pub mod json;
+pub mod markdown;
 
 /// Output formats `render` can write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -10,6 +12,8 @@ pub enum OutputFormat {
     Html,
     /// The stable JSON contract (see [`json`]).
     Json,
+    /// Markdown (see [`markdown`]).
+    Markdown,
 }
 
 impl OutputFormat {
@@ -18,6 +22,7 @@ impl OutputFormat {
         match self {
             OutputFormat::Html => "html",
             OutputFormat::Json => "json",
+            OutputFormat::Markdown => "md",
         }
     }
 }

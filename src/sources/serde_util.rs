@@ -63,16 +63,7 @@ pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.and_utc())
 }
 
-/// `host` or `host:port` of an absolute URL: handles and server-local ids are scoped by it, and
-/// the port matters on test and development servers (`localhost:3000`).
-pub fn authority(url: &str) -> Option<String> {
-    let url = url::Url::parse(url.trim()).ok()?;
-    let host = url.host_str()?;
-    Some(match url.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host.to_owned(),
-    })
-}
+pub use crate::urls::authority;
 
 /// Appends a key or index to a JSON pointer, escaping as RFC 6901 requires.
 pub fn pointer_join(base: &str, key: impl std::fmt::Display) -> String {

@@ -12,15 +12,17 @@
 //! Each source is written in one transaction through [`SourceWriter`]; nothing is visible until it
 //! commits, so a failed source leaves what was collected before untouched.
 
+mod catalog;
+mod curator;
 mod cursors;
 mod events;
 mod read;
 mod write;
 
+pub use catalog::{SearchHit, StorySummary};
+pub use curator::{PostMatch, StoredCurator, StoredNote, StoredSource};
 pub use cursors::{Cursor, Refetch};
-pub use read::{
-    StoredCuration, StoredMedia, StoredPost, StoredRevision, participant_count, threads_of,
-};
+pub use read::{StoredCuration, StoredMedia, StoredPost, StoredRevision};
 pub use write::{PostOutcome, Reason, SourceCounts, SourceWriter};
 
 use std::path::Path;
@@ -38,6 +40,7 @@ const UPGRADES: &[&str] = &[
     include_str!("upgrades/v2.sql"),
     include_str!("upgrades/v3.sql"),
     include_str!("upgrades/v4.sql"),
+    include_str!("upgrades/v5.sql"),
 ];
 
 /// The schema version this binary writes.

@@ -55,6 +55,8 @@ pub struct StoredPost {
     pub emojis: Vec<CustomEmoji>,
     /// Earlier versions, oldest first.
     pub revisions: Vec<StoredRevision>,
+    /// How many replies the source said the post had, when it said.
+    pub replies_total: Option<u64>,
 }
 
 /// An earlier version of an edited post.
@@ -68,28 +70,6 @@ pub struct StoredRevision {
     pub text: String,
     /// Its content warning.
     pub spoiler_text: Option<String>,
-}
-
-/// The reply forest of a story's posts (indices into `posts`).
-pub fn threads_of(posts: &[StoredPost]) -> crate::thread::Forest {
-    let links: Vec<crate::thread::Link<'_>> = posts
-        .iter()
-        .map(|p| crate::thread::Link {
-            uri: &p.uri,
-            parent: p.in_reply_to.as_deref(),
-            created_at: p.created_at,
-        })
-        .collect();
-    crate::thread::build_threads(&links)
-}
-
-/// How many people wrote a story's posts.
-pub fn participant_count(posts: &[StoredPost]) -> usize {
-    posts
-        .iter()
-        .map(|p| p.author_uri.as_str())
-        .collect::<std::collections::HashSet<_>>()
-        .len()
 }
 
 /// An attachment as stored.
@@ -113,7 +93,15 @@ impl Store {
                     p.edited_at, p.content_html, p.text, p.language, p.in_reply_to_uri,
                     p.reply_to_local_id IS NOT NULL, p.sensitive, p.spoiler_text,
                     s.reason = 'tagged',
-                    (SELECT count(*) FROM boosts b WHERE b.post_uri = p.uri), p.quote_of_uri
+                    (SELECT count(*) FROM boosts b WHERE b.post_uri = p.uri), p.quote_of_uri,
+                    CASE WHEN json_valid(p.source_json) THEN coalesce(
+                        json_extract(p.source_json, '$.replies_count'),
+                        json_extract(p.source_json, '$.replies.totalItems'),
+                        json_extract(p.source_json, '$.object.replies.totalItems'),
+                        json_extract(p.source_json, '$.public_metrics.reply_count'),
+                        json_extract(p.source_json, '$.reply_count'),
+                        json_extract(p.source_json, '$.replyCount'),
+                        json_extract(p.source_json, '$.post.replyCount')) END
              FROM story_posts s
              JOIN posts p ON p.id = s.post_id
              JOIN authors a ON a.id = p.author_id
@@ -148,6 +136,12 @@ impl Store {
                 poll: extras.polls.remove(&id),
                 emojis: extras.emojis.remove(&id).unwrap_or_default(),
                 revisions: extras.revisions.remove(&id).unwrap_or_default(),
+                // A count of the wrong type is the source's mistake, not a reason to fail.
+                replies_total: r
+                    .get::<_, Option<i64>>(19)
+                    .ok()
+                    .flatten()
+                    .and_then(|n| u64::try_from(n).ok()),
             })
         })?;
         rows.collect::<Result<_, _>>()
@@ -317,7 +311,7 @@ impl Store {
     }
 }
 
-fn parse_stored_time(s: &str) -> rusqlite::Result<DateTime<Utc>> {
+pub(super) fn parse_stored_time(s: &str) -> rusqlite::Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| {

@@ -1,395 +1,411 @@
-//! The view model of a story page: what templates receive, with every URL checked and content
-//! sanitised, so a template cannot leak or break what it never receives.
+//! The story stage: from the posts of a tag as the archive holds them, and the curator's
+//! choices, to the one [`Story`] every output renders. Curation (title, intro, notes, posts
+//! left out, order) is applied here, once, so HTML, JSON and Markdown cannot disagree.
 //!
-//! Threads deeper than [`MAX_NESTING`] are shown flattened below that depth, each flattened reply
-//! naming the post it answers. Deep indentation is unreadable on a phone, and it keeps the
-//! nesting the template engine has to walk small however deep a conversation goes.
+//! Every URL in a [`Story`] has passed [`safe_url`] and every HTML field [`sanitize_html`];
+//! text fields are untrusted and each output escapes them for its own syntax.
 //!
-//! A tag with curated stories (Storify) is shown in each curator's order: their notes, and each
-//! curated post with its replies nested under it. Posts no curated story shows (context from
-//! other sources, replies to nothing curated) follow as threads, as on any other page. Every
-//! post is shown exactly once: a curated post is cut out of the thread it belongs to, a post
-//! curated twice is shown where it comes first, and an entry naming a post that is not in the
-//! story (deleted since, say) is left out ([`curated_entries`]).
+//! A post the curator hides leaves the story. If replies to it are still shown, a stub stands
+//! in its place so they keep their thread; it carries the post's URI and time and nothing of
+//! its content or author.
 //!
-//! # What templates may mark safe
-//! Only HTML built here: content and earlier versions' content passed through
-//! [`sanitize_html`], and display names escaped here; both then get the post's custom emoji
-//! (see [`emojify_html`]), which adds nothing but `<img class="emoji">` elements built from a
-//! checked shortcode and a [`safe_url`]; curators' intros and notes passed through
-//! [`sanitize_html`] again. Everything else reaches the template as text.
+//! Curated stories brought back from Storify keep their curator's order: each entry names a
+//! post (shown at most once in the whole story; an entry naming a post that is not in the story,
+//! deleted since, say, is left out) or holds a note.
+
+mod clock;
+mod model;
+mod overview;
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use crate::model::Poll;
-pub use crate::sanitize::escape_html;
+pub use clock::Clock;
+pub use model::*;
+pub use overview::{Bucket, Overview, Participant, Timeline, Unit};
+
 use crate::sanitize::{safe_url, sanitize_html};
 use crate::store::{
-    StoredCuration, StoredMedia, StoredPost, StoredRevision, participant_count, threads_of,
+    StoredCuration, StoredCurator, StoredMedia, StoredPost, StoredRevision, StoredSource,
 };
-use crate::thread::Forest;
+use crate::thread::{Forest, Link, build_threads};
 
-mod emoji;
-mod views;
-
-pub use emoji::{emojify_html, usable_emojis};
-pub use views::*;
-
-/// Indentation levels shown before replies are flattened.
-pub const MAX_NESTING: usize = 5;
-
-/// How much of a quoted post's text the quote block shows, in characters.
-pub const QUOTE_EXCERPT_CHARS: usize = 200;
-
-/// An entry of a curated story that a page shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Entry<'a> {
-    /// The post at this index of the story's posts.
-    Post(usize),
-    /// A note, as stored.
-    Note(&'a str),
+/// What the archive holds for a story.
+#[derive(Debug, Default)]
+pub struct Input {
+    /// Every post filed under the tag.
+    pub posts: Vec<StoredPost>,
+    /// Curated stories filed under the tag (Storify), oldest first.
+    pub curations: Vec<StoredCuration>,
+    /// The tagstory curator's title, intro, notes and hidden posts.
+    pub curator: StoredCurator,
+    /// Sources collected for the tag.
+    pub sources: Vec<StoredSource>,
 }
 
-/// The entries of `curation` that a page shows, in order: a post that is not among `posts`
-/// (whose indices by URI `by_uri` gives) or that `shown` already holds is left out; each post
-/// taken is added to `shown`. Notes are all kept.
-pub fn curated_entries<'a>(
-    curation: &'a StoredCuration,
-    by_uri: &HashMap<&str, usize>,
-    shown: &mut HashSet<usize>,
-) -> Vec<Entry<'a>> {
-    curation
-        .entries
-        .iter()
-        .filter_map(|(post, note)| match (post, note) {
-            (Some(uri), _) => {
-                let &i = by_uri.get(uri.as_str())?;
-                shown.insert(i).then_some(Entry::Post(i))
-            }
-            (None, Some(html)) => Some(Entry::Note(html)),
-            (None, None) => None,
-        })
-        .collect()
+/// How to assemble a story.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Threads or a timeline.
+    pub order: Order,
+    /// The zone times are shown in.
+    pub clock: Clock,
+    /// A title that wins over the archived ones (`render --title`).
+    pub title: Option<String>,
+    /// The tag as the user wrote it, for the default title `#Tag`.
+    pub display_tag: String,
+    /// When the story is made (the page's date, whether a poll has closed).
+    pub now: Option<DateTime<Utc>>,
 }
 
-/// What building a post's view needs to know about the whole story.
-struct Ctx<'a> {
-    posts: &'a [StoredPost],
-    forest: &'a Forest,
-    by_uri: HashMap<&'a str, usize>,
-    now: DateTime<Utc>,
-}
-
-/// Builds the view of a story from its stored posts and the curated stories of its tag.
-pub fn build_story(
-    tag: &str,
-    title: &str,
-    posts: &[StoredPost],
-    curations: &[StoredCuration],
-) -> StoryView {
-    let forest = threads_of(posts);
-    let now = Utc::now();
-    let ctx = Ctx {
+/// Assembles the story of `tag`.
+pub fn assemble(tag: &str, input: Input, options: &Options) -> Story {
+    let Input {
         posts,
-        forest: &forest,
-        by_uri: posts
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.uri.as_str(), i))
-            .collect(),
-        now,
-    };
-    let mut curated = HashSet::new();
-    let entries: Vec<Vec<Entry<'_>>> = curations
+        curations,
+        curator,
+        sources,
+    } = input;
+    let hidden: HashSet<&str> = curator.hidden.iter().map(String::as_str).collect();
+    let kept = kept_posts(&posts, &hidden, options.order);
+    let mut nodes: Vec<Post> = posts
         .iter()
-        .map(|c| curated_entries(c, &ctx.by_uri, &mut curated))
-        .collect();
-    let curations = curations
-        .iter()
-        .zip(entries)
-        .map(|(c, entries)| CurationView {
-            anchor: format!("s-{}", anchor_of(&c.url)),
-            title: c.title.clone(),
-            intro_html: Some(sanitize_html(&c.intro_html)).filter(|h| !h.trim().is_empty()),
-            curator: c.curator_name.clone().filter(|n| !n.trim().is_empty()),
-            published: c.published_at.as_ref().map(time_view),
-            link: safe_url(&c.url),
-            entries: entries
-                .into_iter()
-                .map(|e| match e {
-                    Entry::Post(i) => EntryView {
-                        note_html: None,
-                        post: Some(build_thread(&ctx, i, &curated)),
-                    },
-                    Entry::Note(html) => EntryView {
-                        note_html: Some(sanitize_html(html)),
-                        post: None,
-                    },
-                })
-                .collect(),
+        .zip(&kept)
+        .filter_map(|(p, keep)| match keep {
+            Keep::No => None,
+            Keep::Shown => Some(post_of(p)),
+            Keep::Stub => Some(stub_of(p, LeftOut::Curator)),
         })
         .collect();
-    let threads = forest
-        .roots
+    nodes.sort_by(|a, b| (a.created_at, &a.uri).cmp(&(b.created_at, &b.uri)));
+    let forest = match options.order {
+        Order::Threads => forest_of(&nodes),
+        Order::Time => Forest {
+            roots: (0..nodes.len()).collect(),
+            children: vec![Vec::new(); nodes.len()],
+            parent: vec![None; nodes.len()],
+        },
+    };
+    let by_uri: HashMap<String, usize> = nodes
         .iter()
-        .filter(|root| !curated.contains(*root))
-        .map(|&root| build_thread(&ctx, root, &curated))
+        .enumerate()
+        .filter(|(_, p)| p.left_out.is_none())
+        .map(|(i, p)| (p.uri.clone(), i))
         .collect();
-    StoryView {
+    let notes = place_notes(&curator, &by_uri, &mut nodes);
+    let curations = curated(&curations, &by_uri, &nodes);
+    let hidden_count = posts
+        .iter()
+        .filter(|p| hidden.contains(p.uri.as_str()))
+        .count();
+    let overview = overview_of(&nodes, &forest, hidden_count, &options.clock);
+    let title = options
+        .title
+        .clone()
+        .or_else(|| curator.title.clone())
+        .or_else(|| curations.first().map(|c| c.title.clone()))
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or_else(|| format!("#{}", options.display_tag));
+    let intro_html = curator
+        .intro_html
+        .as_deref()
+        .map(sanitize_html)
+        .filter(|h| !h.trim().is_empty())
+        .or_else(|| curations.first().and_then(|c| c.intro_html.clone()));
+    Story {
         tag: tag.to_string(),
-        title: title.to_string(),
-        post_count: posts.len(),
-        participant_count: participant_count(posts),
-        boost_count: posts.iter().map(|p| p.boosts).sum(),
-        first: posts
-            .iter()
-            .map(|p| p.created_at)
-            .min()
-            .map(|t| time_view(&t)),
-        last: posts
-            .iter()
-            .map(|p| p.created_at)
-            .max()
-            .map(|t| time_view(&t)),
-        generated: time_view(&now),
+        title,
+        intro_html,
+        posts: nodes,
+        forest,
+        order: options.order,
         curations,
-        threads,
+        notes,
+        overview,
+        sources: sources_of(sources),
+        generated_at: options.now.unwrap_or_else(Utc::now),
+        clock: options.clock,
     }
 }
 
-/// Builds one thread bottom-up (no recursion): each post goes under its display parent, which
-/// is its real parent down to [`MAX_NESTING`] and the ancestor at that depth below it. Posts of
-/// `cut` below the root are shown elsewhere, and so are their replies.
-fn build_thread(ctx: &Ctx<'_>, root: usize, cut: &HashSet<usize>) -> ThreadView {
-    let (forest, posts) = (ctx.forest, ctx.posts);
-    let order = shown_preorder(forest, root, cut);
-    let mut ancestors: Vec<usize> = Vec::new();
-    let mut display_parent: HashMap<usize, usize> = HashMap::new();
-    for &(node, depth) in &order {
-        ancestors.truncate(depth);
-        if let Some(&shown_under) = ancestors.get(depth.min(MAX_NESTING).wrapping_sub(1)) {
-            display_parent.insert(node, shown_under);
-        }
-        ancestors.push(node);
-    }
-    let mut pending: HashMap<usize, Vec<PostView>> = HashMap::new();
-    for &(node, _) in order.iter().rev() {
-        let mut view = post_view(ctx, node, display_parent.get(&node).copied());
-        if let Some(mut replies) = pending.remove(&node) {
-            replies.reverse();
-            view.replies = replies;
-        }
-        match display_parent.get(&node) {
-            Some(&parent) => pending.entry(parent).or_default().push(view),
-            None => {
-                return ThreadView {
-                    anchor: format!("t-{}", anchor_of(&posts[node].uri)),
-                    size: order.len(),
-                    root: view,
-                };
-            }
-        }
-    }
-    unreachable!("a preorder always ends with its root when reversed")
+/// Whether a stored post is in the story.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    Shown,
+    Stub,
+    No,
 }
 
-/// The posts of the thread under `root` in preorder, with their depths, without the posts of
-/// `cut` below the root and their replies.
-fn shown_preorder(forest: &Forest, root: usize, cut: &HashSet<usize>) -> Vec<(usize, usize)> {
-    let mut order = Vec::new();
-    let mut stack = vec![(root, 0)];
-    while let Some((node, depth)) = stack.pop() {
-        order.push((node, depth));
-        let kids = forest.children[node].iter().rev();
-        stack.extend(kids.filter(|k| !cut.contains(*k)).map(|&k| (k, depth + 1)));
+/// Hidden posts leave; one with replies still in the story leaves a stub (threads only).
+fn kept_posts(posts: &[StoredPost], hidden: &HashSet<&str>, order: Order) -> Vec<Keep> {
+    let is_hidden: Vec<bool> = posts
+        .iter()
+        .map(|p| hidden.contains(p.uri.as_str()))
+        .collect();
+    let mut keep: Vec<Keep> = is_hidden
+        .iter()
+        .map(|&h| if h { Keep::No } else { Keep::Shown })
+        .collect();
+    if order == Order::Time || !is_hidden.contains(&true) {
+        return keep;
     }
-    order
+    let forest = threads_of(posts);
+    // Children before parents, so a stub knows whether anything under it is kept.
+    let mut postorder = Vec::with_capacity(posts.len());
+    for &root in &forest.roots {
+        postorder.extend(forest.preorder(root).map(|(node, _)| node));
+    }
+    for &node in postorder.iter().rev() {
+        if is_hidden[node] && forest.children[node].iter().any(|&c| keep[c] != Keep::No) {
+            keep[node] = Keep::Stub;
+        }
+    }
+    keep
 }
 
-fn post_view(ctx: &Ctx<'_>, node: usize, shown_under: Option<usize>) -> PostView {
-    let (posts, forest) = (ctx.posts, ctx.forest);
-    let p = &posts[node];
-    let emojis = usable_emojis(&p.emojis);
-    let real_parent = forest.parent[node];
-    let reply_to = match (real_parent, shown_under) {
-        (Some(parent), Some(shown)) if parent == shown => None,
-        (Some(parent), _) => Some(ReplyToView {
-            anchor: Some(anchor_of(&posts[parent].uri)),
-            handle: Some(posts[parent].author_handle.clone()),
-            link: None,
-        }),
-        (None, _) if p.in_reply_to.is_some() || p.reply_to_unknown => Some(ReplyToView {
-            anchor: None,
-            handle: None,
-            link: p.in_reply_to.as_deref().and_then(safe_url),
-        }),
-        (None, _) => None,
-    };
-    let name = p.author_name.trim();
-    let author_name = if name.is_empty() {
-        p.author_handle.clone()
-    } else {
-        name.to_string()
-    };
-    PostView {
-        author_name_html: emojify_html(&escape_html(&author_name), &emojis),
-        anchor: anchor_of(&p.uri),
+/// The reply forest of a story's stored posts (indices into `posts`).
+pub fn threads_of(posts: &[StoredPost]) -> Forest {
+    let links: Vec<Link<'_>> = posts
+        .iter()
+        .map(|p| Link {
+            uri: &p.uri,
+            parent: p.in_reply_to.as_deref(),
+            created_at: p.created_at,
+        })
+        .collect();
+    build_threads(&links)
+}
+
+fn forest_of(posts: &[Post]) -> Forest {
+    let links: Vec<Link<'_>> = posts
+        .iter()
+        .map(|p| Link {
+            uri: &p.uri,
+            parent: p.in_reply_to.as_deref(),
+            created_at: p.created_at,
+        })
+        .collect();
+    build_threads(&links)
+}
+
+/// How many people wrote a story's stored posts.
+pub fn participant_count(posts: &[StoredPost]) -> usize {
+    posts
+        .iter()
+        .map(|p| p.author_uri.as_str())
+        .collect::<HashSet<_>>()
+        .len()
+}
+
+fn post_of(p: &StoredPost) -> Post {
+    Post {
         uri: p.uri.clone(),
-        link: p
-            .url
-            .as_deref()
-            .and_then(safe_url)
-            .or_else(|| safe_url(&p.uri)),
-        initial: author_name
-            .trim_start_matches('@')
-            .chars()
-            .next()
-            .unwrap_or('?')
-            .to_uppercase()
-            .collect(),
-        has_name: !name.is_empty(),
-        author_name,
-        author_handle: p.author_handle.clone(),
-        avatar: p.author_avatar.as_deref().and_then(safe_url),
-        created: time_view(&p.created_at),
-        edited: p.edited_at.as_ref().map(time_view),
-        content_html: emojify_html(&sanitize_html(&p.content_html), &emojis),
-        lang: p
-            .language
-            .as_deref()
-            .filter(|l| is_language_tag(l))
-            .map(str::to_string),
-        tagged: p.tagged,
+        url: p.url.as_deref().and_then(safe_url),
+        author: crate::story::Author {
+            uri: p.author_uri.clone(),
+            handle: p.author_handle.clone(),
+            name: p.author_name.clone(),
+            avatar: p.author_avatar.as_deref().and_then(safe_url),
+        },
+        created_at: p.created_at,
+        edited_at: p.edited_at,
+        content_html: sanitize_html(&p.content_html),
+        text: p.text.clone(),
+        language: p.language.clone().filter(|l| is_language_tag(l)),
+        in_reply_to: p.in_reply_to.clone(),
+        reply_to_unknown: p.reply_to_unknown,
         sensitive: p.sensitive,
-        spoiler_text: p.spoiler_text.clone().filter(|s| !s.trim().is_empty()),
-        media: p.media.iter().map(media_view).collect(),
+        spoiler_text: p.spoiler_text.clone(),
+        tagged: p.tagged,
+        media: p.media.iter().map(media_of).collect(),
         boosts: p.boosts,
-        reply_to,
-        quote: p.quote_of.as_deref().map(|uri| quote_view(ctx, uri)),
-        poll: p.poll.as_ref().map(|poll| poll_view(poll, ctx.now)),
-        revisions: p
-            .revisions
-            .iter()
-            .map(|r| revision_view(r, &emojis))
-            .collect(),
-        replies: Vec::new(),
+        quote_of: p.quote_of.clone(),
+        poll: p.poll.clone(),
+        emojis: p.emojis.clone(),
+        revisions: p.revisions.iter().map(revision_of).collect(),
+        replies_total: p.replies_total,
+        left_out: None,
+        notes_before: Vec::new(),
+        notes_after: Vec::new(),
     }
 }
 
-fn quote_view(ctx: &Ctx<'_>, uri: &str) -> QuoteView {
-    let Some(&i) = ctx.by_uri.get(uri) else {
-        return QuoteView {
-            anchor: None,
-            author: None,
-            excerpt: None,
-            spoiler_text: None,
-            link: safe_url(uri),
-        };
-    };
-    let quoted = &ctx.posts[i];
-    let name = quoted.author_name.trim();
-    let spoiler_text = quoted.spoiler_text.clone().filter(|s| !s.trim().is_empty());
-    QuoteView {
-        anchor: Some(anchor_of(&quoted.uri)),
-        author: Some(if name.is_empty() {
-            quoted.author_handle.clone()
-        } else {
-            name.to_string()
-        }),
-        excerpt: spoiler_text
-            .is_none()
-            .then(|| excerpt(&quoted.text, QUOTE_EXCERPT_CHARS)),
-        spoiler_text,
-        link: None,
+/// A stub: where the post stood in its thread, and nothing of what it said or who said it.
+fn stub_of(p: &StoredPost, why: LeftOut) -> Post {
+    Post {
+        uri: p.uri.clone(),
+        url: None,
+        author: crate::story::Author {
+            uri: String::new(),
+            handle: String::new(),
+            name: String::new(),
+            avatar: None,
+        },
+        created_at: p.created_at,
+        edited_at: None,
+        content_html: String::new(),
+        text: String::new(),
+        language: None,
+        in_reply_to: p.in_reply_to.clone(),
+        reply_to_unknown: p.reply_to_unknown,
+        sensitive: false,
+        spoiler_text: None,
+        tagged: false,
+        media: Vec::new(),
+        boosts: 0,
+        quote_of: None,
+        poll: None,
+        emojis: Vec::new(),
+        revisions: Vec::new(),
+        replies_total: None,
+        left_out: Some(why),
+        notes_before: Vec::new(),
+        notes_after: Vec::new(),
     }
 }
 
-/// The first `max` characters of `text` on one line, cut at a word boundary when there is one
-/// in the second half, with `…` when anything was cut.
-pub fn excerpt(text: &str, max: usize) -> String {
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= max {
-        return flat;
-    }
-    let cut: String = flat.chars().take(max).collect();
-    let shortened = match cut.rfind(' ') {
-        Some(space) if cut[..space].chars().count() > max / 2 => &cut[..space],
-        _ => cut.as_str(),
-    };
-    format!("{}…", shortened.trim_end())
-}
-
-fn poll_view(poll: &Poll, now: DateTime<Utc>) -> PollView {
-    let votes: Option<u64> = poll.options.iter().map(|o| o.votes).sum();
-    // Mastodon's rule: a multiple-choice poll's shares are of voters, a single choice's of votes.
-    let base = if poll.multiple {
-        poll.voters.or(votes)
-    } else {
-        votes.or(poll.voters)
-    };
-    PollView {
-        options: poll
-            .options
-            .iter()
-            .map(|o| PollOptionView {
-                title: o.title.clone(),
-                votes: o.votes,
-                percent: o.votes.zip(base).map(|(v, total)| share(v, total)),
-            })
-            .collect(),
-        multiple: poll.multiple,
-        closes: poll.closes_at.as_ref().map(time_view),
-        closed: poll.closes_at.is_some_and(|t| t <= now),
-        voters: poll.voters.or(votes.filter(|_| !poll.multiple)),
-        votes,
-    }
-}
-
-/// `part` of `total` in whole percent, rounded; 0 of nothing.
-fn share(part: u64, total: u64) -> u64 {
-    if total == 0 {
-        return 0;
-    }
-    let (part, total) = (u128::from(part.min(total)), u128::from(total));
-    u64::try_from((part * 100 + total / 2) / total).unwrap_or(100)
-}
-
-fn revision_view(r: &StoredRevision, emojis: &HashMap<&str, String>) -> RevisionView {
-    RevisionView {
-        edited: time_view(&r.edited_at),
-        spoiler_text: r.spoiler_text.clone().filter(|s| !s.trim().is_empty()),
-        content_html: emojify_html(&sanitize_html(&r.content_html), emojis),
-    }
-}
-
-fn media_view(m: &StoredMedia) -> MediaView {
-    MediaView {
+fn media_of(m: &StoredMedia) -> Media {
+    Media {
         url: safe_url(&m.url),
-        alt: m.alt.clone().filter(|a| !a.trim().is_empty()),
+        alt: m.alt.clone(),
         kind: m.kind.clone(),
     }
 }
 
-/// A time as the page shows it.
-pub fn time_view(t: &DateTime<Utc>) -> TimeView {
-    TimeView {
-        iso: t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        human: t.format("%-d %b %Y, %H:%M UTC").to_string(),
-        date: t.format("%-d %b %Y").to_string(),
+fn revision_of(r: &StoredRevision) -> Revision {
+    Revision {
+        edited_at: r.edited_at,
+        content_html: sanitize_html(&r.content_html),
+        spoiler_text: r.spoiler_text.clone(),
     }
 }
 
-/// A stable fragment id for a post URI (FNV-1a, 64 bits): deterministic across renders and
-/// free of characters that would need escaping.
-pub fn anchor_of(uri: &str) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in uri.bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
+/// Notes in the order they were written, each attached to its post when the post is shown.
+fn place_notes(
+    curator: &StoredCurator,
+    by_uri: &HashMap<String, usize>,
+    nodes: &mut [Post],
+) -> Vec<Note> {
+    let mut notes = Vec::with_capacity(curator.notes.len());
+    for (i, n) in curator.notes.iter().enumerate() {
+        let placement = if n.after {
+            Placement::After
+        } else {
+            Placement::Before
+        };
+        let post = by_uri.get(&n.post_uri).copied();
+        if let Some(at) = post {
+            match placement {
+                Placement::Before => nodes[at].notes_before.push(i),
+                Placement::After => nodes[at].notes_after.push(i),
+            }
+        }
+        notes.push(Note {
+            id: n.id,
+            placement,
+            post_uri: n.post_uri.clone(),
+            html: sanitize_html(&n.html),
+            post,
+        });
     }
-    format!("p{hash:016x}")
+    notes
+}
+
+/// Storify stories with their entries resolved: each post at most once in the whole story,
+/// posts not in the story (or left out) dropped, tagstory notes placed at curated posts.
+fn curated(
+    curations: &[StoredCuration],
+    by_uri: &HashMap<String, usize>,
+    nodes: &[Post],
+) -> Vec<Curation> {
+    let mut shown = HashSet::new();
+    curations
+        .iter()
+        .map(|c| {
+            let mut entries = Vec::new();
+            for (post, note) in &c.entries {
+                match (post, note) {
+                    (Some(uri), _) => {
+                        let Some(&i) = by_uri.get(uri) else { continue };
+                        if !shown.insert(i) {
+                            continue;
+                        }
+                        let node = &nodes[i];
+                        entries.extend(
+                            node.notes_before
+                                .iter()
+                                .map(|&n| CurationEntry::CuratorNote(n)),
+                        );
+                        entries.push(CurationEntry::Post(i));
+                        entries.extend(
+                            node.notes_after
+                                .iter()
+                                .map(|&n| CurationEntry::CuratorNote(n)),
+                        );
+                    }
+                    (None, Some(html)) => entries.push(CurationEntry::Note(sanitize_html(html))),
+                    (None, None) => {}
+                }
+            }
+            Curation {
+                url: c.url.clone(),
+                title: c.title.clone(),
+                intro_html: Some(sanitize_html(&c.intro_html)).filter(|h| !h.trim().is_empty()),
+                curator: c.curator_name.clone().filter(|n| !n.trim().is_empty()),
+                published_at: c.published_at,
+                link: safe_url(&c.url),
+                entries,
+            }
+        })
+        .collect()
+}
+
+fn overview_of(nodes: &[Post], forest: &Forest, hidden_count: usize, clock: &Clock) -> Overview {
+    let shown: Vec<&Post> = nodes.iter().filter(|p| p.left_out.is_none()).collect();
+    let times: Vec<DateTime<Utc>> = shown.iter().map(|p| p.created_at).collect();
+    let participants = overview::participants(&shown);
+    Overview {
+        post_count: shown.len(),
+        participant_count: participants.len(),
+        thread_count: forest.roots.len(),
+        boost_count: shown.iter().map(|p| p.boosts).sum(),
+        context_count: shown.iter().filter(|p| !p.tagged).count(),
+        hidden_count,
+        first: times.iter().min().copied(),
+        last: times.iter().max().copied(),
+        participants,
+        timeline: overview::timeline(&times, clock),
+    }
+}
+
+/// One line per source: file names only (a local path says nothing to a reader and may name
+/// the curator's home directory), URLs whole; the latest collection of each.
+fn sources_of(sources: Vec<StoredSource>) -> Vec<Source> {
+    let mut latest: HashMap<(String, String), DateTime<Utc>> = HashMap::new();
+    for s in sources {
+        let name = if s.location.contains("://") {
+            s.location
+        } else if s.location == "-" {
+            "standard input".to_string()
+        } else {
+            std::path::Path::new(&s.location)
+                .file_name()
+                .map_or(s.location.clone(), |n| n.to_string_lossy().into_owned())
+        };
+        let at = latest.entry((name, s.format)).or_insert(s.collected_at);
+        *at = (*at).max(s.collected_at);
+    }
+    let mut list: Vec<Source> = latest
+        .into_iter()
+        .map(|((name, format), collected_at)| Source {
+            name,
+            format,
+            collected_at,
+        })
+        .collect();
+    list.sort_by(|a, b| (a.collected_at, &a.name).cmp(&(b.collected_at, &b.name)));
+    list
 }
 
 /// BCP 47-shaped: letters, digits and hyphens, starting with a letter, at most 35 characters.

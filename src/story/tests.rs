@@ -1,236 +1,238 @@
+use chrono::{DateTime, Utc};
+
 use super::*;
-use crate::model::CustomEmoji;
+use crate::store::{StoredCuration, StoredCurator, StoredNote, StoredPost, StoredSource};
 
-fn emoji(shortcode: &str, url: &str) -> CustomEmoji {
-    CustomEmoji {
-        shortcode: shortcode.into(),
-        url: url.into(),
-    }
-}
-
-const BLOB: &str = r#"<img class="emoji" src="https://e.example/blob.png" alt=":blob:" title=":blob:" width="20" height="20">"#;
-
-#[test]
-fn emoji_replace_text_only_never_tags_or_attributes() {
-    let list = [emoji("blob", "https://e.example/blob.png")];
-    let emojis = usable_emojis(&list);
-    let html = sanitize_html(
-        r#"<p title=":blob:">a :blob: b<a href="https://x.example/:blob:?a=1&amp;b=:blob:">:blob:</a>:blob::blob: :blob :blobx: x:blob:y</p>"#,
-    );
-    assert_eq!(
-        emojify_html(&html, &emojis),
-        format!(
-            r#"<p title=":blob:">a {BLOB} b<a href="https://x.example/:blob:?a=1&amp;b=:blob:" rel="nofollow noopener ugc">{BLOB}</a>{BLOB}{BLOB} :blob :blobx: x{BLOB}y</p>"#
-        )
-    );
-    // A `>` inside a quoted attribute value does not end the tag.
-    assert_eq!(
-        emojify_html(r#"<a href="https://x.example/a>:blob:">t</a>"#, &emojis),
-        r#"<a href="https://x.example/a>:blob:">t</a>"#
-    );
-}
-
-#[test]
-fn hostile_shortcodes_and_urls_are_never_markup() {
-    let list = [
-        emoji("js", "javascript:alert(1)"),
-        emoji("data", "data:image/png;base64,AAAA"),
-        emoji("rel", "/emoji/rel.png"),
-        emoji(r#"q"uote"#, "https://e.example/q.png"),
-        emoji("a b", "https://e.example/ab.png"),
-        emoji("<b>", "https://e.example/b.png"),
-        emoji("", "https://e.example/empty.png"),
-        emoji("amp", r#"https://e.example/a.png?x=1&y="><script>"#),
-        emoji("blob", "https://e.example/blob.png"),
-        emoji("blob", "https://evil.example/second.png"),
-    ];
-    let emojis = usable_emojis(&list);
-    let mut codes: Vec<&str> = emojis.keys().copied().collect();
-    codes.sort_unstable();
-    assert_eq!(codes, ["amp", "blob"]);
-    assert_eq!(emojis["blob"], "https://e.example/blob.png");
-    let name = escape_html(r#":js: :data: :rel: :q"uote: :a b: :<b>: :: :amp: :blob:"#);
-    let got = emojify_html(&name, &emojis);
-    assert_eq!(
-        got,
-        format!(
-            "{}<img class=\"emoji\" src=\"https://e.example/a.png?x=1&amp;y=%22%3E%3Cscript%3E\" \
-             alt=\":amp:\" title=\":amp:\" width=\"20\" height=\"20\"> {BLOB}",
-            escape_html(r#":js: :data: :rel: :q"uote: :a b: :<b>: :: "#)
-        )
-    );
-    assert!(!got.contains("javascript:") && !got.contains("<script") && !got.contains("<b>"));
+fn t(minute: u32) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(&format!("2026-08-20T10:{minute:02}:00Z"))
+        .expect("time")
+        .with_timezone(&Utc)
 }
 
 fn stored(uri: &str, parent: Option<&str>, minute: u32) -> StoredPost {
     StoredPost {
         uri: uri.to_owned(),
-        url: None,
-        author_uri: format!("{uri}/author"),
-        author_handle: "@a".to_owned(),
-        author_name: String::new(),
-        author_avatar: None,
-        created_at: DateTime::parse_from_rfc3339(&format!("2012-06-02T10:{minute:02}:00Z"))
-            .expect("time")
-            .with_timezone(&Utc),
+        url: Some(format!("https://s.example/@a/{uri}")),
+        author_uri: format!("https://s.example/users/{uri}"),
+        author_handle: format!("@{uri}@s.example"),
+        author_name: format!("Name {uri}"),
+        author_avatar: Some("javascript:alert(1)".into()),
+        created_at: t(minute),
         edited_at: None,
-        content_html: String::new(),
-        text: String::new(),
-        language: None,
+        content_html: format!("<p onclick=\"x\">text {uri}</p>"),
+        text: format!("text {uri}"),
+        language: Some("en\"><script>".into()),
         in_reply_to: parent.map(str::to_owned),
         reply_to_unknown: false,
         sensitive: false,
         spoiler_text: None,
         tagged: true,
         media: Vec::new(),
-        boosts: 0,
+        boosts: 1,
         quote_of: None,
         poll: None,
         emojis: Vec::new(),
         revisions: Vec::new(),
+        replies_total: None,
     }
 }
 
-fn uris(post: &PostView) -> String {
-    let replies: Vec<String> = post.replies.iter().map(uris).collect();
-    if replies.is_empty() {
-        post.uri.clone()
-    } else {
-        format!("{}({})", post.uri, replies.join(" "))
+fn note(id: i64, uri: &str, after: bool) -> StoredNote {
+    StoredNote {
+        id,
+        post_uri: uri.into(),
+        after,
+        markdown: format!("note {id}"),
+        html: format!("<p>note {id}</p><script>x</script>"),
     }
+}
+
+fn assemble_with(posts: Vec<StoredPost>, curator: StoredCurator, order: Order) -> Story {
+    let input = Input {
+        posts,
+        curator,
+        ..Input::default()
+    };
+    let options = Options {
+        order,
+        display_tag: "Care".into(),
+        ..Options::default()
+    };
+    assemble("care", input, &options)
+}
+
+/// A thread drawn as `uri(child child)`.
+fn shape(story: &Story, node: usize) -> String {
+    let kids: Vec<String> = story.forest.children[node]
+        .iter()
+        .map(|&k| shape(story, k))
+        .collect();
+    let me = match story.posts[node].left_out {
+        Some(_) => format!("[{}]", story.posts[node].uri),
+        None => story.posts[node].uri.clone(),
+    };
+    if kids.is_empty() {
+        me
+    } else {
+        format!("{me}({})", kids.join(" "))
+    }
+}
+
+fn shapes(story: &Story) -> Vec<String> {
+    story
+        .forest
+        .roots
+        .iter()
+        .map(|&r| shape(story, r))
+        .collect()
 }
 
 #[test]
-fn curated_posts_follow_the_curator_and_every_post_shows_once() {
-    // a ← b ← c, d ← e; f alone. The curator shows e, a note, c, a missing post, e again.
-    let posts = [
+fn posts_arrive_checked_whatever_the_archive_holds() {
+    let story = assemble_with(
+        vec![stored("a", None, 0)],
+        StoredCurator::default(),
+        Order::Threads,
+    );
+    let p = &story.posts[0];
+    assert_eq!(p.content_html, "<p>text a</p>");
+    assert_eq!(p.author.avatar, None, "a javascript: avatar is dropped");
+    assert_eq!(p.language, None, "a language that is not a tag is dropped");
+    assert_eq!(story.title, "#Care");
+    assert_eq!(story.overview.post_count, 1);
+    assert_eq!(story.overview.boost_count, 1);
+}
+
+#[test]
+fn hiding_keeps_a_stub_only_where_replies_remain() {
+    // a ← b ← c; a ← d; e alone. Hide b (c stays: stub), d (leaf: gone), e (root leaf: gone).
+    let posts = vec![
         stored("a", None, 0),
         stored("b", Some("a"), 1),
         stored("c", Some("b"), 2),
-        stored("d", Some("c"), 3),
+        stored("d", Some("a"), 3),
         stored("e", None, 4),
-        stored("f", None, 5),
     ];
-    let entry =
-        |post: Option<&str>, note: Option<&str>| (post.map(str::to_owned), note.map(str::to_owned));
+    let curator = StoredCurator {
+        hidden: vec!["b".into(), "d".into(), "e".into()],
+        ..StoredCurator::default()
+    };
+    let story = assemble_with(posts.clone(), curator.clone(), Order::Threads);
+    assert_eq!(shapes(&story), ["a([b](c))"]);
+    let stub = story.posts.iter().find(|p| p.uri == "b").expect("stub");
+    assert_eq!(stub.left_out, Some(LeftOut::Curator));
+    assert!(stub.text.is_empty() && stub.author.handle.is_empty() && stub.url.is_none());
+    assert_eq!(
+        (story.overview.post_count, story.overview.hidden_count),
+        (2, 3)
+    );
+    assert_eq!(story.overview.participant_count, 2);
+    // Hiding the stub's only reply too removes the stub.
+    let mut all = curator;
+    all.hidden.push("c".into());
+    let story = assemble_with(posts, all, Order::Threads);
+    assert_eq!(shapes(&story), ["a"]);
+}
+
+#[test]
+fn time_order_is_flat_and_keeps_reply_links() {
+    let posts = vec![
+        stored("c", Some("a"), 2),
+        stored("a", None, 0),
+        stored("b", Some("a"), 1),
+    ];
+    let story = assemble_with(posts, StoredCurator::default(), Order::Time);
+    assert_eq!(shapes(&story), ["a", "b", "c"]);
+    assert_eq!(story.posts[2].in_reply_to.as_deref(), Some("a"));
+    assert_eq!(story.overview.thread_count, 3);
+}
+
+#[test]
+fn notes_attach_to_shown_posts_and_enter_curated_order() {
+    let posts = vec![
+        stored("a", None, 0),
+        stored("b", None, 1),
+        stored("h", None, 2),
+    ];
+    let curator = StoredCurator {
+        notes: vec![note(1, "b", true), note(2, "b", false), note(3, "h", true)],
+        hidden: vec!["h".into()],
+        title: Some("Lesson".into()),
+        intro_html: Some("<p>Intro</p><img src=x onerror=y>".into()),
+        ..StoredCurator::default()
+    };
     let curation = StoredCuration {
-        url: "http://storify.com/nell_ward/a-story".to_owned(),
-        title: "A story".to_owned(),
-        intro_html: "<script>x</script>Intro".to_owned(),
-        curator_name: Some("Nell Ward".to_owned()),
+        url: "https://storify.com/x/y".into(),
+        title: "Storify title".into(),
+        intro_html: "<p>Storify intro</p>".into(),
+        curator_name: None,
         published_at: None,
         entries: vec![
-            entry(Some("e"), None),
-            entry(None, Some("<p onclick=\"x()\">Note</p>")),
-            entry(Some("c"), None),
-            entry(Some("gone"), None),
-            entry(Some("e"), None),
+            (Some("b".into()), None),
+            (None, Some("<p>text block</p>".into())),
         ],
     };
-    let view = build_story("t", "A story", &posts, std::slice::from_ref(&curation));
-    let [c] = view.curations.as_slice() else {
-        panic!("one curation");
+    let input = Input {
+        posts,
+        curations: vec![curation],
+        curator,
+        sources: Vec::new(),
     };
-    assert_eq!(c.intro_html.as_deref(), Some("Intro"));
+    let story = assemble("care", input, &Options::default());
     assert_eq!(
-        c.link.as_deref(),
-        Some("http://storify.com/nell_ward/a-story")
+        story.title, "Lesson",
+        "the curator's title wins over Storify's"
     );
-    let shown: Vec<String> = c
-        .entries
-        .iter()
-        .map(|e| match (&e.note_html, &e.post) {
-            (Some(html), None) => html.clone(),
-            (None, Some(t)) => uris(&t.root),
-            _ => panic!("an entry is a note or a post"),
-        })
-        .collect();
-    // c keeps its reply d; the thread it came from is cut above it.
-    assert_eq!(shown, ["e", "<p>Note</p>", "c(d)"]);
-    let rest: Vec<String> = view.threads.iter().map(|t| uris(&t.root)).collect();
-    assert_eq!(rest, ["a(b)", "f"]);
-    // c replies to b, which is shown elsewhere: the page says so.
-    let c_view = &c.entries[2].post.as_ref().expect("post").root;
+    assert_eq!(story.intro_html.as_deref(), Some("<p>Intro</p>"));
+    let b = story.posts.iter().position(|p| p.uri == "b").unwrap();
+    assert_eq!(story.posts[b].notes_after, [0]);
+    assert_eq!(story.posts[b].notes_before, [1]);
+    assert_eq!(story.notes[0].html, "<p>note 1</p>");
     assert_eq!(
-        c_view.reply_to.as_ref().and_then(|r| r.anchor.clone()),
-        Some(anchor_of("b"))
+        story.notes[2].post, None,
+        "a note at a hidden post has no place"
     );
-    let mut shown_posts = HashSet::new();
-    let by_uri: HashMap<&str, usize> = posts
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.uri.as_str(), i))
-        .collect();
     assert_eq!(
-        curated_entries(&curation, &by_uri, &mut shown_posts),
+        story.curations[0].entries,
         [
-            Entry::Post(4),
-            Entry::Note("<p onclick=\"x()\">Note</p>"),
-            Entry::Post(2)
+            CurationEntry::CuratorNote(1),
+            CurationEntry::Post(b),
+            CurationEntry::CuratorNote(0),
+            CurationEntry::Note("<p>text block</p>".into())
         ]
     );
-    // Without curations the page is as before.
-    let plain = build_story("t", "#t", &posts, &[]);
-    assert!(plain.curations.is_empty());
-    let all: Vec<String> = plain.threads.iter().map(|t| uris(&t.root)).collect();
-    assert_eq!(all, ["a(b(c(d)))", "e", "f"]);
 }
 
 #[test]
-fn no_emoji_means_no_change() {
-    let html = "<p>a :blob: b</p>";
-    assert_eq!(emojify_html(html, &HashMap::new()), html);
-}
-
-#[test]
-fn excerpt_cuts_at_a_word_and_marks_the_cut() {
-    assert_eq!(excerpt("short\n\ntext", 200), "short text");
-    let long = "word ".repeat(60);
-    let got = excerpt(&long, 200);
-    assert!(
-        got.ends_with("word…") && got.chars().count() <= 201,
-        "{got}"
-    );
-    assert_eq!(
-        excerpt(&"x".repeat(300), 10),
-        format!("{}…", "x".repeat(10))
-    );
-}
-
-#[test]
-fn poll_shares_follow_mastodon() {
-    let poll = |multiple, voters, votes: &[Option<u64>]| Poll {
-        options: votes
-            .iter()
-            .map(|&v| crate::model::PollOption {
-                title: "o".into(),
-                votes: v,
-            })
-            .collect(),
-        multiple,
-        closes_at: None,
-        voters,
+fn sources_name_files_not_paths_and_keep_their_latest_collection() {
+    let at = |m| t(m);
+    let source = |location: &str, minute| StoredSource {
+        location: location.into(),
+        format: "mastodon-api".into(),
+        collected_at: at(minute),
     };
-    let shares =
-        |view: PollView| -> Vec<Option<u64>> { view.options.iter().map(|o| o.percent).collect() };
-    let now = Utc::now();
-    // One choice: of votes.
+    let input = Input {
+        posts: vec![stored("a", None, 0)],
+        sources: vec![
+            source("/home/curator/private/timeline.json", 1),
+            source("/home/curator/private/timeline.json", 5),
+            source("https://s.example/tags/care", 3),
+            source("-", 4),
+        ],
+        ..Input::default()
+    };
+    let story = assemble("care", input, &Options::default());
+    let names: Vec<(&str, DateTime<Utc>)> = story
+        .sources
+        .iter()
+        .map(|s| (s.name.as_str(), s.collected_at))
+        .collect();
     assert_eq!(
-        shares(poll_view(&poll(false, Some(9), &[Some(2), Some(1)]), now)),
-        [Some(67), Some(33)]
+        names,
+        [
+            ("https://s.example/tags/care", at(3)),
+            ("standard input", at(4)),
+            ("timeline.json", at(5))
+        ]
     );
-    // Several: of voters, so shares may add up past 100.
-    let view = poll_view(&poll(true, Some(4), &[Some(3), Some(4)]), now);
-    assert_eq!((view.voters, view.votes), (Some(4), Some(7)));
-    assert_eq!(shares(view), [Some(75), Some(100)]);
-    // Unknown counts give no share; no votes at all give 0 %.
-    assert_eq!(
-        shares(poll_view(&poll(true, None, &[Some(3), None]), now)),
-        [None, None]
-    );
-    assert_eq!(
-        shares(poll_view(&poll(false, Some(0), &[Some(0), Some(0)]), now)),
-        [Some(0), Some(0)]
-    );
-    assert_eq!(share(u64::MAX, u64::MAX), 100);
 }

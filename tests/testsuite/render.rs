@@ -54,12 +54,14 @@ fn json_contract_on_a_small_story() {
     assert_eq!(
         story,
         json!({"tag": "small", "title": "#Small", "post_count": 1, "participant_count": 1,
-               "intro_html": null, "curation": null, "threads": [{
+               "intro_html": null, "curation": null, "notes": [], "order": "threads",
+               "hidden_count": 0, "threads": [{
             "uri": "https://s.example/notes/1", "url": null,
             "author": {"handle": "@kim@s.example", "name": ""},
             "created_at": "2026-08-20T08:00:00Z", "text": "hello #Small", "tagged": true,
             "in_reply_to": null, "sensitive": false, "spoiler_text": null, "media": [], "boosts": 0,
-            "quote_of": null, "edited_at": null, "poll": null, "replies": []}]})
+            "quote_of": null, "edited_at": null, "poll": null, "left_out": null,
+            "replies_total": null, "replies": []}]})
     );
 }
 
@@ -89,7 +91,7 @@ fn default_output_file_and_title() {
     );
     assert_eq!(run.code, 0);
     let page = std::fs::read_to_string(archive.dir.path().join("t.html")).unwrap();
-    assert!(page.contains("<h1>Notes &lt;from&gt; a day</h1>"));
+    assert!(page.contains("<h1 id=\"story-title\">Notes &lt;from&gt; a day</h1>"));
 }
 
 #[test]
@@ -124,7 +126,7 @@ fn page_is_self_contained_and_semantic() {
     );
     assert_eq!(html.matches("<article ").count(), 1);
     assert!(html.contains("<time datetime=\"2026-08-20T08:00:00Z\">20 Aug 2026, 08:00 UTC</time>"));
-    assert!(html.contains("<h1>#small</h1>"));
+    assert!(html.contains("<h1 id=\"story-title\">#small</h1>"));
     assert!(html.contains("<h2 id="));
 }
 

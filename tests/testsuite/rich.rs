@@ -54,7 +54,7 @@ fn article<'a>(html: &'a str, anchor: &str) -> &'a str {
 
 /// The page's anchor of a post URI (FNV-1a, as `src/story.rs` computes it).
 fn anchor(uri: &str) -> String {
-    tagstory::story::anchor_of(uri)
+    tagstory::render::html::anchor_of(uri)
 }
 
 #[test]

@@ -18,7 +18,7 @@ fn status(id: &str) -> String {
 }
 
 fn anchor(uri: &str) -> String {
-    tagstory::story::anchor_of(uri)
+    tagstory::render::html::anchor_of(uri)
 }
 
 fn both_archive() -> Archive {
@@ -144,7 +144,11 @@ fn the_page_follows_the_curator_then_shows_the_rest() {
     ));
     assert!(html.contains("Curated by Nell Ward on <a href=\"http://storify.com/nell_ward/river-day-clearing-the-millbrook\""));
     assert!(html.contains("published <time datetime=\"2012-06-03T08:30:00Z\">3 Jun 2012</time>"));
-    assert_eq!(html.matches("<aside class=\"note content\"").count(), 6);
+    assert_eq!(
+        html.matches("<aside class=\"note storify content\"")
+            .count(),
+        6
+    );
     assert!(!html.contains("<script") && !html.contains("javascript:"));
     // The truncated tweet says it stops short.
     assert!(html.contains("Found a shopping trolley, a bike wheel and…"));

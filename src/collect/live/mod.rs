@@ -32,9 +32,10 @@ mod mastodon;
 
 use super::{SourceReport, collect_documents};
 use crate::fetch::{FetchError, FetchErrorKind, Fetcher, Want};
-use crate::sources::serde_util::{authority, id_of, one_or_many, parse_time, str_of};
+use crate::sources::serde_util::{id_of, one_or_many, parse_time, str_of};
 use crate::sources::{Format, Parsed, Warning};
 use crate::store::{SourceCounts, Store, time_text};
+use crate::urls::authority;
 use mastodon::*;
 
 /// How far replies and parents are followed from a tagged post, overridable with `--max-depth`.

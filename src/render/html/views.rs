@@ -1,31 +1,76 @@
-//! The views templates receive: plain data, every URL already checked and every HTML field
-//! already sanitised by `story`.
+//! The views the page template receives: plain data, every URL already checked and every HTML
+//! field already sanitised (by the story stage) or built here from escaped parts.
 
 use serde::Serialize;
 
-/// A story ready to render.
+/// A story ready for the page template.
 #[derive(Debug, Serialize)]
-pub struct StoryView {
+pub struct PageView {
     /// Normalised tag, without `#`.
     pub tag: String,
     /// Page title.
     pub title: String,
-    /// Posts in the story, context included.
+    /// The curator's introduction (tagstory's, else the first Storify story's). Marked safe.
+    pub intro_html: Option<String>,
+    /// Posts shown.
     pub post_count: usize,
     /// Distinct authors of those posts.
     pub participant_count: usize,
-    /// Boosts of those posts.
+    /// Times those posts were shared.
     pub boost_count: u64,
+    /// Replies without the hashtag among them.
+    pub context_count: usize,
+    /// Posts the curator left out.
+    pub hidden_count: usize,
     /// Earliest post.
     pub first: Option<TimeView>,
     /// Latest post.
     pub last: Option<TimeView>,
     /// When the page was made.
     pub generated: TimeView,
+    /// The zone times are shown in (IANA name).
+    pub zone: String,
+    /// Posts over time, as an inline SVG built from numbers and escaped labels. Marked safe.
+    pub chart_svg: Option<String>,
+    /// A sentence describing the chart, for readers who cannot see it.
+    pub chart_summary: String,
+    /// Who took part, most posts first.
+    pub participants: Vec<ParticipantView>,
+    /// More participants than the overview lists.
+    pub participants_more: usize,
+    /// `threads` or `time`.
+    pub order: &'static str,
     /// Curated stories filed under the tag, in the archive's order (oldest first).
     pub curations: Vec<CurationView>,
-    /// Threads, oldest first: with curated stories, only of the posts none of them shows.
+    /// Threads, oldest first (with curated stories, only of the posts none of them shows); in
+    /// time order, one entry per post.
     pub threads: Vec<ThreadView>,
+    /// Where the posts came from.
+    pub sources: Vec<SourceView>,
+    /// This tagstory's version.
+    pub version: &'static str,
+}
+
+/// Someone who took part.
+#[derive(Debug, Serialize)]
+pub struct ParticipantView {
+    /// Display name or handle (text).
+    pub name: String,
+    /// `@name@host` (text).
+    pub handle: String,
+    /// Posts of theirs shown.
+    pub posts: usize,
+}
+
+/// A source of the story.
+#[derive(Debug, Serialize)]
+pub struct SourceView {
+    /// File name or URL (text).
+    pub name: String,
+    /// Format name.
+    pub format: String,
+    /// When it was last collected.
+    pub collected: TimeView,
 }
 
 /// A curated story, in its curator's order.
@@ -35,7 +80,7 @@ pub struct CurationView {
     pub anchor: String,
     /// Its title (text).
     pub title: String,
-    /// Its intro, sanitised again; `None` when empty. Marked safe.
+    /// Its intro, sanitised; `None` when empty. Marked safe.
     pub intro_html: Option<String>,
     /// Who curated it (text).
     pub curator: Option<String>,
@@ -50,7 +95,7 @@ pub struct CurationView {
 /// One entry of a curated story: a note or a post (exactly one is set).
 #[derive(Debug, Serialize)]
 pub struct EntryView {
-    /// The curator's words, sanitised again. Marked safe.
+    /// The curator's words, sanitised. Marked safe.
     pub note_html: Option<String>,
     /// A post, with the replies shown under it.
     pub post: Option<ThreadView>,
@@ -61,7 +106,7 @@ pub struct EntryView {
 pub struct TimeView {
     /// RFC 3339, UTC, for `<time datetime>`.
     pub iso: String,
-    /// `20 Aug 2026, 08:00 UTC`.
+    /// `20 Aug 2026, 08:00 UTC`, in the story's zone, labelled.
     pub human: String,
     /// `20 Aug 2026`.
     pub date: String,
@@ -78,13 +123,15 @@ pub struct ThreadView {
     pub root: PostView,
 }
 
-/// One post, ready for a template.
+/// One post (or the stub of a post left out), ready for a template.
 #[derive(Debug, Serialize)]
 pub struct PostView {
     /// Fragment id, derived from the URI so links survive re-rendering.
     pub anchor: String,
     /// Canonical URI (text only).
     pub uri: String,
+    /// Why only a stub is shown (`curator`); `None` for a post.
+    pub left_out: Option<&'static str>,
     /// Link to the original, if it is a safe absolute http(s) URL.
     pub link: Option<String>,
     /// Display name, falling back to the handle (text).
@@ -107,7 +154,7 @@ pub struct PostView {
     pub content_html: String,
     /// Language, if it is a well-formed tag.
     pub lang: Option<String>,
-    /// Carries the tag, rather than being context.
+    /// Carries the tag, rather than being a reply without it.
     pub tagged: bool,
     /// Media should be hidden behind a click.
     pub sensitive: bool,
@@ -115,8 +162,10 @@ pub struct PostView {
     pub spoiler_text: Option<String>,
     /// Attachments.
     pub media: Vec<MediaView>,
-    /// Boosts counted.
+    /// Times it was shared.
     pub boosts: u64,
+    /// Replies in the story, and how many its source said it had, when that is more.
+    pub replies_missing: Option<RepliesView>,
     /// What it replies to, when that needs saying (its parent is not shown just above it).
     pub reply_to: Option<ReplyToView>,
     /// The post it quotes.
@@ -125,8 +174,25 @@ pub struct PostView {
     pub poll: Option<PollView>,
     /// Earlier versions, oldest first.
     pub revisions: Vec<RevisionView>,
+    /// The curator's notes just before it (sanitised HTML, marked safe).
+    pub notes_before: Vec<String>,
+    /// The curator's notes just after it.
+    pub notes_after: Vec<String>,
+    /// The author's own next post in the thread, shown as part of the same block.
+    pub continuation: Option<Box<PostView>>,
+    /// This post continues its author's previous one.
+    pub continues: bool,
     /// Replies shown nested under it.
     pub replies: Vec<PostView>,
+}
+
+/// "N of M replies archived".
+#[derive(Debug, Serialize)]
+pub struct RepliesView {
+    /// Replies in the story.
+    pub archived: usize,
+    /// Replies the source counted.
+    pub total: u64,
 }
 
 /// An attachment.
@@ -145,7 +211,7 @@ pub struct MediaView {
 pub struct ReplyToView {
     /// Fragment id of the parent when it is on the page.
     pub anchor: Option<String>,
-    /// The parent's author, when it is on the page.
+    /// The parent's author, when it is on the page (`None` for a stub).
     pub handle: Option<String>,
     /// Link to the parent elsewhere, when it is not on the page.
     pub link: Option<String>,
@@ -202,6 +268,6 @@ pub struct RevisionView {
     pub edited: TimeView,
     /// Its content warning.
     pub spoiler_text: Option<String>,
-    /// Its content, sanitised again, with custom emoji. Marked safe.
+    /// Its content, sanitised, with custom emoji. Marked safe.
     pub content_html: String,
 }

@@ -1,0 +1,456 @@
+//! From a [`Story`] to the views the page template receives.
+//!
+//! Threads deeper than [`MAX_NESTING`] are shown flattened below that depth, each flattened reply
+//! naming the post it answers. Deep indentation is unreadable on a phone, and it keeps the
+//! nesting the template engine has to walk small however deep a conversation goes. An author's
+//! reply to their own post, when it is the first reply, continues that post's block instead of
+//! nesting under it, so a self-thread reads as one piece.
+//!
+//! With curated stories (Storify) each curated post is shown in its curator's order with its
+//! replies nested under it; posts no curated story shows follow as threads. Every post is shown
+//! exactly once: a curated post is cut out of the thread it belongs to.
+//!
+//! # What the template may mark safe
+//! Only HTML the story stage sanitised (content, earlier versions, intros, notes) or built here
+//! from escaped parts: display names escaped here, each then given the post's custom emoji (see
+//! [`emojify_html`]), which adds nothing but `<img class="emoji">` elements built from a checked
+//! shortcode and a safe URL; and the chart, built from numbers and escaped labels.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+
+use super::chart::chart;
+use super::emoji::{emojify_html, usable_emojis};
+use super::views::*;
+use crate::model::Poll;
+use crate::sanitize::{escape_html, safe_url};
+use crate::story::{Clock, CurationEntry, Order, Revision, Story};
+
+/// Indentation levels shown before replies are flattened.
+pub const MAX_NESTING: usize = 5;
+
+/// How much of a quoted post's text the quote block shows, in characters.
+pub(super) const QUOTE_EXCERPT_CHARS: usize = 200;
+
+/// Participants the overview names; the rest are counted.
+pub(super) const PARTICIPANTS_LISTED: usize = 40;
+
+/// What building a post's view needs to know about the whole story.
+struct Ctx<'a> {
+    story: &'a Story,
+    by_uri: HashMap<&'a str, usize>,
+    replies_in_story: HashMap<&'a str, usize>,
+}
+
+/// Builds the page view of `story`.
+pub fn page_view(story: &Story) -> PageView {
+    let mut by_uri = HashMap::new();
+    let mut replies_in_story: HashMap<&str, usize> = HashMap::new();
+    for (i, p) in story.posts.iter().enumerate() {
+        by_uri.insert(p.uri.as_str(), i);
+        if let Some(parent) = &p.in_reply_to {
+            *replies_in_story.entry(parent.as_str()).or_default() += 1;
+        }
+    }
+    let ctx = Ctx {
+        story,
+        by_uri,
+        replies_in_story,
+    };
+    // A timeline shows every post once, in time: curated stories' order is not used there.
+    let curations = if story.order == Order::Time {
+        &[][..]
+    } else {
+        &story.curations[..]
+    };
+    let curated: HashSet<usize> = curations
+        .iter()
+        .flat_map(|c| &c.entries)
+        .filter_map(|e| match e {
+            CurationEntry::Post(i) => Some(*i),
+            _ => None,
+        })
+        .collect();
+    let curation_views = curations
+        .iter()
+        .map(|c| CurationView {
+            anchor: format!("s-{}", anchor_of(&c.url)),
+            title: c.title.clone(),
+            intro_html: c.intro_html.clone(),
+            curator: c.curator.clone(),
+            published: c.published_at.as_ref().map(|t| time_view(&story.clock, t)),
+            link: c.link.clone(),
+            entries: c
+                .entries
+                .iter()
+                .filter_map(|e| match e {
+                    CurationEntry::Post(i) => Some(EntryView {
+                        note_html: None,
+                        post: Some(build_thread(&ctx, *i, &curated)),
+                    }),
+                    CurationEntry::Note(html) => Some(EntryView {
+                        note_html: Some(html.clone()),
+                        post: None,
+                    }),
+                    // Shown with the post it stands at.
+                    CurationEntry::CuratorNote(_) => None,
+                })
+                .collect(),
+        })
+        .collect();
+    let threads = story
+        .forest
+        .roots
+        .iter()
+        .filter(|root| !curated.contains(*root))
+        .map(|&root| build_thread(&ctx, root, &curated))
+        .collect();
+    let o = &story.overview;
+    let clock = &story.clock;
+    PageView {
+        tag: story.tag.clone(),
+        title: story.title.clone(),
+        intro_html: story.intro_html.clone(),
+        post_count: o.post_count,
+        participant_count: o.participant_count,
+        boost_count: o.boost_count,
+        context_count: o.context_count,
+        hidden_count: o.hidden_count,
+        first: o.first.as_ref().map(|t| time_view(clock, t)),
+        last: o.last.as_ref().map(|t| time_view(clock, t)),
+        generated: time_view(clock, &story.generated_at),
+        zone: clock.name().to_string(),
+        chart_svg: chart(&o.timeline),
+        chart_summary: super::chart::summary(&o.timeline, clock),
+        participants: o
+            .participants
+            .iter()
+            .take(PARTICIPANTS_LISTED)
+            .map(|p| ParticipantView {
+                name: p.name.clone(),
+                handle: p.handle.clone(),
+                posts: p.posts,
+            })
+            .collect(),
+        participants_more: o.participants.len().saturating_sub(PARTICIPANTS_LISTED),
+        order: story.order.name(),
+        curations: curation_views,
+        threads,
+        sources: story
+            .sources
+            .iter()
+            .map(|s| SourceView {
+                name: s.name.clone(),
+                format: s.format.clone(),
+                collected: time_view(clock, &s.collected_at),
+            })
+            .collect(),
+        version: env!("CARGO_PKG_VERSION"),
+    }
+}
+
+/// A post's place in a thread as the page lays it out.
+struct Placed {
+    node: usize,
+    depth: usize,
+    continues: bool,
+}
+
+/// Builds one thread bottom-up (no recursion): each post goes under its display parent, which
+/// is its real parent down to [`MAX_NESTING`] and the ancestor at that depth below it; a
+/// self-reply that continues its parent goes into the parent's block. Posts of `cut` below the
+/// root are shown elsewhere, and so are their replies.
+fn build_thread(ctx: &Ctx<'_>, root: usize, cut: &HashSet<usize>) -> ThreadView {
+    let posts = &ctx.story.posts;
+    let order = shown_preorder(ctx.story, root, cut);
+    let forest = &ctx.story.forest;
+    // `up[n]`: the nearest of n and its ancestors shallow enough to have replies nested under it.
+    let mut up: HashMap<usize, usize> = HashMap::new();
+    let mut display_parent: HashMap<usize, usize> = HashMap::new();
+    let mut continues: HashMap<usize, usize> = HashMap::new();
+    for placed in &order {
+        let Placed {
+            node,
+            depth,
+            continues: cont,
+        } = *placed;
+        let parent = forest.parent[node].filter(|_| node != root);
+        if let Some(parent) = parent {
+            if cont {
+                continues.insert(node, parent);
+            } else if let Some(&shown_under) = up.get(&parent) {
+                display_parent.insert(node, shown_under);
+            }
+        }
+        let nearest = if depth < MAX_NESTING {
+            node
+        } else {
+            parent.and_then(|p| up.get(&p).copied()).unwrap_or(node)
+        };
+        up.insert(node, nearest);
+    }
+    let mut pending: HashMap<usize, Vec<PostView>> = HashMap::new();
+    let mut continuation: HashMap<usize, PostView> = HashMap::new();
+    for placed in order.iter().rev() {
+        let node = placed.node;
+        let shown_under = continues
+            .get(&node)
+            .or_else(|| display_parent.get(&node))
+            .copied();
+        let mut view = post_view(ctx, node, shown_under);
+        if let Some(mut replies) = pending.remove(&node) {
+            replies.reverse();
+            view.replies = replies;
+        }
+        view.continuation = continuation.remove(&node).map(Box::new);
+        if let Some(&parent) = continues.get(&node) {
+            view.continues = true;
+            continuation.insert(parent, view);
+        } else if let Some(&parent) = display_parent.get(&node) {
+            pending.entry(parent).or_default().push(view);
+        } else {
+            return ThreadView {
+                anchor: format!("t-{}", anchor_of(&posts[node].uri)),
+                size: order.len(),
+                root: view,
+            };
+        }
+    }
+    unreachable!("a preorder always ends with its root when reversed")
+}
+
+/// The posts of the thread under `root` in preorder, with their display depths, without the
+/// posts of `cut` below the root and their replies. A post's first reply by its own author
+/// continues it at the same depth.
+fn shown_preorder(story: &Story, root: usize, cut: &HashSet<usize>) -> Vec<Placed> {
+    let posts = &story.posts;
+    let mut order = Vec::new();
+    let mut stack = vec![(root, 0, false)];
+    while let Some((node, depth, continues)) = stack.pop() {
+        order.push(Placed {
+            node,
+            depth,
+            continues,
+        });
+        let kids: Vec<usize> = story.forest.children[node]
+            .iter()
+            .copied()
+            .filter(|k| !cut.contains(k))
+            .collect();
+        for (i, &k) in kids.iter().enumerate().rev() {
+            let own = i == 0
+                && posts[node].left_out.is_none()
+                && posts[k].left_out.is_none()
+                && posts[k].author.uri == posts[node].author.uri;
+            stack.push(if own {
+                (k, depth, true)
+            } else {
+                (k, depth + 1, false)
+            });
+        }
+    }
+    order
+}
+
+fn post_view(ctx: &Ctx<'_>, node: usize, shown_under: Option<usize>) -> PostView {
+    let story = ctx.story;
+    let p = &story.posts[node];
+    let clock = &story.clock;
+    let emojis = usable_emojis(&p.emojis);
+    let parent = p
+        .in_reply_to
+        .as_deref()
+        .and_then(|uri| ctx.by_uri.get(uri))
+        .copied();
+    let reply_to = match (parent, shown_under) {
+        (Some(parent), Some(shown)) if parent == shown => None,
+        (Some(parent), _) => {
+            let parent_post = &story.posts[parent];
+            Some(ReplyToView {
+                anchor: Some(anchor_of(&parent_post.uri)),
+                handle: (parent_post.left_out.is_none()).then(|| parent_post.author.handle.clone()),
+                link: None,
+            })
+        }
+        (None, _) if p.in_reply_to.is_some() || p.reply_to_unknown => Some(ReplyToView {
+            anchor: None,
+            handle: None,
+            link: p.in_reply_to.as_deref().and_then(safe_url),
+        }),
+        (None, _) => None,
+    };
+    let author_name = p.author.shown_name().to_string();
+    let archived = ctx
+        .replies_in_story
+        .get(p.uri.as_str())
+        .copied()
+        .unwrap_or(0);
+    let notes = |list: &[usize]| -> Vec<String> {
+        list.iter().map(|&n| story.notes[n].html.clone()).collect()
+    };
+    PostView {
+        author_name_html: emojify_html(&escape_html(&author_name), &emojis),
+        anchor: anchor_of(&p.uri),
+        uri: p.uri.clone(),
+        left_out: p.left_out.map(|l| l.name()),
+        link: if p.left_out.is_some() {
+            None
+        } else {
+            p.url.clone().or_else(|| safe_url(&p.uri))
+        },
+        initial: author_name
+            .trim_start_matches('@')
+            .chars()
+            .next()
+            .unwrap_or('?')
+            .to_uppercase()
+            .collect(),
+        has_name: !p.author.name.trim().is_empty(),
+        author_name,
+        author_handle: p.author.handle.clone(),
+        avatar: p.author.avatar.clone(),
+        created: time_view(clock, &p.created_at),
+        edited: p.edited_at.as_ref().map(|t| time_view(clock, t)),
+        content_html: emojify_html(&p.content_html, &emojis),
+        lang: p.language.clone(),
+        tagged: p.tagged,
+        sensitive: p.sensitive,
+        spoiler_text: p.content_warning().map(str::to_string),
+        media: p
+            .media
+            .iter()
+            .map(|m| MediaView {
+                url: m.url.clone(),
+                alt: m.description().map(str::to_string),
+                kind: m.kind.clone(),
+            })
+            .collect(),
+        boosts: p.boosts,
+        replies_missing: p
+            .replies_total
+            .filter(|&total| total > archived as u64)
+            .map(|total| RepliesView { archived, total }),
+        reply_to,
+        quote: p.quote_of.as_deref().map(|uri| quote_view(ctx, uri)),
+        poll: p
+            .poll
+            .as_ref()
+            .map(|poll| poll_view(poll, clock, story.generated_at)),
+        revisions: p
+            .revisions
+            .iter()
+            .map(|r| revision_view(r, clock, &emojis))
+            .collect(),
+        notes_before: notes(&p.notes_before),
+        notes_after: notes(&p.notes_after),
+        continuation: None,
+        continues: false,
+        replies: Vec::new(),
+    }
+}
+
+fn quote_view(ctx: &Ctx<'_>, uri: &str) -> QuoteView {
+    let quoted = ctx
+        .by_uri
+        .get(uri)
+        .map(|&i| &ctx.story.posts[i])
+        .filter(|q| q.left_out.is_none());
+    let Some(quoted) = quoted else {
+        return QuoteView {
+            anchor: None,
+            author: None,
+            excerpt: None,
+            spoiler_text: None,
+            link: safe_url(uri),
+        };
+    };
+    let spoiler_text = quoted.content_warning().map(str::to_string);
+    QuoteView {
+        anchor: Some(anchor_of(&quoted.uri)),
+        author: Some(quoted.author.shown_name().to_string()),
+        excerpt: spoiler_text
+            .is_none()
+            .then(|| excerpt(&quoted.text, QUOTE_EXCERPT_CHARS)),
+        spoiler_text,
+        link: None,
+    }
+}
+
+/// The first `max` characters of `text` on one line, cut at a word boundary when there is one
+/// in the second half, with `…` when anything was cut.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        return flat;
+    }
+    let cut: String = flat.chars().take(max).collect();
+    let shortened = match cut.rfind(' ') {
+        Some(space) if cut[..space].chars().count() > max / 2 => &cut[..space],
+        _ => cut.as_str(),
+    };
+    format!("{}…", shortened.trim_end())
+}
+
+pub(super) fn poll_view(poll: &Poll, clock: &Clock, now: DateTime<Utc>) -> PollView {
+    let votes: Option<u64> = poll.options.iter().map(|o| o.votes).sum();
+    // Mastodon's rule: a multiple-choice poll's shares are of voters, a single choice's of votes.
+    let base = if poll.multiple {
+        poll.voters.or(votes)
+    } else {
+        votes.or(poll.voters)
+    };
+    PollView {
+        options: poll
+            .options
+            .iter()
+            .map(|o| PollOptionView {
+                title: o.title.clone(),
+                votes: o.votes,
+                percent: o.votes.zip(base).map(|(v, total)| share(v, total)),
+            })
+            .collect(),
+        multiple: poll.multiple,
+        closes: poll.closes_at.as_ref().map(|t| time_view(clock, t)),
+        closed: poll.closes_at.is_some_and(|t| t <= now),
+        voters: poll.voters.or(votes.filter(|_| !poll.multiple)),
+        votes,
+    }
+}
+
+/// `part` of `total` in whole percent, rounded; 0 of nothing.
+pub(super) fn share(part: u64, total: u64) -> u64 {
+    if total == 0 {
+        return 0;
+    }
+    let (part, total) = (u128::from(part.min(total)), u128::from(total));
+    u64::try_from((part * 100 + total / 2) / total).unwrap_or(100)
+}
+
+fn revision_view(r: &Revision, clock: &Clock, emojis: &HashMap<&str, String>) -> RevisionView {
+    RevisionView {
+        edited: time_view(clock, &r.edited_at),
+        spoiler_text: r.spoiler_text.clone().filter(|s| !s.trim().is_empty()),
+        content_html: emojify_html(&r.content_html, emojis),
+    }
+}
+
+/// A time as the page shows it, in the story's zone.
+pub(super) fn time_view(clock: &Clock, t: &DateTime<Utc>) -> TimeView {
+    TimeView {
+        iso: Clock::iso(t),
+        human: clock.human(t),
+        date: clock.date(t),
+    }
+}
+
+/// A stable fragment id for a post URI (FNV-1a, 64 bits): deterministic across renders and
+/// free of characters that would need escaping.
+pub fn anchor_of(uri: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in uri.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("p{hash:016x}")
+}

@@ -1,0 +1,100 @@
+//! The zone a story's times are shown in: UTC unless the curator names an IANA zone, and
+//! always labelled, since a reader years later cannot guess it.
+
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+/// A display zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clock {
+    zone: Tz,
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Clock { zone: Tz::UTC }
+    }
+}
+
+impl Clock {
+    /// The zone of IANA name `name` (`Europe/London`, `UTC`).
+    pub fn named(name: &str) -> Result<Clock, String> {
+        name.trim()
+            .parse::<Tz>()
+            .map(|zone| Clock { zone })
+            .map_err(|_| {
+                format!(
+                    "`{name}` is not an IANA time zone name (such as `Europe/London`, \
+                 `America/New_York` or `UTC`)"
+                )
+            })
+    }
+
+    /// The zone's IANA name.
+    pub fn name(&self) -> &'static str {
+        self.zone.name()
+    }
+
+    /// Whether times are shown in UTC.
+    pub fn is_utc(&self) -> bool {
+        matches!(self.zone, Tz::UTC | Tz::Etc__UTC | Tz::UCT | Tz::Etc__UCT)
+    }
+
+    /// RFC 3339 in UTC with `Z`, for machines (`<time datetime>`).
+    pub fn iso(t: &DateTime<Utc>) -> String {
+        t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    }
+
+    /// `20 Aug 2026, 10:00 CEST`: date, time and the zone's abbreviation.
+    pub fn human(&self, t: &DateTime<Utc>) -> String {
+        let local = t.with_timezone(&self.zone);
+        if self.is_utc() {
+            local.format("%-d %b %Y, %H:%M UTC").to_string()
+        } else {
+            local.format("%-d %b %Y, %H:%M %Z").to_string()
+        }
+    }
+
+    /// `20 Aug 2026`, in the zone.
+    pub fn date(&self, t: &DateTime<Utc>) -> String {
+        t.with_timezone(&self.zone).format("%-d %b %Y").to_string()
+    }
+
+    /// Wall-clock time in the zone.
+    pub fn local(&self, t: &DateTime<Utc>) -> NaiveDateTime {
+        t.with_timezone(&self.zone).naive_local()
+    }
+
+    /// The instant a wall-clock time in the zone names (the earlier one in a repeated hour; a
+    /// time skipped by a clock change is read as UTC rather than lost).
+    pub fn instant(&self, local: &NaiveDateTime) -> DateTime<Utc> {
+        self.zone
+            .from_local_datetime(local)
+            .earliest()
+            .map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_labelled_in_their_zone() {
+        let t = DateTime::parse_from_rfc3339("2026-08-20T08:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(Clock::default().human(&t), "20 Aug 2026, 08:00 UTC");
+        let berlin = Clock::named("Europe/Berlin").unwrap();
+        assert_eq!(berlin.human(&t), "20 Aug 2026, 10:00 CEST");
+        assert_eq!(berlin.name(), "Europe/Berlin");
+        let sydney = Clock::named("Australia/Sydney").unwrap();
+        assert_eq!(sydney.date(&t), "20 Aug 2026");
+        assert_eq!(
+            Clock::named("America/Los_Angeles").unwrap().date(&t),
+            "20 Aug 2026"
+        );
+        assert!(Clock::named("Mars/Olympus").unwrap_err().contains("IANA"));
+        assert_eq!(berlin.instant(&berlin.local(&t)), t);
+    }
+}
