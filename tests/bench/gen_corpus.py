@@ -117,8 +117,8 @@ class Corpus:
     Per post only small arrays are kept: parent index (-1 for a root), thread, author,
     tagged flag, thread root, reply count. Texts are made on demand by `content(i)`."""
 
-    def __init__(self, posts, seed):
-        self.n, self.seed = posts, seed
+    def __init__(self, posts, seed, all_in_story=False):
+        self.n, self.seed, self.all_in_story = posts, seed, all_in_story
         self.users = max(40, posts // 25)
         self.span_ms = max(7 * 86400 * 1000, posts)
         rng = random.Random(seed)
@@ -171,7 +171,7 @@ class Corpus:
         while i < self.n:
             while len(active) < 48 and next_thread < len(plan):
                 kind, size = plan[next_thread]
-                related = kind != "short" or rng.random() >= 0.2
+                related = kind != "short" or rng.random() >= 0.2 or self.all_in_story
                 active.append({"kind": kind, "size": size, "posts": [], "related": related,
                                "id": next_thread})
                 next_thread += 1
@@ -821,8 +821,8 @@ def write_format(c, fmt, out):
     return path
 
 
-def generate(posts, seed, out, formats, quiet=False):
-    c = Corpus(posts, seed)
+def generate(posts, seed, out, formats, quiet=False, all_in_story=False):
+    c = Corpus(posts, seed, all_in_story)
     os.makedirs(out, exist_ok=True)
     files = {}
     for fmt in formats:
@@ -831,6 +831,7 @@ def generate(posts, seed, out, formats, quiet=False):
         if not quiet:
             print(f"{fmt:18} {files[fmt]['bytes'] / 1e6:9.1f} MB  {path}", file=sys.stderr)
     manifest = {"generator": "tests/bench/gen_corpus.py", "seed": seed, "tag": TAG,
+                "all_in_story": all_in_story,
                 "counts": c.counts(), "shape": c.stats, "users": c.users, "files": files,
                 "collect": {"twitter-archive": "collect the folder twitter-archive/ (or data/tweets.js)"}}
     with open(os.path.join(out, "corpus.json"), "w", encoding="utf-8") as f:
@@ -879,6 +880,8 @@ def main():
     ap.add_argument("--out", help="output folder (created)")
     ap.add_argument("--formats", nargs="+", default=list(FORMATS), choices=list(FORMATS), metavar="FORMAT",
                     help="which files to write (default: all): " + ", ".join(FORMATS))
+    ap.add_argument("--all-in-story", action="store_true",
+                    help="no unrelated threads: every post belongs to the story (for render benchmarks)")
     ap.add_argument("--check", action="store_true",
                     help="generate twice in temporary folders and check the bytes are identical")
     args = ap.parse_args()
@@ -888,7 +891,7 @@ def main():
         return check(args.posts, args.seed, args.formats)
     if not args.out:
         ap.error("--out is required (or --check)")
-    m = generate(args.posts, args.seed, args.out, args.formats)
+    m = generate(args.posts, args.seed, args.out, args.formats, all_in_story=args.all_in_story)
     print(json.dumps(m["counts"]), file=sys.stderr)
 
 
