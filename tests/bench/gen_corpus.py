@@ -55,8 +55,10 @@ import json
 import os
 import random
 import shutil
+import subprocess
 import sys
 import tempfile
+from urllib.parse import quote
 from datetime import datetime, timezone
 
 TAG = "BenchTag"
@@ -347,7 +349,7 @@ def mastodon_html(c, segs):
             out.append(f'<span class="h-card" translate="no"><a href="{profile(u)}" class="u-url mention">'
                        f'@<span>{u["username"]}</span></a></span>')
         elif kind == "tag":
-            out.append(f'<a href="https://{LOCAL}/tags/{value.lower()}" class="mention hashtag" '
+            out.append(f'<a href="https://{LOCAL}/tags/{quote(value.lower())}" class="mention hashtag" '
                        f'rel="tag">#<span>{html.escape(value)}</span></a>')
         elif kind == "link":
             rest = value.split("://", 1)[1]
@@ -461,7 +463,7 @@ def mastodon_status(c, i):
         "reblog": None, "application": None, "account": mastodon_account(c, c.author[i]),
         "media_attachments": [mastodon_media(c, i, m) for m in x["media"]],
         "mentions": mentions,
-        "tags": [{"name": v.lower(), "url": f"https://{LOCAL}/tags/{v.lower()}"}
+        "tags": [{"name": v.lower(), "url": f"https://{LOCAL}/tags/{quote(v.lower())}"}
                  for k, v in x["segs"] if k == "tag"],
         "emojis": [], "quote": None, "card": None, "poll": None,
     }
@@ -511,7 +513,7 @@ def ap_note(c, i):
             m = c.user(value)
             tags.append({"type": "Mention", "href": actor_uri(m), "name": f"@{m['username']}@{m['host']}"})
         elif kind == "tag":
-            tags.append({"type": "Hashtag", "href": f"https://{LOCAL}/tags/{value.lower()}", "name": "#" + value})
+            tags.append({"type": "Hashtag", "href": f"https://{LOCAL}/tags/{quote(value.lower())}", "name": "#" + value})
     to, cc = [PUBLIC], [me + "/followers"]
     if x["unlisted"]:
         to, cc = cc, to
@@ -854,10 +856,14 @@ def digest_tree(root):
 
 
 def check(posts, seed, formats):
-    """Generates twice into temporary folders and compares every byte."""
+    """Generates twice (the second time in another process) and compares every byte."""
     with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
         generate(posts, seed, a, formats, quiet=True)
-        generate(posts, seed, b, formats, quiet=True)
+        # The second run in a process of its own, with other string hashes.
+        cmd = [sys.executable, os.path.abspath(__file__), "--posts", str(posts), "--seed", str(seed),
+               "--out", b, "--formats", *formats]
+        subprocess.run(cmd, check=True, stderr=subprocess.DEVNULL,
+                       env={**os.environ, "PYTHONHASHSEED": str(seed + 12345)})
         da, db = digest_tree(a), digest_tree(b)
         other = tempfile.mkdtemp()
         try:

@@ -117,12 +117,27 @@ def story_count(db, tag):
         conn.close()
 
 
+def tagstory_total(log):
+    """tagstory's own summary (`total for #tag: … posts read: … new, …`), when its log has one."""
+    if not log or not os.path.exists(log):
+        return None
+    with open(log, encoding="utf-8", errors="replace") as f:
+        totals = [line.strip() for line in f if line.startswith("total for")]
+    return totals[-1] if totals else None
+
+
 def db_stats(args):
     found = story_count(args.db, args.tag)
+    total = tagstory_total(args.log)
+    if total:
+        print(f"  tagstory: {total}")
+        new = re.search(r"(\d+) new", total)
+        if args.again and new and int(new.group(1)):
+            print(f"  WARNING: the second collect of the same input added {new.group(1)} posts", file=sys.stderr)
     inputs = sum(os.path.getsize(p) for p in args.input)
     size = db_bytes(args.db)
     append(args.record, {**dict(args.labels), "kind": "db", "story_posts": found, "expected": args.expect,
-                         "db_bytes": size, "input_bytes": inputs})
+                         "db_bytes": size, "input_bytes": inputs, "sqlite": sqlite_writer_version(args.db)})
     print(f"  archive: {found} story posts (expected {args.expect}), {size / 1e6:.1f} MB "
           f"({size / max(1, inputs):.2f}x the {inputs / 1e6:.1f} MB input)")
     if found != args.expect:
@@ -233,10 +248,16 @@ class Report:
     def header(self):
         i = self.info
         self.out("# Benchmarks", "")
+        busy = float(i["load_start"][0]) > 0.5 * (i["nproc"] or 1)
         if i["sizes"] != i["default_sizes"]:
-            self.out(f"> **Small run** (`--sizes \"{i['sizes']}\"`, render sizes `{i['render_sizes']}`): "
-                     "development figures, not the sizes issue 10 asks for, measured while other builds "
-                     "shared the machine. Replace with a full run (`tests/bench/run.sh`) at a quiet time.", "")
+            kind = "Small run" if max(self.sizes or [0]) < 1_000_000 else "Custom sizes"
+            self.out(f"> **{kind}** (`--sizes \"{i['sizes']}\"`, render sizes `{i['render_sizes']}`): "
+                     "not the sizes issue 10 asks for. Replace with a full run (`tests/bench/run.sh`) at a "
+                     "quiet time.", "")
+        if busy:
+            self.out(f"> **Busy machine**: the load average was {i['load_start'][0]} on {i['nproc']} cores "
+                     "when the run started; other work competed for the CPU, so wall times are inflated "
+                     "and noisy (CPU times less so).", "")
         self.out("Written by `tests/bench/run.sh` (" + i["command"] + "); every figure is a whole process "
                  "(`/usr/bin/time -v`: wall clock, user + system CPU, peak resident memory), all tools on "
                  "the same generated inputs in the same run. Inputs: `tests/bench/gen_corpus.py "
@@ -458,9 +479,8 @@ def corpus(args):
 def write(args):
     records, info = load(args.run)
     info["load_end"] = open("/proc/loadavg").read().split()[:3]
-    dbs = sorted(glob.glob(os.path.join(args.run, "db", "*.db")))
-    if dbs:
-        info["sqlite_tagstory"] = sqlite_writer_version(dbs[0])
+    versions = sorted({r["sqlite"] for r in find(records, kind="db") if r.get("sqlite")})
+    info["sqlite_tagstory"] = ", ".join(versions) or "?"
     text = Report(records, info).write()
     with open(args.out, "w", encoding="utf-8") as f:
         f.write(text)
@@ -482,6 +502,8 @@ def main():
             p.add_argument("--db", required=True)
             p.add_argument("--tag", default="benchtag")
             p.add_argument("--input", nargs="+", required=True)
+            p.add_argument("--log", help="the collect's stderr, for tagstory's own summary")
+            p.add_argument("--again", action="store_true", help="a second collect of the same input")
         elif name == "rows":
             p.add_argument("--db", required=True)
             p.add_argument("--table", required=True)

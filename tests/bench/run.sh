@@ -28,8 +28,9 @@ Options:
   --work DIR             corpora, archives, logs (default: target/bench)
   --no-peers             skip the peer tools
   --no-build             use the binary as it is (default: cargo build --release --locked)
-  --keep-corpora         keep generated inputs (default: each input is deleted once measured,
-                         so 1M-post runs need little disk) and reuse kept ones
+  --keep                 keep generated inputs and archives (default: each is deleted once
+                         measured, so a 1M-post run needs ~10 GB of disk at most) and reuse
+                         kept inputs
   -h, --help             this text
 
 Environment: TAGSTORY=path overrides target/release/tagstory. On a shared machine run it as
@@ -48,7 +49,10 @@ WORK=target/bench
 PEERS=1
 BUILD=1
 KEEP=0
-COMMAND="tests/bench/run.sh $*"
+COMMAND="tests/bench/run.sh"
+for arg in "$@"; do
+  if [[ $arg == *[[:space:]]* ]]; then COMMAND+=" \"$arg\""; else COMMAND+=" $arg"; fi
+done
 while [ $# -gt 0 ]; do
   case "$1" in
     --sizes) SIZES=$2; shift 2 ;;
@@ -59,7 +63,7 @@ while [ $# -gt 0 ]; do
     --work) WORK=$2; shift 2 ;;
     --no-peers) PEERS=0; shift ;;
     --no-build) BUILD=0; shift ;;
-    --keep-corpora) KEEP=1; shift ;;
+    --keep) KEEP=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "run.sh: unknown option \`$1\` (see --help)" >&2; exit 2 ;;
   esac
@@ -199,7 +203,9 @@ for size in $SIZES; do
       measure kind=collect format="$fmt" posts="$size" pass=$pass -- \
         "$BIN" collect --tag "$TAG" --db "$db" --quiet $src
       # shellcheck disable=SC2086
+      again=(); [ "$pass" = 2 ] && again=(--again)
       python3 "$HERE/report.py" db-stats --db "$db" --expect "$story" --record "$RESULTS" --input $files \
+        --log "$RUN/logs/collect-$fmt-$size-$pass.err" "${again[@]}" \
         --set format="$fmt" --set posts="$size" --set pass=$pass
     done
     if [ "$PEERS" = 1 ]; then
@@ -218,7 +224,7 @@ for size in $SIZES; do
     fi
     if [ "$KEEP" = 0 ]; then
       # shellcheck disable=SC2086
-      rm -f $files "$corpus/peers/twitter-to-sqlite/tweet.js"
+      rm -f $files "$corpus/peers/twitter-to-sqlite/tweet.js" "$RUN"/db/*"-$size-"* "$RUN/db/$size-$fmt.db"*
     fi
   done
 done
@@ -258,7 +264,7 @@ for size in $RENDER_SIZES; do
     [ "$pages" -gt 0 ] || die "mastodon-archive html wrote no page in $archive_dir"
     rm -f "$archive_dir"/*.html
   fi
-  if [ "$KEEP" = 0 ]; then rm -rf "$corpus"; fi
+  if [ "$KEEP" = 0 ]; then rm -rf "$corpus" "$db" "$db-wal" "$db-shm" "$RUN/render/$size-"*; fi
 done
 
 python3 "$HERE/report.py" write --run "$RUN" --out "$OUT"
