@@ -53,8 +53,10 @@ function anchorOf(uri) {
   return 'p' + h.toString(16).padStart(16, '0');
 }
 
-/** The permalink the page should link as `a.original`: the first of url, uri that is absolute http(s). */
+/** The permalink the page should link as `a.original`: the first of url, uri that is absolute
+ * http(s); none for the stub of a post the curator left out. */
 function expectedLink(node) {
+  if (node.left_out) return null;
   for (const candidate of [node.url, node.uri]) {
     if (typeof candidate !== 'string') continue;
     try {

@@ -54,14 +54,32 @@ esac
 "$BIN" render --tag "$TAG" --db "$TMP/story.db" --format json --out "$TMP/story.json"
 lap "collect + render"
 
+# The same story curated as an educator would: title, intro, notes, a post left out (a stub
+# keeps its replies), times in another zone.
+cp "$TMP/story.db" "$TMP/curated.db"
+printf 'Read this as a **conversation**.\n\n- who answers\n- what changes\n' >"$TMP/intro.md"
+printf 'Notice who *answers* first.\n' >"$TMP/note.md"
+"$BIN" story --tag "$TAG" --db "$TMP/curated.db" --title "Listening, 2026" --intro-file "$TMP/intro.md" >/dev/null
+"$BIN" note --tag "$TAG" --db "$TMP/curated.db" --before https://care.example/@ruth/117126794575873100 --file "$TMP/note.md"
+"$BIN" note --tag "$TAG" --db "$TMP/curated.db" --after https://care.example/users/jun/statuses/117126855452429198 --file "$TMP/note.md"
+"$BIN" hide --tag "$TAG" --db "$TMP/curated.db" https://care.example/users/ruth/statuses/117126908149792447
+"$BIN" render --tag "$TAG" --db "$TMP/curated.db" --timezone Europe/London --out "$TMP/curated.html"
+"$BIN" render --tag "$TAG" --db "$TMP/curated.db" --format json --out "$TMP/curated.json"
+# A Storify story brought back: the curator's order with notes between posts.
+"$BIN" collect --tag riverday --db "$TMP/storify.db" fixtures/storify/story-river-day-page1.json fixtures/storify/twitter-v1-tweets.json
+"$BIN" render --tag riverday --db "$TMP/storify.db" --out "$TMP/storify.html"
+lap "curated renders"
+
 status=0
 echo "-- check-page.mjs (headless Chromium)"
 node "$HERE/check-page.mjs" "$TMP/story.html" "$TMP/story.json" "$SHOTS/story.png" || status=1
+echo "-- check-page.mjs on the curated page"
+node "$HERE/check-page.mjs" "$TMP/curated.html" "$TMP/curated.json" "$SHOTS/curated.png" || status=1
 lap "browser checks"
 
 echo "-- Nu Html Checker"
 VNU_JAR=$(cd "$HERE" && node -e 'console.log(String(require("vnu-jar")))')
-if java -jar "$VNU_JAR" --errors-only "$TMP/story.html"; then
+if java -jar "$VNU_JAR" --errors-only "$TMP/story.html" "$TMP/curated.html" "$TMP/storify.html"; then
   echo "PASS Nu Html Checker: no errors"
 else
   echo "FAIL Nu Html Checker: errors above"

@@ -5,6 +5,7 @@
 #![allow(unreachable_pub)]
 mod collect;
 mod corpus;
+mod curation;
 mod edge_cases;
 mod formats;
 mod live;

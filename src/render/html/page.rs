@@ -123,6 +123,12 @@ pub fn page_view(story: &Story) -> PageView {
         zone: clock.name().to_string(),
         chart_svg: chart(&o.timeline),
         chart_summary: super::chart::summary(&o.timeline, clock),
+        chart_span: o
+            .timeline
+            .buckets
+            .first()
+            .zip(o.timeline.buckets.last())
+            .map(|(a, b)| (a.label.clone(), b.label.clone())),
         participants: o
             .participants
             .iter()

@@ -34,6 +34,8 @@ pub struct PageView {
     pub chart_svg: Option<String>,
     /// A sentence describing the chart, for readers who cannot see it.
     pub chart_summary: String,
+    /// The labels of the chart's first and last bars.
+    pub chart_span: Option<(String, String)>,
     /// Who took part, most posts first.
     pub participants: Vec<ParticipantView>,
     /// More participants than the overview lists.
