@@ -36,6 +36,19 @@ pub struct SourceReport {
     pub warnings: Vec<Warning>,
     /// Why the source added nothing, if it failed.
     pub error: Option<String>,
+    /// The hashtags its posts carry, most used first (at most [`TOP_TAGS`]).
+    pub top_tags: Vec<(String, u64)>,
+}
+
+/// Hashtags a report names.
+pub const TOP_TAGS: usize = 10;
+
+/// The `n` most used of `counts`, ties by name.
+fn top_tags(counts: std::collections::HashMap<String, u64>, n: usize) -> Vec<(String, u64)> {
+    let mut list: Vec<(String, u64)> = counts.into_iter().collect();
+    list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    list.truncate(n);
+    list
 }
 
 /// Collects `inputs` into `store` under `tag` (normalised).
@@ -52,7 +65,7 @@ pub fn collect(
     for (index, (input, outcome)) in inputs.iter().zip(staged).enumerate() {
         let location = input.location();
         let report = match outcome {
-            Ok((format, warnings, errors)) => {
+            Ok((format, warnings, errors, top_tags)) => {
                 let mut counts = write_source(store, tag, index, format, &location)
                     .with_context(|| format!("cannot write `{location}` to the archive"))?;
                 counts.errors = errors;
@@ -62,6 +75,7 @@ pub fn collect(
                     counts,
                     warnings,
                     error: None,
+                    top_tags,
                 }
             }
             Err(error) => SourceReport {
@@ -70,6 +84,7 @@ pub fn collect(
                 counts: SourceCounts::default(),
                 warnings: Vec::new(),
                 error: Some(error),
+                top_tags: Vec::new(),
             },
         };
         reports.push(report);
@@ -120,6 +135,7 @@ pub fn collect_documents(
     }
     let warnings = std::mem::take(&mut sink.warnings);
     let errors = sink.warning_count;
+    let tags = top_tags(std::mem::take(&mut sink.tags_seen), TOP_TAGS);
     let report = match (failure, detected) {
         (None, Some(format)) => {
             staging::resolve_local_parents(conn)?;
@@ -133,6 +149,7 @@ pub fn collect_documents(
                 counts,
                 warnings,
                 error: None,
+                top_tags: tags,
             }
         }
         (failure, detected) => SourceReport {
@@ -141,13 +158,14 @@ pub fn collect_documents(
             counts: SourceCounts::default(),
             warnings,
             error: Some(failure.unwrap_or_else(|| format!("`{location}`: nothing to collect"))),
+            top_tags: tags,
         },
     };
     staging::drop_all(store.connection())?;
     Ok(report)
 }
 
-type Staged = Result<(Format, Vec<Warning>, u64), String>;
+type Staged = Result<(Format, Vec<Warning>, u64, Vec<(String, u64)>), String>;
 
 /// Reads every source into staging; a source that fails leaves nothing staged.
 fn stage_all(
@@ -165,10 +183,11 @@ fn stage_all(
         let outcome = read::stage_source(input, options, &mut sink);
         let warnings = std::mem::take(&mut sink.warnings);
         let warning_count = sink.warning_count;
+        let tags = top_tags(std::mem::take(&mut sink.tags_seen), TOP_TAGS);
         match outcome {
             Ok(format) => {
                 conn.execute_batch("RELEASE stage_source")?;
-                outcomes.push(Ok((format, warnings, warning_count)));
+                outcomes.push(Ok((format, warnings, warning_count, tags)));
             }
             Err(error) => {
                 conn.execute_batch("ROLLBACK TO stage_source; RELEASE stage_source")?;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::{Result, bail};
 
-use super::Outcome;
+use super::{Outcome, plural};
 use crate::cli::{CollectArgs, InputFormat};
 use crate::collect::live::{self, LiveOptions, LiveReport, Progress, Session};
 use crate::collect::{ReadOptions, SourceInput, SourceReport, collect};
@@ -154,9 +154,9 @@ fn summarise(lines: &[Line], tag: &str) -> Outcome {
                     continue;
                 }
                 eprintln!(
-                    "{} (live, {} pages): {}",
+                    "{} (live, {}): {}",
                     report.location,
-                    report.pages,
+                    plural(report.pages, "page"),
                     describe(&report.counts)
                 );
                 total.add(&report.counts);
@@ -165,10 +165,9 @@ fn summarise(lines: &[Line], tag: &str) -> Outcome {
     }
     let sources = lines.len();
     eprintln!(
-        "total for #{tag}: {} from {} source{}{}{}",
+        "total for #{tag}: {} from {}{}{}",
         describe(&total),
-        sources - failed,
-        if sources - failed == 1 { "" } else { "s" },
+        plural(sources - failed, "source"),
         if failed > 0 {
             format!("; {failed} failed and added nothing")
         } else {
@@ -180,6 +179,9 @@ fn summarise(lines: &[Line], tag: &str) -> Outcome {
             String::new()
         }
     );
+    if let Some(hint) = no_match_hint(lines, tag, &total) {
+        eprintln!("note: {hint}");
+    }
     if failed > 0 {
         Outcome::SourcesFailed
     } else if total.errors > 0 || incomplete > 0 {
@@ -191,16 +193,49 @@ fn summarise(lines: &[Line], tag: &str) -> Outcome {
 
 fn describe(c: &SourceCounts) -> String {
     format!(
-        "{} posts read: {} new, {} updated, {} unchanged, {} skipped as untagged, \
-         {} not public; {} boosts, {} deletions; {} errors",
-        c.posts_seen,
+        "{} read: {} new, {} updated, {} unchanged, {} skipped as untagged, \
+         {} not public; {}, {}; {}",
+        plural(c.posts_seen, "post"),
         c.posts_new,
         c.posts_updated,
         c.posts_unchanged,
         c.skipped_untagged,
         c.skipped_private,
-        c.boosts,
-        c.deletions,
-        c.errors
+        plural(c.boosts, "boost"),
+        plural(c.deletions, "deletion"),
+        plural(c.errors, "error")
     )
+}
+
+/// When no post of a run carries the tag: say so, and name the tags its posts do carry.
+fn no_match_hint(lines: &[Line], tag: &str, total: &SourceCounts) -> Option<String> {
+    let kept = total.posts_new + total.posts_updated + total.posts_unchanged;
+    if kept > 0 || total.posts_seen == 0 {
+        return None;
+    }
+    let mut counts: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
+    for line in lines {
+        if let Line::File(report) = line {
+            for (t, n) in &report.top_tags {
+                *counts.entry(t.as_str()).or_default() += n;
+            }
+        }
+    }
+    let mut top: Vec<(&str, u64)> = counts.into_iter().collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let mut hint = format!("no post here carries #{tag}");
+    if top.is_empty() {
+        hint.push_str(", and none carries any hashtag");
+    } else {
+        let named: Vec<String> = top
+            .iter()
+            .take(5)
+            .map(|(t, n)| format!("#{t} ({})", plural(*n, "post")))
+            .collect();
+        hint.push_str(&format!(
+            "; the most used tags here are {}",
+            named.join(", ")
+        ));
+    }
+    Some(hint)
 }

@@ -70,11 +70,16 @@ pub(super) struct StagingSink<'c> {
     /// The server that issued the source's local ids when the content does not tell (a page
     /// fetched from it).
     pub(super) server_hint: Option<String>,
+    /// How many posts carry each hashtag, to suggest one when TAG matches nothing (bounded:
+    /// past [`Self::KEPT_TAGS`] distinct tags only those already seen are counted).
+    pub(super) tags_seen: std::collections::HashMap<String, u64>,
 }
 
 impl<'c> StagingSink<'c> {
     /// Warnings kept in full; beyond this only the count grows.
     pub(super) const KEPT_WARNINGS: usize = 200;
+    /// Distinct hashtags counted.
+    pub(super) const KEPT_TAGS: usize = 10_000;
 
     pub(super) fn new(conn: &'c Connection, source: usize, tag: &'c str) -> Self {
         StagingSink {
@@ -87,6 +92,7 @@ impl<'c> StagingSink<'c> {
             failure: None,
             curated: false,
             server_hint: None,
+            tags_seen: std::collections::HashMap::new(),
         }
     }
 
@@ -108,6 +114,19 @@ impl<'c> StagingSink<'c> {
             local = post.local_id.as_ref();
             parent_local = post.in_reply_to_local.as_ref();
             tagged = self.curated || is_tagged(post, self.tag);
+            let tags = if post.has_structured_tags {
+                post.tags.clone()
+            } else {
+                crate::tag::hashtags_in_text(&post.text)
+            };
+            for t in tags {
+                let known = self.tags_seen.len() < Self::KEPT_TAGS;
+                if let Some(n) = self.tags_seen.get_mut(&t) {
+                    *n += 1;
+                } else if known {
+                    self.tags_seen.insert(t, 1);
+                }
+            }
         }
         if let Item::Story(_) = item {
             self.curated = true;

@@ -439,7 +439,7 @@ fn an_old_copy_never_undoes_an_edit() {
     let archive = Archive::new();
     let edited = archive.collect_ok(TAG, &[&fixture("mastodon-api/status-edited.json")]);
     assert!(
-        edited.stderr.contains("1 posts read: 1 new"),
+        edited.stderr.contains("1 post read: 1 new"),
         "{}",
         edited.stderr
     );
@@ -462,7 +462,7 @@ fn an_old_copy_never_undoes_an_edit() {
     other.collect_ok(TAG, &paths(&files("mastodon-api", "timeline-")));
     let run = other.collect_ok(TAG, &[&fixture("mastodon-api/status-edited.json")]);
     assert!(
-        run.stderr.contains("1 posts read: 0 new, 1 updated"),
+        run.stderr.contains("1 post read: 0 new, 1 updated"),
         "{}",
         run.stderr
     );
@@ -484,7 +484,7 @@ fn a_deletion_erases_and_stays_erased() {
         1
     );
     let run = archive.collect_ok(TAG, &[&fixture("mastodon-api/status-deleted.json")]);
-    assert!(run.stderr.contains("1 deletions"), "{}", run.stderr);
+    assert!(run.stderr.contains("1 deletion"), "{}", run.stderr);
     assert_eq!(
         archive.count(&format!("SELECT count(*) FROM posts WHERE uri = '{s6x}'")),
         0
@@ -519,7 +519,7 @@ fn the_export_alone_keeps_only_public_posts_with_their_author() {
     // 10 Creates: A0, A6, C5, S8 in the story; A2, A9 (parents elsewhere) and U1, U2 untagged;
     // X1 direct and X2 followers-only never reach a post at all.
     assert!(
-        run.stderr.contains("8 posts read: 4 new, 0 updated, 0 unchanged, 4 skipped as untagged, 2 not public; 1 boosts"),
+        run.stderr.contains("8 posts read: 4 new, 0 updated, 0 unchanged, 4 skipped as untagged, 2 not public; 1 boost"),
         "{}",
         run.stderr
     );

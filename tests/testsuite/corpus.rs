@@ -66,7 +66,7 @@ fn untagged_post_is_not_collected() {
     let run = archive.collect_ok("kde", &[&note]);
     assert!(
         run.stderr
-            .contains("1 posts read: 0 new, 0 updated, 0 unchanged, 1 skipped as untagged"),
+            .contains("1 post read: 0 new, 0 updated, 0 unchanged, 1 skipped as untagged"),
         "{}",
         run.stderr
     );
@@ -130,7 +130,7 @@ fn deletion_response_leaves_a_tombstone() {
     };
     let archive = Archive::new();
     let run = archive.collect_ok("anything", &[&deleted]);
-    assert!(run.stderr.contains("1 deletions"), "{}", run.stderr);
+    assert!(run.stderr.contains("1 deletion"), "{}", run.stderr);
     assert_eq!(archive.count("SELECT count(*) FROM tombstones"), 1);
     assert_eq!(archive.count("SELECT count(*) FROM posts"), 0);
 }

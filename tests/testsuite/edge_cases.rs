@@ -275,3 +275,43 @@ fn without_structured_tags_the_text_decides_as_a_whole_word() {
         ["https://t.example/notes/1", "https://t.example/notes/4"]
     );
 }
+
+#[test]
+fn a_tag_that_matches_nothing_names_the_tags_that_are_there() {
+    let archive = Archive::new();
+    let run = archive.collect(
+        "DearMentalHealthProfesionals",
+        &[&crate::support::fixture("mastodon-api/timeline-page1.json")],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "note: no post here carries #dearmentalhealthprofesionals; the most used tags here \
+             are #dearmentalhealthprofessionals (20 posts)"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("1 boost, 0 deletions; 0 errors from 1 source\n")
+    );
+}
+
+#[test]
+fn csv_and_plain_text_are_called_not_json() {
+    let archive = Archive::new();
+    let csv = archive.file("posts.csv", "id,text\n1,hello #care\n");
+    let text = archive.file("notes.txt", "my notes about #care\n");
+    let run = archive.collect("care", &[&csv, &text]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.stderr
+            .matches("not JSON: the file starts with text")
+            .count(),
+        2,
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("JavaScript prefix"));
+}

@@ -886,10 +886,10 @@ fn bovine(app: &str) -> Option<Bovine> {
     let venv = std::env::var_os("TAGSTORY_BOVINE_VENV")
         .map_or_else(|| root.join("target/bovine-venv"), std::path::PathBuf::from);
     if !venv.join("bin/hypercorn").exists() {
-        eprintln!(
-            "skipped: no bovine-herd virtualenv at {} (run tests/live/bovine.sh install)",
+        crate::support::skipped(&format!(
+            "no bovine-herd virtualenv at {} (run tests/live/bovine.sh install)",
             venv.display()
-        );
+        ));
         return None;
     }
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -1373,7 +1373,7 @@ fn progress_is_a_bar_on_a_terminal_and_lines_in_a_pipe() {
         .output()
         .is_err()
     {
-        eprintln!("skipped: `script` (util-linux) not present to give a terminal");
+        crate::support::skipped("`script` (util-linux) not present to give a terminal");
         return;
     }
     let fed = Fediverse::start();

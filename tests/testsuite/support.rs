@@ -17,10 +17,19 @@ pub fn fixture(rel: &str) -> PathBuf {
 pub fn corpus(rel: &str) -> Option<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
     if !root.is_dir() {
-        eprintln!("skipped: ../shared/corpus not present");
+        skipped(&format!("../shared/corpus not present (wanted {rel})"));
         return None;
     }
     Some(root.join(rel))
+}
+
+/// Says that a test could not run and why, where `cargo test` shows it: the test harness
+/// captures `eprintln!`, but not writes to the standard error handle itself.
+pub fn skipped(why: &str) {
+    use std::io::Write;
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a test");
+    let _ = writeln!(std::io::stderr(), "\nSKIPPED {test}: {why}");
 }
 
 /// What a run of the binary left behind.

@@ -448,13 +448,23 @@ fn skip_bom_and_space(reader: &mut (impl BufRead + ?Sized)) -> std::io::Result<(
     }
 }
 
-/// Skips `window.YTD.tweets.part0 =` (any JavaScript assignment of a JSON value).
+/// Skips `window.YTD.tweets.part0 =` (any JavaScript assignment of a JSON value). Text that
+/// is not such an assignment (a CSV or plain-text file, say) is not JSON, and is called that.
 fn skip_js_prefix(reader: &mut (impl BufRead + ?Sized)) -> Result<(), String> {
+    const NOT_JSON: &str = "not JSON: the file starts with text, not `[` or `{` \
+                            (tagstory reads JSON and JSON Lines exports)";
     let mut seen = 0;
     loop {
         let buf = reader.fill_buf().map_err(|e| e.to_string())?;
         if buf.is_empty() {
-            return Err("a JavaScript prefix with no `=`".to_string());
+            return Err(NOT_JSON.to_string());
+        }
+        let end = buf.iter().position(|&b| b == b'=').unwrap_or(buf.len());
+        let assignable = buf[..end]
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b"_$.[]'\" \t".contains(&b));
+        if !assignable || (seen == 0 && !buf[0].is_ascii_alphabetic() && !b"_$".contains(&buf[0])) {
+            return Err(NOT_JSON.to_string());
         }
         match buf.iter().position(|&b| b == b'=') {
             Some(at) if seen + at <= MAX_PREFIX => {
