@@ -7,6 +7,7 @@ mod collect;
 mod corpus;
 mod edge_cases;
 mod formats;
+mod hostile;
 mod live;
 mod render;
 mod rich;

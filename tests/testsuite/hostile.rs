@@ -1,0 +1,109 @@
+//! Hostile inputs that must fail cleanly, or be read, in bounded time and memory (see: issue
+//! 11): archive bombs, long whitespace runs, invalid UTF-8. Each test runs the real binary on
+//! files built here; a run that does not finish within [`HANG`] fails the test rather than
+//! hanging the suite (the bound is a guard, not a timing assertion).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::support::{Archive, Run, fixture};
+
+/// Longer than any of these runs takes when it is bounded; before the fixes they ran for many
+/// minutes or until memory ran out.
+const HANG: Duration = Duration::from_secs(120);
+const TAG: &str = "TidePools";
+
+/// `collect --tag TidePools --db DB SOURCE`, killed after [`HANG`].
+fn collect(archive: &Archive, source: &Path) -> Run {
+    let out = assert_cmd::Command::cargo_bin("tagstory")
+        .expect("binary built")
+        .current_dir(archive.dir.path())
+        .env_remove("TAGSTORY_DB")
+        .args(["collect", "--tag", TAG, "--db"])
+        .arg(&archive.db)
+        .arg(source)
+        .timeout(HANG)
+        .output()
+        .expect("binary runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+    }
+}
+
+/// A copy of the fixture archive folder (`data/manifest.js`, `tweets.js`, `tweets-part1.js`).
+fn archive_folder(archive: &Archive) -> PathBuf {
+    let folder = archive.dir.path().join("twitter-archive");
+    std::fs::create_dir_all(folder.join("data")).expect("mkdir");
+    for name in ["manifest.js", "tweets.js", "tweets-part1.js"] {
+        let from = fixture("twitter/archive/data").join(name);
+        std::fs::copy(from, folder.join("data").join(name)).expect("copy fixture");
+    }
+    folder
+}
+
+/// A zip of the fixture archive with `replace` standing in for one file's content.
+fn archive_zip(archive: &Archive, replace: (&str, &[u8])) -> PathBuf {
+    let path = archive.dir.path().join("twitter-archive.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).expect("zip file"));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    for name in ["manifest.js", "tweets.js", "tweets-part1.js"] {
+        let bytes = if name == replace.0 {
+            replace.1.to_vec()
+        } else {
+            std::fs::read(fixture("twitter/archive/data").join(name)).expect("fixture")
+        };
+        zip.start_file(format!("data/{name}"), options)
+            .expect("zip entry");
+        zip.write_all(&bytes).expect("zip write");
+    }
+    zip.finish().expect("zip finish");
+    path
+}
+
+fn assert_failed_naming(run: &Run, file: &str, words: &str) {
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(file) && run.stderr.contains(words),
+        "expected `{file}` and {words:?} in:\n{}",
+        run.stderr
+    );
+}
+
+/// See: issue 11. A folder whose `manifest.js` is a symlink to `/dev/zero` grew until memory
+/// ran out; now the manifest is read through a cap and the archive is refused by name.
+#[test]
+fn a_manifest_linked_to_dev_zero_is_refused_not_read_forever() {
+    let archive = Archive::new();
+    let folder = archive_folder(&archive);
+    let manifest = folder.join("data/manifest.js");
+    std::fs::remove_file(&manifest).expect("rm");
+    std::os::unix::fs::symlink("/dev/zero", &manifest).expect("symlink");
+    let run = collect(&archive, &folder);
+    assert_failed_naming(&run, "data/manifest.js", "more than 4 MiB");
+    // The same manifest beside a lone `tweets.js`, where it names the author.
+    let run = collect(&archive, &folder.join("data/tweets.js"));
+    assert_failed_naming(&run, "manifest.js", "more than 4 MiB");
+}
+
+/// See: issue 11. A 3 MB zip whose `manifest.js` inflated to 3 GiB peaked at 6.3 GB of
+/// memory. Here the manifest inflates to 8 MiB (from a few KiB): over the side-file cap.
+#[test]
+fn a_zip_whose_manifest_inflates_past_the_cap_is_refused() {
+    let archive = Archive::new();
+    let manifest = std::fs::read(fixture("twitter/archive/data/manifest.js")).expect("fixture");
+    let open = manifest.iter().position(|&b| b == b'{').expect("an object");
+    let (head, tail) = manifest.split_at(open + 1);
+    let mut bomb = head.to_vec();
+    bomb.resize(head.len() + (8 << 20), b' ');
+    bomb.extend_from_slice(tail);
+    let zip = archive_zip(&archive, ("manifest.js", &bomb));
+    assert!(std::fs::metadata(&zip).expect("zip").len() < 1 << 20);
+    let run = collect(&archive, &zip);
+    assert_failed_naming(&run, "data/manifest.js", "more than 4 MiB");
+    assert_eq!(archive.count("SELECT count(*) FROM posts"), 0);
+}
