@@ -65,6 +65,17 @@ fn archive_zip(archive: &Archive, replace: (&str, &[u8])) -> PathBuf {
     path
 }
 
+/// `bytes` with `n` spaces inserted after its first `[`: inside the JSON, between tokens.
+fn with_spaces_after_bracket(bytes: &[u8], n: usize) -> Vec<u8> {
+    let open = bytes.iter().position(|&b| b == b'[').expect("an array");
+    let (head, tail) = bytes.split_at(open + 1);
+    let mut out = Vec::with_capacity(bytes.len() + n);
+    out.extend_from_slice(head);
+    out.resize(head.len() + n, b' ');
+    out.extend_from_slice(tail);
+    out
+}
+
 fn assert_failed_naming(run: &Run, file: &str, words: &str) {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
@@ -105,5 +116,35 @@ fn a_zip_whose_manifest_inflates_past_the_cap_is_refused() {
     assert!(std::fs::metadata(&zip).expect("zip").len() < 1 << 20);
     let run = collect(&archive, &zip);
     assert_failed_naming(&run, "data/manifest.js", "more than 4 MiB");
+    assert_eq!(archive.count("SELECT count(*) FROM posts"), 0);
+}
+
+/// See: issue 11. 16 MiB of whitespace inside a folder's `tweets.js` took 42 s (quadratic);
+/// now it streams through, and every tweet is still read.
+#[test]
+fn a_long_whitespace_run_inside_tweets_js_is_read() {
+    let archive = Archive::new();
+    let folder = archive_folder(&archive);
+    let tweets = folder.join("data/tweets.js");
+    let padded = with_spaces_after_bracket(&std::fs::read(&tweets).expect("read"), 16 << 20);
+    std::fs::write(&tweets, padded).expect("write");
+    let run = collect(&archive, &folder);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // The three tweets of the fixture archive, as from the unpadded folder.
+    assert_eq!(archive.count("SELECT count(*) FROM posts"), 3);
+}
+
+/// See: issue 11. A 10 MB zip inflating to 10 GiB of spaces ran for more than 10 minutes;
+/// entries are now refused once they inflate past 100 times their compressed size. This zip
+/// inflates to 64 MiB from about 64 KiB, so the read stops at the 16 MiB floor.
+#[test]
+fn a_zip_entry_inflating_a_thousandfold_is_refused() {
+    let archive = Archive::new();
+    let tweets = std::fs::read(fixture("twitter/archive/data/tweets.js")).expect("fixture");
+    let bomb = with_spaces_after_bracket(&tweets, 64 << 20);
+    let zip = archive_zip(&archive, ("tweets.js", &bomb));
+    let run = collect(&archive, &zip);
+    assert_failed_naming(&run, "data/tweets.js", "zip bomb");
+    assert!(run.stderr.contains("16777216 bytes"), "{}", run.stderr);
     assert_eq!(archive.count("SELECT count(*) FROM posts"), 0);
 }
