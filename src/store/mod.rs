@@ -11,6 +11,13 @@
 //! # Writing
 //! Each source is written in one transaction through [`SourceWriter`]; nothing is visible until it
 //! commits, so a failed source leaves what was collected before untouched.
+//!
+//! # Concurrent writers
+//! Several collects may write one archive at once. Each write transaction is `BEGIN
+//! IMMEDIATE`: it takes the write lock before reading anything, so it waits for another writer
+//! (up to [`BUSY_TIMEOUT`]) instead of failing half-way on a stale snapshot; and it is kept
+//! short, since reading and parsing a source (the slow part) happens before it, in staging.
+//! Readers never wait: the archive is in WAL mode.
 
 mod cursors;
 mod events;
@@ -24,6 +31,7 @@ pub use read::{
 pub use write::{PostOutcome, Reason, SourceCounts, SourceWriter};
 
 use std::path::Path;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use rusqlite::{Connection, TransactionBehavior};
@@ -39,6 +47,13 @@ const UPGRADES: &[&str] = &[
     include_str!("upgrades/v3.sql"),
     include_str!("upgrades/v4.sql"),
 ];
+
+/// How long a writer waits for another to finish before giving up. One source is written in
+/// one transaction, which for a gigabyte-sized file takes minutes; a collect that gave up
+/// sooner would lose its source to a lock (see: issue 11, where four collects at once failed
+/// one round in three with the former 10 s). A writer that holds the lock longer than this is
+/// stuck, not busy.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(60 * 60);
 
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: usize = UPGRADES.len() + 1;
@@ -62,10 +77,9 @@ impl Store {
     }
 
     fn setup(mut conn: Connection) -> Result<Store> {
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update(None, "foreign_keys", true)?;
-        // WAL keeps readers (render) working while a collect writes; memory DBs ignore it.
-        conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+        enable_wal(&conn)?;
         migrate(&mut conn)?;
         Ok(Store { conn })
     }
@@ -110,6 +124,12 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// A number that changes whenever another connection commits to the archive (SQLite's
+    /// `PRAGMA data_version`): what was read before may be stale when it has changed.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(data_version(&self.conn)?)
+    }
+
     /// The underlying connection, for read-only queries in tests and tools.
     pub fn connection(&self) -> &Connection {
         &self.conn
@@ -130,11 +150,42 @@ pub fn pick_local_match(local: &LocalId, candidates: Vec<(String, String)>) -> O
     uris.all(|u| u == first).then_some(first)
 }
 
+/// Switches the archive to WAL mode, which keeps readers (render) working while a collect
+/// writes; memory databases ignore it. SQLite answers "busy" at once, without waiting for the
+/// busy timeout, when two connections switch a new archive at the same moment (waiting
+/// while holding a read lock could deadlock), so several collects creating one archive
+/// together retry here until one has switched it.
+fn enable_wal(conn: &Connection) -> Result<()> {
+    let started = std::time::Instant::now();
+    loop {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())) {
+            Ok(()) => return Ok(()),
+            Err(e)
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                    && started.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => return Err(e).context("cannot switch the archive to WAL mode"),
+        }
+    }
+}
+
+/// See [`Store::data_version`].
+pub(crate) fn data_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA data_version", [], |row| row.get(0))
+}
+
 fn user_version(conn: &Connection) -> rusqlite::Result<usize> {
     conn.query_row("PRAGMA user_version", [], |row| row.get(0))
 }
 
 fn migrate(conn: &mut Connection) -> Result<()> {
+    // Nothing to do (the usual case) needs no write lock: a collect opening the archive while
+    // another writes must not queue behind it just to read `user_version`.
+    if user_version(conn)? == SCHEMA_VERSION {
+        return Ok(());
+    }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
     let version = user_version(&tx)?;
     if version > SCHEMA_VERSION {

@@ -4,6 +4,7 @@
 // A test crate has no public API: `pub` here only shares helpers between modules.
 #![allow(unreachable_pub)]
 mod collect;
+mod concurrency;
 mod corpus;
 mod edge_cases;
 mod formats;
