@@ -1,6 +1,7 @@
 //! One module per subcommand: each turns its clap arguments into work and reports to stderr.
 
 pub mod collect;
+pub mod output;
 pub mod render;
 
 use crate::cli::{Cli, Command};

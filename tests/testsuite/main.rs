@@ -10,6 +10,7 @@ mod edge_cases;
 mod formats;
 mod hostile;
 mod live;
+mod output;
 mod proxy;
 mod render;
 mod rich;

@@ -65,7 +65,14 @@ fn collect_via_proxy(archive: &Archive, proxy: &str, url: &str, extra: &[&str]) 
         .env("HTTP_PROXY", proxy)
         .env("http_proxy", proxy)
         .env("ALL_PROXY", proxy)
-        .args(["collect", "--tag", "ProxyTest", "--no-context", "--refresh", "0"])
+        .args([
+            "collect",
+            "--tag",
+            "ProxyTest",
+            "--no-context",
+            "--refresh",
+            "0",
+        ])
         .arg("--db")
         .arg(&archive.db)
         .arg(url)
@@ -95,7 +102,10 @@ fn a_proxy_does_not_open_localhost_without_the_flag() {
         "{}",
         run.stderr
     );
-    assert!(log.lock().expect("log").is_empty(), "nothing reached the server");
+    assert!(
+        log.lock().expect("log").is_empty(),
+        "nothing reached the server"
+    );
 }
 
 /// No proxy is used at all: with the flag, the same URL is fetched directly from the server
@@ -112,5 +122,8 @@ fn the_proxy_settings_are_ignored() {
     let run = collect_via_proxy(&archive, &proxy, &url, &["--allow-private-addresses"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(archive.count("SELECT count(*) FROM posts"), 1);
-    assert_eq!(log.lock().expect("log").first().map(String::as_str), Some("/note"));
+    assert_eq!(
+        log.lock().expect("log").first().map(String::as_str),
+        Some("/note")
+    );
 }
