@@ -20,7 +20,7 @@ pub fn run(args: &RenderArgs) -> Result<Outcome> {
             args.db.display()
         );
     }
-    let store = Store::open(&args.db)?;
+    let store = Store::open_read_only(&args.db)?;
     let posts = store.load_story(&tag)?;
     if posts.is_empty() {
         bail!(

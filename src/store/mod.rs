@@ -71,6 +71,51 @@ impl Store {
         Self::setup(conn).with_context(|| format!("cannot use archive `{}`", path.display()))
     }
 
+    /// Opens the archive at `path` for reading only, as `render` does: nothing is created,
+    /// upgraded or written, so an archive the user may not write (someone else's, chmod 0444
+    /// in a read-only directory, a read-only medium) renders, and no `-wal`/`-shm` file is left
+    /// beside it. An archive of another schema version is refused with what to do: upgrading
+    /// is a write.
+    ///
+    /// A WAL archive with no `-wal` file beside it has every commit in the main file and no
+    /// connection open (the last one to close removes it), so it is opened `immutable=1`: read
+    /// as a plain file, with no locks and no `-shm` to create, which a read-only connection
+    /// could not remove again. When a `-wal` file exists a collect is writing (or was killed),
+    /// and the archive is opened read-only with SQLite's locks, reading through the WAL, whose
+    /// files are already there. The one race left: a collect that starts during the render
+    /// and checkpoints into the main file before it ends; SQLite checkpoints every 1000 pages,
+    /// so that takes a large collect starting within the render's few queries.
+    pub fn open_read_only(path: &Path) -> Result<Store> {
+        if !path.is_file() {
+            bail!("no archive at `{}`", path.display());
+        }
+        let immutable = !wal_path(path).exists();
+        let conn = open_flags(path, immutable)
+            .and_then(|conn| check_readable(&conn).map(|()| conn))
+            .with_context(|| format!("cannot open archive `{}`", path.display()))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let version = user_version(&conn)?;
+        if version != SCHEMA_VERSION {
+            let what = if version > SCHEMA_VERSION {
+                "use a newer tagstory".to_owned()
+            } else if version == 0 {
+                "it is not a tagstory archive, or it is empty".to_owned()
+            } else {
+                format!(
+                    "collect into it once (`tagstory collect --db {} --tag TAG SOURCE...`) to \
+                     upgrade it; render never writes to the archive",
+                    path.display()
+                )
+            };
+            bail!(
+                "the archive `{}` has schema version {version}, this tagstory reads version \
+                 {SCHEMA_VERSION}; {what}",
+                path.display()
+            );
+        }
+        Ok(Store { conn })
+    }
+
     /// Opens a private in-memory archive (for tests).
     pub fn open_in_memory() -> Result<Store> {
         Self::setup(Connection::open_in_memory()?)
@@ -169,6 +214,35 @@ fn enable_wal(conn: &Connection) -> Result<()> {
             Err(e) => return Err(e).context("cannot switch the archive to WAL mode"),
         }
     }
+}
+
+/// A read-only connection to `path`; `immutable` opens it as a file that cannot change.
+fn open_flags(path: &Path, immutable: bool) -> rusqlite::Result<Connection> {
+    use rusqlite::OpenFlags;
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if !immutable {
+        return Connection::open_with_flags(path, flags);
+    }
+    let mut uri =
+        url::Url::from_file_path(std::path::absolute(path).map_err(|e| {
+            rusqlite::Error::InvalidPath(format!("{}: {e}", path.display()).into())
+        })?)
+        .map_err(|()| rusqlite::Error::InvalidPath(path.to_owned()))?;
+    uri.set_query(Some("immutable=1"));
+    Connection::open_with_flags(uri.as_str(), flags)
+}
+
+/// Reads the schema: a file that is not SQLite fails here, not in the first query.
+fn check_readable(conn: &Connection) -> rusqlite::Result<()> {
+    conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))
+}
+
+fn wal_path(path: &Path) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push("-wal");
+    name.into()
 }
 
 /// See [`Store::data_version`].

@@ -12,6 +12,7 @@ mod hostile;
 mod live;
 mod output;
 mod proxy;
+mod read_only;
 mod render;
 mod rich;
 mod storify;
