@@ -148,3 +148,35 @@ fn a_zip_entry_inflating_a_thousandfold_is_refused() {
     assert!(run.stderr.contains("16777216 bytes"), "{}", run.stderr);
     assert_eq!(archive.count("SELECT count(*) FROM posts"), 0);
 }
+
+/// See: issue 11. Invalid UTF-8 was reported as "stream did not contain valid UTF-8", with no
+/// line or column. Now the file, line and column (in bytes) of the first bad byte are named,
+/// in a single document and in JSON Lines.
+#[test]
+fn invalid_utf8_is_reported_with_its_line_and_column() {
+    let archive = Archive::new();
+    // A Mastodon status whose first line (`{ "id": "…",`) holds a byte that is not UTF-8 at
+    // column 10, read line by line to tell a document from JSON Lines.
+    let status = std::fs::read_to_string(fixture("mixed/mastodon-status.json")).expect("fixture");
+    let mut lines: Vec<Vec<u8>> = status.lines().map(|l| l.as_bytes().to_vec()).collect();
+    assert_eq!(
+        (lines[0].as_slice(), &lines[1][..8]),
+        (&b"{"[..], &b" \"id\": \""[..])
+    );
+    lines[1].insert(8, 0xff);
+    let first = [lines[0].clone(), lines[1].clone()].concat();
+    lines.splice(0..2, [first]);
+    let doc = archive.dir.path().join("status.json");
+    std::fs::write(&doc, lines.join(&b'\n')).expect("write");
+    let run = collect(&archive, &doc);
+    assert_failed_naming(&run, "`:1:10: invalid UTF-8", &doc.to_string_lossy());
+    // JSON Lines: a good first line, then a bad byte at the very start of line 2.
+    let jsonl = std::fs::read(fixture("mixed/twarc2-search.jsonl")).expect("fixture");
+    let second = jsonl.iter().position(|&b| b == b'\n').expect("two lines") + 1;
+    let mut bad = jsonl;
+    bad.insert(second, 0xc3);
+    let path = archive.dir.path().join("search.jsonl");
+    std::fs::write(&path, bad).expect("write");
+    let run = collect(&archive, &path);
+    assert_failed_naming(&run, "`:2:1: invalid UTF-8", &path.to_string_lossy());
+}

@@ -262,9 +262,7 @@ impl Stream<'_, '_, '_> {
     /// One JSON object, or JSON Lines: decided by whether the first line is a whole document.
     fn read_object_or_lines(&mut self, reader: &mut dyn BufRead) -> Result<Format, String> {
         let mut first = String::new();
-        reader
-            .read_line(&mut first)
-            .map_err(|e| format!("cannot read `{}`: {e}", self.location))?;
+        read_line(reader, &mut first, self.location, 1)?;
         match depth::value_from_str(&first) {
             Ok(doc) => self.read_lines_from(reader, &doc, 1),
             Err(e) if e.is_eof() => self.read_document(reader, first.into_bytes()),
@@ -272,9 +270,7 @@ impl Stream<'_, '_, '_> {
                 // A broken first line of JSON Lines, or a document whose first line is broken:
                 // the next line tells.
                 let mut second = String::new();
-                reader
-                    .read_line(&mut second)
-                    .map_err(|e| format!("cannot read `{}`: {e}", self.location))?;
+                read_line(reader, &mut second, self.location, 2)?;
                 if depth::value_from_str(&second).is_ok_and(|v| v.is_object()) {
                     self.bad_line(1, &first)?;
                     let doc = depth::value_from_str(&second).map_err(|e| e.to_string())?;
@@ -316,13 +312,7 @@ impl Stream<'_, '_, '_> {
         let mut line = String::new();
         loop {
             line.clear();
-            let n = reader.read_line(&mut line).map_err(|e| {
-                format!(
-                    "cannot read `{}` at line {}: {e}",
-                    self.location,
-                    line_no + 1
-                )
-            })?;
+            let n = read_line(reader, &mut line, self.location, line_no + 1)?;
             if n == 0 {
                 break;
             }
@@ -420,6 +410,35 @@ fn archive_author_beside(path: &Path) -> Result<Option<Author>, String> {
     Ok(beside("account.js")?
         .as_deref()
         .and_then(twitter_archive::account_from_account_js))
+}
+
+/// Reads one line into `line` (cleared first); returns its length in bytes, 0 at the end.
+/// Invalid UTF-8 is an error naming the file, the line and the column (in bytes, as
+/// serde_json counts them) of the first bad byte, where `BufRead::read_line` says only
+/// "stream did not contain valid UTF-8" (see: issue 11).
+fn read_line(
+    reader: &mut dyn BufRead,
+    line: &mut String,
+    location: &str,
+    line_no: usize,
+) -> Result<usize, String> {
+    line.clear();
+    let mut bytes = Vec::new();
+    let n = reader
+        .read_until(b'\n', &mut bytes)
+        .map_err(|e| format!("cannot read `{location}` at line {line_no}: {e}"))?;
+    match String::from_utf8(bytes) {
+        Ok(text) => {
+            *line = text;
+            Ok(n)
+        }
+        Err(e) => {
+            let column = e.utf8_error().valid_up_to() + 1;
+            Err(format!(
+                "`{location}`:{line_no}:{column}: invalid UTF-8; save the file as UTF-8"
+            ))
+        }
+    }
 }
 
 fn json_error(location: &str, e: &serde_json::Error) -> String {
