@@ -59,6 +59,7 @@ pub fn collect(
     options: ReadOptions,
 ) -> Result<Vec<SourceReport>> {
     let staged = stage_all(store, tag, inputs, options)?;
+    let mut selected_at = store.data_version()?;
     staging::resolve_local_parents(store.connection())?;
     staging::select(store.connection(), tag)?;
     let mut reports = Vec::with_capacity(inputs.len());
@@ -66,8 +67,9 @@ pub fn collect(
         let location = input.location();
         let report = match outcome {
             Ok((format, warnings, errors, top_tags)) => {
-                let mut counts = write_source(store, tag, index, format, &location)
-                    .with_context(|| format!("cannot write `{location}` to the archive"))?;
+                let mut counts =
+                    write_source(store, tag, index, format, &location, &mut selected_at)
+                        .with_context(|| format!("cannot write `{location}` to the archive"))?;
                 counts.errors = errors;
                 SourceReport {
                     location,
@@ -138,9 +140,10 @@ pub fn collect_documents(
     let tags = top_tags(std::mem::take(&mut sink.tags_seen), TOP_TAGS);
     let report = match (failure, detected) {
         (None, Some(format)) => {
+            let mut selected_at = store.data_version()?;
             staging::resolve_local_parents(conn)?;
             staging::select(conn, tag)?;
-            let mut counts = write_source(store, tag, 0, format, location)
+            let mut counts = write_source(store, tag, 0, format, location, &mut selected_at)
                 .with_context(|| format!("cannot write `{location}` to the archive"))?;
             counts.errors = errors;
             SourceReport {
@@ -199,16 +202,26 @@ fn stage_all(
     Ok(outcomes)
 }
 
-/// Writes one staged source in one transaction.
+/// Writes one staged source in one transaction. `selected_at` is the archive's data version
+/// when membership was decided: if another collect has committed since, membership is decided
+/// again inside the transaction (which holds the write lock, so nothing changes under it), and
+/// a post whose parent that collect just stored is kept as it would be in a run after it.
 fn write_source(
     store: &mut Store,
     tag: &str,
     index: usize,
     format: Format,
     location: &str,
+    selected_at: &mut i64,
 ) -> Result<SourceCounts> {
     let name = format.name();
     let mut w = store.begin_source(name, location, tag)?;
+    let version = crate::store::data_version(w.connection())?;
+    if version != *selected_at {
+        staging::resolve_local_parents(w.connection())?;
+        staging::select(w.connection(), tag)?;
+        *selected_at = version;
+    }
     let mut c = SourceCounts::default();
     let mut after = -1;
     // The curated story being written, and the position of its next entry.
@@ -320,6 +333,43 @@ mod tests {
         let bad = collect_documents(&mut store, tag, "bad", None, &[serde_json::json!({"x": 1})])
             .unwrap();
         assert!(bad.error.unwrap().contains("unrecognised format"));
+    }
+
+    /// See: issue 11. Membership is decided before the write lock is taken; when another
+    /// collect commits the tagged parent of a staged reply in between, the reply must still be
+    /// kept, as it would be in a run after that collect.
+    #[test]
+    fn a_parent_committed_by_another_collect_meanwhile_keeps_its_reply() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("archive.db");
+        let parent = fixture("mixed/mastodon-status.json");
+        let mut reply = parent.clone();
+        reply["id"] = "110900000000000002".into();
+        reply["uri"] = "https://care.example/users/ruth/statuses/110900000000000002".into();
+        reply["url"] = serde_json::Value::Null;
+        reply["in_reply_to_id"] = parent["id"].clone();
+        reply["content"] = "<p>An untagged answer</p>".into();
+        reply["tags"] = serde_json::json!([]);
+        let reply_path = dir.path().join("reply.json");
+        std::fs::write(&reply_path, reply.to_string()).unwrap();
+        let tag = "dearmentalhealthprofessionals";
+        let inputs = [SourceInput::File(reply_path)];
+
+        let mut mine = Store::open(&db).unwrap();
+        let staged = stage_all(&mine, tag, &inputs, ReadOptions::default()).unwrap();
+        let mut selected_at = mine.data_version().unwrap();
+        staging::resolve_local_parents(mine.connection()).unwrap();
+        staging::select(mine.connection(), tag).unwrap();
+        // Another collect stores the tagged parent now.
+        let mut other = Store::open(&db).unwrap();
+        let file = SourceInput::File(dir.path().join("parent.json"));
+        std::fs::write(dir.path().join("parent.json"), parent.to_string()).unwrap();
+        collect(&mut other, tag, &[file], ReadOptions::default()).unwrap();
+
+        let format = staged[0].as_ref().unwrap().0;
+        let counts = write_source(&mut mine, tag, 0, format, "reply", &mut selected_at).unwrap();
+        assert_eq!((counts.posts_new, counts.skipped_untagged), (1, 0));
+        assert_eq!(mine.load_story(tag).unwrap().len(), 2);
     }
 
     #[test]

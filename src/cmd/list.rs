@@ -7,7 +7,7 @@ use crate::cli::ListArgs;
 
 /// Runs `list`.
 pub fn run(args: &ListArgs) -> Result<Outcome> {
-    let store = super::open_archive(&args.db.db, "TAG")?;
+    let store = super::open_archive_to_read(&args.db.db, "TAG")?;
     let stories = store.list_stories()?;
     if stories.is_empty() {
         eprintln!("`{}` holds no story yet", args.db.db.display());

@@ -6,6 +6,7 @@ pub mod collect;
 pub mod hide;
 pub mod list;
 pub mod note;
+pub mod output;
 pub mod render;
 pub mod search;
 pub mod story;
@@ -45,8 +46,21 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
 
 pub use crate::words::plural;
 
-/// Opens an archive that must already exist (every command but `collect` reads one).
+/// Opens an archive that must already exist (every command but `collect` reads one), to
+/// change it.
 pub fn open_archive(db: &Path, tag_as_typed: &str) -> Result<Store> {
+    require_archive(db, tag_as_typed)?;
+    Store::open(db)
+}
+
+/// Opens an archive that must already exist, only to read it: nothing is written, not even
+/// the files SQLite keeps beside an archive it writes.
+pub fn open_archive_to_read(db: &Path, tag_as_typed: &str) -> Result<Store> {
+    require_archive(db, tag_as_typed)?;
+    Store::open_read_only(db)
+}
+
+fn require_archive(db: &Path, tag_as_typed: &str) -> Result<()> {
     if !db.exists() {
         bail!(
             "no archive at `{}`; collect into it first (`tagstory collect --tag {} --db {} FILE...`)",
@@ -55,7 +69,7 @@ pub fn open_archive(db: &Path, tag_as_typed: &str) -> Result<Store> {
             db.display()
         );
     }
-    Store::open(db)
+    Ok(())
 }
 
 /// `; it holds #a (12 posts), #b (3 posts)` or `; it holds no story yet`.

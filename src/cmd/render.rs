@@ -1,11 +1,8 @@
 //! `tagstory render`: assemble the story of a tag and write it as HTML, JSON or Markdown.
 
-use std::io::Write;
-use std::path::Path;
-
 use anyhow::{Context, Result, bail};
 
-use super::{Outcome, open_archive, stories_hint};
+use super::{Outcome, open_archive_to_read, stories_hint};
 use crate::cli::{FormatArg, OrderArg, RenderArgs};
 use crate::render::{OutputFormat, html, json, markdown};
 use crate::story::{self, Clock, Input, Options, Order};
@@ -15,7 +12,7 @@ use crate::tag;
 pub fn run(args: &RenderArgs) -> Result<Outcome> {
     let tag = tag::normalize(&args.tag);
     let clock = Clock::named(&args.timezone).map_err(anyhow::Error::msg)?;
-    let store = open_archive(&args.db, &args.tag)?;
+    let store = open_archive_to_read(&args.db, &args.tag)?;
     let posts = store.load_story(&tag)?;
     if posts.is_empty() {
         bail!(
@@ -63,7 +60,7 @@ pub fn run(args: &RenderArgs) -> Result<Outcome> {
         .out
         .clone()
         .unwrap_or_else(|| format!("{}.{}", file_stem(&display_tag, &tag), format.extension()));
-    write_output(&out, &bytes)?;
+    super::output::write_output(&out, &bytes)?;
     if out != "-" {
         let o = &story.overview;
         let hidden = if o.hidden_count > 0 {
@@ -99,40 +96,4 @@ fn file_stem(display: &str, normalised: &str) -> String {
     } else {
         normalised.to_string()
     }
-}
-
-/// Writes atomically: a half-written page never replaces a good one.
-fn write_output(out: &str, bytes: &[u8]) -> Result<()> {
-    if out == "-" {
-        let mut stdout = std::io::stdout().lock();
-        return match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-            other => other.context("cannot write to standard output"),
-        };
-    }
-    let path = Path::new(out);
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile_in(dir, path)?;
-    tmp.1
-        .write_all(bytes)
-        .with_context(|| format!("cannot write `{}`", tmp.0.display()))?;
-    drop(tmp.1);
-    std::fs::rename(&tmp.0, path).with_context(|| format!("cannot write `{out}`"))
-}
-
-fn tempfile_in(dir: &Path, target: &Path) -> Result<(std::path::PathBuf, std::fs::File)> {
-    let name = format!(
-        ".{}.{}.tmp",
-        target
-            .file_name()
-            .map_or("out".into(), |n| n.to_string_lossy()),
-        std::process::id()
-    );
-    let tmp = dir.join(name);
-    let file = std::fs::File::create(&tmp)
-        .with_context(|| format!("cannot write in `{}`", dir.display()))?;
-    Ok((tmp, file))
 }

@@ -2,14 +2,14 @@
 
 use anyhow::Result;
 
-use super::{Outcome, one_line, open_archive, require_story};
+use super::{Outcome, one_line, open_archive_to_read, require_story};
 use crate::cli::SearchArgs;
 use crate::tag;
 
 /// Runs `search`.
 pub fn run(args: &SearchArgs) -> Result<Outcome> {
     let tag = tag::normalize(&args.tag);
-    let store = open_archive(&args.db.db, &args.tag)?;
+    let store = open_archive_to_read(&args.db.db, &args.tag)?;
     require_story(&store, &args.db.db, &tag)?;
     let query = args.query.join(" ");
     let hits = store.search(&tag, &query, args.fts, args.limit)?;

@@ -8,7 +8,8 @@
 //!   timeouts, dropped connections and cut-off bodies are retried with capped exponential
 //!   back-off and jitter.
 //! - **Safe:** only `http`/`https`; private, loopback and link-local addresses refused (every
-//!   address a name resolves to is checked, redirects included) unless allowed; a response-size
+//!   address a name resolves to is checked before the request and again on connecting,
+//!   redirects included) unless allowed; no proxy, whatever `HTTP_PROXY` says; a response-size
 //!   cap enforced while the body streams in; a redirect limit with loop detection; no cookies;
 //!   a content-type check; JSON parsed with serde_json's recursion limit. The caller parses the
 //!   result with the same code as files: fetched data is untrusted input.
@@ -264,6 +265,10 @@ impl Fetcher {
             .timeout(options.timeout)
             .connect_timeout(options.timeout)
             .dns_resolver(Arc::new(guard::GuardedResolver { allow_private }))
+            // A proxy resolves host names itself, so the guard would never see them and
+            // `HTTP_PROXY` would open every private address (see: issue 11). tagstory fetches
+            // public servers directly.
+            .no_proxy()
             .https_only(false)
             .build()?;
         let seed = std::time::SystemTime::now()
@@ -349,6 +354,15 @@ impl Fetcher {
 
     /// One attempt.
     async fn once(&self, url: &Url, want: Want, host: &HostState) -> Result<Fetched, Attempt> {
+        match guard::check_host(url, self.options.allow_private_addresses).await {
+            Ok(()) => {}
+            Err(guard::HostProblem::Refused(why)) => {
+                return Err(Attempt::Failed(FetchErrorKind::Refused(why)));
+            }
+            Err(guard::HostProblem::Unresolved(why)) => {
+                return Err(Attempt::Failed(FetchErrorKind::Network(why)));
+            }
+        }
         let accept = match want {
             Want::ActivityPub => ACCEPT_AS2,
             Want::RestApi => ACCEPT_JSON,

@@ -24,9 +24,11 @@
 //! `twitter.com/NAME/status/N` link, which becomes `quote_of`. Archives have no alt text.
 //! Elements of `deleted-tweets.js` (a `tweet` with `deleted_at`) become deletions.
 
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
-use std::path::{Component, Path, PathBuf};
+mod files;
+mod json_part;
+
+use std::io::{self, BufReader, Read};
+use std::path::Path;
 
 use serde_json::Value;
 
@@ -34,6 +36,8 @@ use super::serde_util::{pointer_join, str_of};
 use super::tweet_v1::{id_field, kind_of, tweet_items, user_uri};
 use super::{FormatError, ItemSink, SourceFormat};
 use crate::model::Author;
+use files::Source;
+use json_part::JsonPart;
 
 /// Longest prefix (`window.YTD.<name>.partN = `) accepted before a data file's JSON.
 const MAX_PREFIX: usize = 4096;
@@ -251,247 +255,6 @@ fn fallback_parts(data_files: &[String]) -> Vec<String> {
         out.extend(numbered.into_iter().map(|(_, name)| name.clone()));
     }
     out
-}
-
-/// An unzipped archive folder or an archive zip.
-enum Source {
-    Dir(PathBuf),
-    Zip {
-        zip: Box<zip::ZipArchive<File>>,
-        /// Path of the folder holding `data/` inside the zip (`""` or `name/`).
-        root: String,
-    },
-}
-
-impl Source {
-    fn open(archive: &Path) -> io::Result<Self> {
-        if archive.is_dir() {
-            return Ok(Source::Dir(archive.to_owned()));
-        }
-        let zip = zip::ZipArchive::new(File::open(archive)?).map_err(|e| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!(
-                    "{}: neither a folder nor a readable zip: {e}",
-                    archive.display()
-                ),
-            )
-        })?;
-        let root = zip
-            .file_names()
-            .filter_map(Result::ok)
-            .filter_map(|name| {
-                let start = name.find("data/")?;
-                (start == 0 || name[..start].ends_with('/')).then(|| name[..start].to_owned())
-            })
-            .min_by_key(String::len)
-            .unwrap_or_default();
-        Ok(Source::Zip {
-            zip: Box::new(zip),
-            root,
-        })
-    }
-
-    /// The archive-relative names of the files directly in `data/`.
-    fn data_files(&self) -> io::Result<Vec<String>> {
-        match self {
-            Source::Dir(dir) => {
-                let data = dir.join("data");
-                if !data.is_dir() {
-                    return Ok(Vec::new());
-                }
-                let mut out = Vec::new();
-                for entry in std::fs::read_dir(data)? {
-                    let entry = entry?;
-                    if let Some(name) = entry.file_name().to_str() {
-                        out.push(format!("data/{name}"));
-                    }
-                }
-                Ok(out)
-            }
-            Source::Zip { zip, root } => Ok(zip
-                .file_names()
-                .filter_map(Result::ok)
-                .filter_map(|name| {
-                    let rel = name.strip_prefix(root.as_str())?;
-                    let file = rel.strip_prefix("data/")?;
-                    (!file.is_empty() && !file.contains('/')).then(|| rel.to_owned())
-                })
-                .collect()),
-        }
-    }
-
-    /// A small file (manifest, account) read whole; `None` when absent.
-    fn read_small(&mut self, name: &str) -> io::Result<Option<Vec<u8>>> {
-        let mut out = None;
-        let found = self.with_reader_opt(name, &mut |reader| {
-            let mut bytes = Vec::new();
-            reader.read_to_end(&mut bytes)?;
-            out = Some(bytes);
-            Ok(())
-        })?;
-        Ok(if found { out } else { None })
-    }
-
-    fn with_reader(
-        &mut self,
-        name: &str,
-        f: &mut dyn FnMut(&mut dyn Read) -> io::Result<()>,
-    ) -> io::Result<()> {
-        if self.with_reader_opt(name, f)? {
-            Ok(())
-        } else {
-            Err(io::Error::new(
-                io::ErrorKind::NotFound,
-                format!("the archive's manifest lists `{name}`, which is not in the archive"),
-            ))
-        }
-    }
-
-    /// Calls `f` with a reader of `name`; false when there is no such file.
-    fn with_reader_opt(
-        &mut self,
-        name: &str,
-        f: &mut dyn FnMut(&mut dyn Read) -> io::Result<()>,
-    ) -> io::Result<bool> {
-        if !is_safe_relative(name) {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("refusing the archive path `{name}`: not a plain path inside the archive"),
-            ));
-        }
-        match self {
-            Source::Dir(dir) => {
-                let path = dir.join(name);
-                let mut file = match File::open(&path) {
-                    Ok(file) => file,
-                    Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
-                    Err(e) => return Err(e),
-                };
-                f(&mut file)?;
-            }
-            Source::Zip { zip, root } => {
-                let mut file = match zip.by_name(&format!("{root}{name}")) {
-                    Ok(file) => file,
-                    Err(zip::result::ZipError::FileNotFound) => return Ok(false),
-                    Err(e) => return Err(e.into()),
-                };
-                f(&mut file)?;
-            }
-        }
-        Ok(true)
-    }
-}
-
-/// A relative path of plain names only: no `..`, no root, no drive.
-fn is_safe_relative(name: &str) -> bool {
-    !name.is_empty()
-        && Path::new(name)
-            .components()
-            .all(|c| matches!(c, Component::Normal(_)))
-}
-
-/// Streams a data file's JSON: drops the `window.YTD.<name>.partN =` prefix (everything up to
-/// and including the first `=` before the first `[` or `{`; a file without one passes as it is)
-/// and the `;` and whitespace that end the file.
-struct JsonPart<R> {
-    inner: R,
-    started: bool,
-    done: bool,
-    /// Bytes ready to hand out, from `pos` on.
-    ready: Vec<u8>,
-    pos: usize,
-    /// Trailing `;` and whitespace read so far, handed out only if more JSON follows.
-    held: Vec<u8>,
-}
-
-impl<R: BufRead> JsonPart<R> {
-    fn new(inner: R) -> Self {
-        JsonPart {
-            inner,
-            started: false,
-            done: false,
-            ready: Vec::new(),
-            pos: 0,
-            held: Vec::new(),
-        }
-    }
-
-    /// Reads up to the first `[` or `{` and keeps what follows the prefix.
-    fn start(&mut self) -> io::Result<()> {
-        self.started = true;
-        let mut head = Vec::new();
-        loop {
-            let buf = self.inner.fill_buf()?;
-            if buf.is_empty() {
-                break;
-            }
-            match buf.iter().position(|&b| b == b'[' || b == b'{') {
-                Some(open) => {
-                    head.extend_from_slice(buf.get(..open).unwrap_or_default());
-                    self.inner.consume(open);
-                    break;
-                }
-                None => {
-                    let n = buf.len();
-                    head.extend_from_slice(buf);
-                    self.inner.consume(n);
-                }
-            }
-            if head.len() > MAX_PREFIX {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    "no JSON array or object near the start of the data file",
-                ));
-            }
-        }
-        let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
-        let kept = match head.iter().position(|&b| b == b'=') {
-            Some(eq) => head.get(eq + 1..).unwrap_or_default().trim_ascii_start(),
-            None => head,
-        };
-        self.hold(kept.to_vec());
-        Ok(())
-    }
-
-    /// Adds freshly read bytes: all but the trailing `;`/whitespace become ready.
-    fn hold(&mut self, bytes: Vec<u8>) {
-        let mut data = std::mem::take(&mut self.held);
-        data.extend(bytes);
-        let keep = data
-            .iter()
-            .rposition(|&b| b != b';' && !b.is_ascii_whitespace())
-            .map_or(0, |last| last + 1);
-        self.held = data.split_off(keep);
-        self.ready = data;
-        self.pos = 0;
-    }
-}
-
-impl<R: BufRead> Read for JsonPart<R> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        if !self.started {
-            self.start()?;
-        }
-        while self.pos >= self.ready.len() && !self.done {
-            let buf = self.inner.fill_buf()?;
-            if buf.is_empty() {
-                self.done = true;
-                self.held.clear();
-                break;
-            }
-            let chunk = buf.to_vec();
-            self.inner.consume(chunk.len());
-            self.hold(chunk);
-        }
-        let available = self.ready.get(self.pos..).unwrap_or_default();
-        let n = available.len().min(out.len());
-        if let (Some(dst), Some(src)) = (out.get_mut(..n), available.get(..n)) {
-            dst.copy_from_slice(src);
-        }
-        self.pos += n;
-        Ok(n)
-    }
 }
 
 #[cfg(test)]

@@ -11,6 +11,13 @@
 //! # Writing
 //! Each source is written in one transaction through [`SourceWriter`]; nothing is visible until it
 //! commits, so a failed source leaves what was collected before untouched.
+//!
+//! # Concurrent writers
+//! Several collects may write one archive at once. Each write transaction is `BEGIN
+//! IMMEDIATE`: it takes the write lock before reading anything, so it waits for another writer
+//! (up to [`BUSY_TIMEOUT`]) instead of failing half-way on a stale snapshot; and it is kept
+//! short, since reading and parsing a source (the slow part) happens before it, in staging.
+//! Readers never wait: the archive is in WAL mode.
 
 mod catalog;
 mod curator;
@@ -26,6 +33,7 @@ pub use read::{StoredCuration, StoredMedia, StoredPost, StoredRevision};
 pub use write::{PostOutcome, Reason, SourceCounts, SourceWriter};
 
 use std::path::Path;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use rusqlite::{Connection, TransactionBehavior};
@@ -43,6 +51,13 @@ const UPGRADES: &[&str] = &[
     include_str!("upgrades/v5.sql"),
 ];
 
+/// How long a writer waits for another to finish before giving up. One source is written in
+/// one transaction, which for a gigabyte-sized file takes minutes; a collect that gave up
+/// sooner would lose its source to a lock (see: issue 11, where four collects at once failed
+/// one round in three with the former 10 s). A writer that holds the lock longer than this is
+/// stuck, not busy.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(60 * 60);
+
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: usize = UPGRADES.len() + 1;
 
@@ -59,16 +74,60 @@ impl Store {
         Self::setup(conn).with_context(|| format!("cannot use archive `{}`", path.display()))
     }
 
+    /// Opens the archive at `path` for reading only, as `render` does: nothing is created,
+    /// upgraded or written, so an archive the user may not write (someone else's, chmod 0444
+    /// in a read-only directory, a read-only medium) renders, and no `-wal`/`-shm` file is left
+    /// beside it. An archive of another schema version is refused with what to do: upgrading
+    /// is a write.
+    ///
+    /// A WAL archive with no `-wal` file beside it has every commit in the main file and no
+    /// connection open (the last one to close removes it), so it is opened `immutable=1`: read
+    /// as a plain file, with no locks and no `-shm` to create, which a read-only connection
+    /// could not remove again. When a `-wal` file exists a collect is writing (or was killed),
+    /// and the archive is opened read-only with SQLite's locks, reading through the WAL, whose
+    /// files are already there. The one race left: a collect that starts during the render
+    /// and checkpoints into the main file before it ends; SQLite checkpoints every 1000 pages,
+    /// so that takes a large collect starting within the render's few queries.
+    pub fn open_read_only(path: &Path) -> Result<Store> {
+        if !path.is_file() {
+            bail!("no archive at `{}`", path.display());
+        }
+        let immutable = !wal_path(path).exists();
+        let conn = open_flags(path, immutable)
+            .and_then(|conn| check_readable(&conn).map(|()| conn))
+            .with_context(|| format!("cannot open archive `{}`", path.display()))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let version = user_version(&conn)?;
+        if version != SCHEMA_VERSION {
+            let what = if version > SCHEMA_VERSION {
+                "use a newer tagstory".to_owned()
+            } else if version == 0 {
+                "it is not a tagstory archive, or it is empty".to_owned()
+            } else {
+                format!(
+                    "collect into it once (`tagstory collect --db {} --tag TAG SOURCE...`) to \
+                     upgrade it; render never writes to the archive",
+                    path.display()
+                )
+            };
+            bail!(
+                "the archive `{}` has schema version {version}, this tagstory reads version \
+                 {SCHEMA_VERSION}; {what}",
+                path.display()
+            );
+        }
+        Ok(Store { conn })
+    }
+
     /// Opens a private in-memory archive (for tests).
     pub fn open_in_memory() -> Result<Store> {
         Self::setup(Connection::open_in_memory()?)
     }
 
     fn setup(mut conn: Connection) -> Result<Store> {
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update(None, "foreign_keys", true)?;
-        // WAL keeps readers (render) working while a collect writes; memory DBs ignore it.
-        conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+        enable_wal(&conn)?;
         migrate(&mut conn)?;
         Ok(Store { conn })
     }
@@ -113,6 +172,12 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// A number that changes whenever another connection commits to the archive (SQLite's
+    /// `PRAGMA data_version`): what was read before may be stale when it has changed.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(data_version(&self.conn)?)
+    }
+
     /// The underlying connection, for read-only queries in tests and tools.
     pub fn connection(&self) -> &Connection {
         &self.conn
@@ -133,11 +198,71 @@ pub fn pick_local_match(local: &LocalId, candidates: Vec<(String, String)>) -> O
     uris.all(|u| u == first).then_some(first)
 }
 
+/// Switches the archive to WAL mode, which keeps readers (render) working while a collect
+/// writes; memory databases ignore it. SQLite answers "busy" at once, without waiting for the
+/// busy timeout, when two connections switch a new archive at the same moment (waiting
+/// while holding a read lock could deadlock), so several collects creating one archive
+/// together retry here until one has switched it.
+fn enable_wal(conn: &Connection) -> Result<()> {
+    let started = std::time::Instant::now();
+    loop {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())) {
+            Ok(()) => return Ok(()),
+            Err(e)
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                    && started.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => return Err(e).context("cannot switch the archive to WAL mode"),
+        }
+    }
+}
+
+/// A read-only connection to `path`; `immutable` opens it as a file that cannot change.
+fn open_flags(path: &Path, immutable: bool) -> rusqlite::Result<Connection> {
+    use rusqlite::OpenFlags;
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if !immutable {
+        return Connection::open_with_flags(path, flags);
+    }
+    let mut uri =
+        url::Url::from_file_path(std::path::absolute(path).map_err(|e| {
+            rusqlite::Error::InvalidPath(format!("{}: {e}", path.display()).into())
+        })?)
+        .map_err(|()| rusqlite::Error::InvalidPath(path.to_owned()))?;
+    uri.set_query(Some("immutable=1"));
+    Connection::open_with_flags(uri.as_str(), flags)
+}
+
+/// Reads the schema: a file that is not SQLite fails here, not in the first query.
+fn check_readable(conn: &Connection) -> rusqlite::Result<()> {
+    conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))
+}
+
+fn wal_path(path: &Path) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push("-wal");
+    name.into()
+}
+
+/// See [`Store::data_version`].
+pub(crate) fn data_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA data_version", [], |row| row.get(0))
+}
+
 fn user_version(conn: &Connection) -> rusqlite::Result<usize> {
     conn.query_row("PRAGMA user_version", [], |row| row.get(0))
 }
 
 fn migrate(conn: &mut Connection) -> Result<()> {
+    // Nothing to do (the usual case) needs no write lock: a collect opening the archive while
+    // another writes must not queue behind it just to read `user_version`.
+    if user_version(conn)? == SCHEMA_VERSION {
+        return Ok(());
+    }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
     let version = user_version(&tx)?;
     if version > SCHEMA_VERSION {

@@ -108,8 +108,8 @@ def main():
                        check=True, stderr=subprocess.DEVNULL)
         upgraded = os.path.join(tmp, "upgraded.db")
         shutil.copy(os.path.join(ROOT, "fixtures", "archives", "v4.db"), upgraded)
-        # Any command that opens the archive upgrades it.
-        subprocess.run([binary, "list", "--db", upgraded], check=True,
+        # Any command that writes to the archive upgrades it.
+        subprocess.run([binary, "story", "--tag", "riverday", "--db", upgraded], check=True,
                        stdout=subprocess.DEVNULL)
         for db in (fresh, upgraded):
             failures = check_archive(exe, db, failures)

@@ -4,11 +4,16 @@
 // A test crate has no public API: `pub` here only shares helpers between modules.
 #![allow(unreachable_pub)]
 mod collect;
+mod concurrency;
 mod corpus;
 mod curation;
 mod edge_cases;
 mod formats;
+mod hostile;
 mod live;
+mod output;
+mod proxy;
+mod read_only;
 mod render;
 mod rich;
 mod storify;

@@ -15,7 +15,9 @@ use super::staging::StagingSink;
 mod array;
 
 use crate::model::Author;
-use crate::sources::{self, Format, FormatError, ItemSink, KNOWN_FORMATS, Parsed, twitter_archive};
+use crate::sources::{
+    self, Format, FormatError, ItemSink, KNOWN_FORMATS, Parsed, side_file, twitter_archive,
+};
 use array::Chunks;
 
 /// Array elements parsed together, so that a format can use neighbours as context (which
@@ -77,7 +79,7 @@ pub(super) fn stage_source(
     };
     let mut reader = BufReader::with_capacity(1 << 16, reader);
     let archive_author = match input {
-        SourceInput::File(path) => archive_author_beside(path),
+        SourceInput::File(path) => archive_author_beside(path)?,
         SourceInput::Stdin => None,
     };
     let mut stream = Stream {
@@ -136,7 +138,7 @@ fn stage_twitter_archive(
     match twitter_archive::for_each_tweets_file(path, &mut read_part) {
         Ok(_) => Ok(options.format.unwrap_or(Format::TwitterArchive)),
         Err(e) => Err(failure.unwrap_or_else(|| {
-            if path.is_dir() {
+            if path.is_dir() && e.kind() == std::io::ErrorKind::NotFound {
                 format!("`{location}` is a directory but not a Twitter archive ({e}); give the files in it")
             } else {
                 format!("cannot read `{location}` as a Twitter archive: {e}")
@@ -260,9 +262,7 @@ impl Stream<'_, '_, '_> {
     /// One JSON object, or JSON Lines: decided by whether the first line is a whole document.
     fn read_object_or_lines(&mut self, reader: &mut dyn BufRead) -> Result<Format, String> {
         let mut first = String::new();
-        reader
-            .read_line(&mut first)
-            .map_err(|e| format!("cannot read `{}`: {e}", self.location))?;
+        read_line(reader, &mut first, self.location, 1)?;
         match depth::value_from_str(&first) {
             Ok(doc) => self.read_lines_from(reader, &doc, 1),
             Err(e) if e.is_eof() => self.read_document(reader, first.into_bytes()),
@@ -270,9 +270,7 @@ impl Stream<'_, '_, '_> {
                 // A broken first line of JSON Lines, or a document whose first line is broken:
                 // the next line tells.
                 let mut second = String::new();
-                reader
-                    .read_line(&mut second)
-                    .map_err(|e| format!("cannot read `{}`: {e}", self.location))?;
+                read_line(reader, &mut second, self.location, 2)?;
                 if depth::value_from_str(&second).is_ok_and(|v| v.is_object()) {
                     self.bad_line(1, &first)?;
                     let doc = depth::value_from_str(&second).map_err(|e| e.to_string())?;
@@ -314,13 +312,7 @@ impl Stream<'_, '_, '_> {
         let mut line = String::new();
         loop {
             line.clear();
-            let n = reader.read_line(&mut line).map_err(|e| {
-                format!(
-                    "cannot read `{}` at line {}: {e}",
-                    self.location,
-                    line_no + 1
-                )
-            })?;
+            let n = read_line(reader, &mut line, self.location, line_no + 1)?;
             if n == 0 {
                 break;
             }
@@ -374,8 +366,9 @@ impl Stream<'_, '_, '_> {
             return;
         }
         let pointer = format!("(beside it) {}", actor_path.display());
-        let doc = std::fs::read(&actor_path)
+        let doc = side_file::read_path(&actor_path)
             .map_err(|e| e.to_string())
+            .map(Option::unwrap_or_default)
             .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).map_err(|e| e.to_string()));
         let mut parsed = Parsed::default();
         let result = doc.and_then(|doc| {
@@ -395,21 +388,57 @@ impl Stream<'_, '_, '_> {
 }
 
 /// A Twitter archive's `data/tweets.js` names no author: its account is in `manifest.js` (or
-/// `account.js`) beside it.
-fn archive_author_beside(path: &Path) -> Option<Author> {
-    let name = path.file_name()?.to_str()?;
+/// `account.js`) beside it. Each is read through the side-file cap: one that is too large (a
+/// symlink to `/dev/zero`) fails the source rather than reading forever.
+fn archive_author_beside(path: &Path) -> Result<Option<Author>, String> {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return Ok(None);
+    };
     if !(name.starts_with("tweet") && name.ends_with(".js")) {
-        return None;
+        return Ok(None);
     }
-    let beside = |file: &str| std::fs::read(path.with_file_name(file)).ok();
-    beside("manifest.js")
+    let beside = |file: &str| {
+        let side = path.with_file_name(file);
+        side_file::read_path(&side).map_err(|e| format!("`{}`: {e}", path.display()))
+    };
+    if let Some(author) = beside("manifest.js")?
         .as_deref()
         .and_then(twitter_archive::account_from_manifest)
-        .or_else(|| {
-            beside("account.js")
-                .as_deref()
-                .and_then(twitter_archive::account_from_account_js)
-        })
+    {
+        return Ok(Some(author));
+    }
+    Ok(beside("account.js")?
+        .as_deref()
+        .and_then(twitter_archive::account_from_account_js))
+}
+
+/// Reads one line into `line` (cleared first); returns its length in bytes, 0 at the end.
+/// Invalid UTF-8 is an error naming the file, the line and the column (in bytes, as
+/// serde_json counts them) of the first bad byte, where `BufRead::read_line` says only
+/// "stream did not contain valid UTF-8" (see: issue 11).
+fn read_line(
+    reader: &mut dyn BufRead,
+    line: &mut String,
+    location: &str,
+    line_no: usize,
+) -> Result<usize, String> {
+    line.clear();
+    let mut bytes = Vec::new();
+    let n = reader
+        .read_until(b'\n', &mut bytes)
+        .map_err(|e| format!("cannot read `{location}` at line {line_no}: {e}"))?;
+    match String::from_utf8(bytes) {
+        Ok(text) => {
+            *line = text;
+            Ok(n)
+        }
+        Err(e) => {
+            let column = e.utf8_error().valid_up_to() + 1;
+            Err(format!(
+                "`{location}`:{line_no}:{column}: invalid UTF-8; save the file as UTF-8"
+            ))
+        }
+    }
 }
 
 fn json_error(location: &str, e: &serde_json::Error) -> String {

@@ -2,6 +2,7 @@
 //! the real `tweets.js` in `../shared/corpus/twitter/` (read in place) and the invented archive
 //! in `fixtures/twitter/archive/` (also zipped here, at test time).
 
+use std::fs::File;
 use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
 
