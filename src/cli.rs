@@ -289,8 +289,8 @@ pub struct RenderArgs {
         default_value = "tagstory.db"
     )]
     pub db: PathBuf,
-    /// Where to write; `-` for standard output. Default: `<TAG>.html`, `<TAG>.json` or
-    /// `<TAG>.md`.
+    /// Where to write; `-` for standard output. Default: `<TAG>.html`, `<TAG>.json`,
+    /// `<TAG>.md` or `<TAG>.jsonl`.
     #[arg(long, short, value_name = "FILE")]
     pub out: Option<String>,
     /// Output format.
@@ -326,6 +326,9 @@ pub enum FormatArg {
     Json,
     /// Markdown, readable as plain text.
     Markdown,
+    /// JSON Lines: one post per line with `in_reply_to`, `thread` and `depth`, nothing nested
+    /// (for tools that cannot read deeply nested JSON).
+    Jsonl,
 }
 
 #[cfg(test)]

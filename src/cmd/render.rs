@@ -44,6 +44,7 @@ pub fn run(args: &RenderArgs) -> Result<Outcome> {
         FormatArg::Html => OutputFormat::Html,
         FormatArg::Json => OutputFormat::Json,
         FormatArg::Markdown => OutputFormat::Markdown,
+        FormatArg::Jsonl => OutputFormat::Jsonl,
     };
     let bytes = match format {
         OutputFormat::Html => html::render_story(&story)
@@ -55,6 +56,11 @@ pub fn run(args: &RenderArgs) -> Result<Outcome> {
             bytes
         }
         OutputFormat::Markdown => markdown::render_story(&story).into_bytes(),
+        OutputFormat::Jsonl => {
+            let mut bytes = Vec::new();
+            json::write_lines(&mut bytes, &story)?;
+            bytes
+        }
     };
     let out = args
         .out

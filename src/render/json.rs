@@ -145,7 +145,9 @@ pub fn write_story(out: &mut impl Write, story: &Story) -> io::Result<()> {
                 if !first {
                     out.write_all(b",")?;
                 }
-                write_node_head(out, &posts[node])?;
+                out.write_all(b"{")?;
+                write_node_fields(out, &posts[node])?;
+                out.write_all(b",\"replies\":[")?;
                 stack.push(Step::Close);
                 let kids = &forest.children[node];
                 stack.extend(
@@ -165,9 +167,24 @@ fn time_text(t: &chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
-/// Everything of a node up to and including `"replies":[`; the fields added to the contract
-/// later come before `replies`, so the node still closes with `]}`.
-fn write_node_head(out: &mut impl Write, p: &Post) -> io::Result<()> {
+/// Writes `story` as JSON Lines: one post per line, in the story's order (threads depth first,
+/// or time), each a [`Node`](self) without `replies` plus `thread` (the index of its thread)
+/// and `depth` (0 for a thread's first post). Nothing nests, however deep a conversation goes,
+/// so any JSON reader can read it back.
+pub fn write_lines(out: &mut impl Write, story: &Story) -> io::Result<()> {
+    for (thread, &root) in story.forest.roots.iter().enumerate() {
+        for (node, depth) in story.forest.preorder(root) {
+            out.write_all(b"{")?;
+            write_node_fields(out, &story.posts[node])?;
+            writeln!(out, ",\"thread\":{thread},\"depth\":{depth}}}")?;
+        }
+    }
+    Ok(())
+}
+
+/// The fields of a node but `replies`, without braces; fields added to the contract later go
+/// at the end.
+fn write_node_fields(out: &mut impl Write, p: &Post) -> io::Result<()> {
     let media: Vec<Media<'_>> = p
         .media
         .iter()
@@ -191,10 +208,9 @@ fn write_node_head(out: &mut impl Write, p: &Post) -> io::Result<()> {
     });
     write!(
         out,
-        "{{\"uri\":{},\"url\":{},\"author\":{},\"created_at\":{},\"text\":{},\"tagged\":{},\
+        "\"uri\":{},\"url\":{},\"author\":{},\"created_at\":{},\"text\":{},\"tagged\":{},\
          \"in_reply_to\":{},\"sensitive\":{},\"spoiler_text\":{},\"media\":{},\"boosts\":{},\
-         \"quote_of\":{},\"edited_at\":{},\"poll\":{},\"left_out\":{},\"replies_total\":{},\
-         \"replies\":[",
+         \"quote_of\":{},\"edited_at\":{},\"poll\":{},\"left_out\":{},\"replies_total\":{}",
         json(&p.uri)?,
         json(&p.url)?,
         json(&Author {

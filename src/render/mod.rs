@@ -14,6 +14,8 @@ pub enum OutputFormat {
     Json,
     /// Markdown (see [`markdown`]).
     Markdown,
+    /// JSON Lines, one post per line (see [`json::write_lines`]).
+    Jsonl,
 }
 
 impl OutputFormat {
@@ -23,6 +25,7 @@ impl OutputFormat {
             OutputFormat::Html => "html",
             OutputFormat::Json => "json",
             OutputFormat::Markdown => "md",
+            OutputFormat::Jsonl => "jsonl",
         }
     }
 }

@@ -64,6 +64,33 @@ fn ten_thousand_deep_reply_chain_renders() {
         html.contains("Replying to <a href=\"#p"),
         "deep replies name their parent"
     );
+
+    // JSON Lines: nothing nests, so a reader with the default recursion limit reads every line.
+    let lines = archive.render("deep", &["--format", "jsonl", "--out", "-"]);
+    assert_eq!(lines.code, 0, "{}", lines.stderr);
+    let posts: Vec<Value> = lines
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is a JSON object"))
+        .collect();
+    assert_eq!(posts.len(), 10_000);
+    assert!(lines.stdout.lines().all(|l| json_depth(l) <= 3));
+    assert_eq!(posts[9_999]["depth"], 9_999);
+    assert_eq!(posts[9_999]["in_reply_to"], posts[9_998]["uri"]);
+    assert!(
+        posts
+            .iter()
+            .all(|p| p["thread"] == 0 && p.get("replies").is_none())
+    );
+
+    // Markdown: block quotes stop deepening, each flattened reply names its parent.
+    let md = archive.render("deep", &["--format", "markdown", "--out", "-"]);
+    assert_eq!(md.code, 0, "{}", md.stderr);
+    assert!(
+        !md.stdout.contains("> > > > > > "),
+        "quotes capped at five levels"
+    );
+    assert!(md.stdout.matches("Replying to").count() >= 9_990);
 }
 
 #[test]
