@@ -144,6 +144,22 @@ pub struct Author {
     pub url: Option<String>,
     /// Avatar image URL, as given (it may be relative in an account export).
     pub avatar: Option<String>,
+    /// What the profile says about being archived.
+    #[serde(default)]
+    pub consent: Consent,
+}
+
+/// What an author's profile says about being archived and indexed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Consent {
+    /// The profile refuses archiving: `#NoArchive` or `#NoBot` in the bio or a profile field,
+    /// or (Bluesky) the `!no-unauthenticated` label. None of their posts is stored.
+    #[serde(default)]
+    pub refuses: bool,
+    /// The author opted out of search-engine indexing (Mastodon `noindex`): their posts are
+    /// kept but shown under a pseudonym unless the curator says otherwise.
+    #[serde(default)]
+    pub noindex: bool,
 }
 
 /// A picture, video or sound attached to a post.

@@ -185,6 +185,7 @@ fn story_info(story: &Object, base: &str) -> Result<StoryInfo, FormatError> {
             name,
             url,
             avatar: str_of(a.get("avatar")).and_then(absolute_url),
+            ..Default::default()
         })
     });
     let date = story.get("date");
@@ -284,6 +285,7 @@ fn tweet_post(el: &Object, id: &str) -> Result<Post, String> {
             .to_owned(),
         url: Some(profile),
         avatar: attribution("thumbnail").and_then(absolute_url),
+        ..Default::default()
     };
     let created_at = str_of(el.get("posted_at"))
         .and_then(parse_time)

@@ -156,6 +156,7 @@ fn account(info: &Value, name_key: &str, display_key: &str) -> Option<Author> {
         name: str_of(info.get(display_key)).unwrap_or_default().to_owned(),
         url: Some(format!("https://twitter.com/{screen_name}")),
         avatar: None,
+        ..Default::default()
     })
 }
 

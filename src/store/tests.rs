@@ -16,6 +16,7 @@ fn post(uri: &str, text: &str, created: &str) -> Post {
             name: "Ana".into(),
             url: None,
             avatar: None,
+            ..Default::default()
         },
         created_at: t(created),
         edited_at: None,

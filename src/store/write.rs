@@ -124,6 +124,7 @@ impl<'c> SourceWriter<'c> {
                     name: r.get(2)?,
                     url: r.get(3)?,
                     avatar: r.get(4)?,
+                    ..Default::default()
                 };
                 Ok((r.get(0)?, stored))
             })

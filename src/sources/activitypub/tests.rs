@@ -236,6 +236,7 @@ fn corpus_mastodon_export_actor_keeps_relative_avatar() {
             name: "dealingwith".into(),
             url: Some("https://indieweb.social/@dealingwith".into()),
             avatar: Some("avatar.jpg".into()),
+            ..Default::default()
         })]
     );
 }
@@ -773,7 +774,7 @@ fn announce_with_embedded_note_gives_post_then_boost() {
         name: "Ana Example".into(),
         url: Some("https://a.example/@ana".into()),
         avatar: Some("https://a.example/avatars/ana.png".into()),
-        ..ana()
+        ..ana()..Default::default()
     };
     let parsed = parse(&doc);
     assert_eq!(parsed.warnings, vec![]);

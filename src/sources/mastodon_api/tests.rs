@@ -74,6 +74,7 @@ fn john() -> Author {
         avatar: some(
             "http://localhost:3000/system/accounts/avatars/117/020/565/966/271/181/original/5784df1febb9890a.jpg",
         ),
+        ..Default::default()
     }
 }
 
@@ -84,6 +85,7 @@ fn mika() -> Author {
         name: "Mika".to_owned(),
         url: some("https://quay.example/@mika"),
         avatar: None,
+        ..Default::default()
     }
 }
 
@@ -102,6 +104,7 @@ fn corpus_tag_timeline_is_one_public_post() {
         name: String::new(),
         url: some("http://localhost:3000/@mastodonpy_test_2"),
         avatar: some("http://localhost:3000/avatars/original/missing.png"),
+        ..Default::default()
     };
     let uri = "http://localhost:3000/ap/users/117020566092212359/statuses/117020593741189701";
     let want = Post {
@@ -379,6 +382,7 @@ fn remote_account_keeps_its_acct_and_leaves_the_server_unknown() {
         name: "Rowan Ash".to_owned(),
         url: some("https://birch.example/@rowan"),
         avatar: some("https://quay.example/cache/rowan.png"),
+        ..Default::default()
     };
     let want = Post {
         url: some("https://birch.example/@rowan/77"),
@@ -410,6 +414,7 @@ fn empty_display_name_stays_empty() {
             name: String::new(),
             url: some("https://quay.example/@nobody"),
             avatar: some("https://quay.example/avatars/original/missing.png"),
+            ..Default::default()
         }
     );
 }

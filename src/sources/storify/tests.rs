@@ -165,6 +165,7 @@ fn corpus_test_story_broken_capture_youtube_and_flickr() {
                 avatar: some(
                     "http://pbs.twimg.com/profile_images/3492487927/2ee01cf324fc09fe70e943c55c57bfb0_reasonably_small.jpeg"
                 ),
+                ..Default::default()
             }),
             published_at: Some(time("2013-12-23T18:07:48.473Z")),
             positions: Some(0..20),
@@ -191,6 +192,7 @@ fn corpus_test_story_broken_capture_youtube_and_flickr() {
             avatar: some(
                 "http://pbs.twimg.com/profile_images/3479798587/77eee325c18f974d3974032ad28504ef_normal.png"
             ),
+            ..Default::default()
         }
     );
     assert_eq!(post.created_at, time("2013-12-09T02:41:19Z"));

@@ -86,6 +86,7 @@ fn corpus_rest_array_retweet_reply_and_quote() {
             avatar: some(
                 "https://pbs.twimg.com/profile_images/551076081051004929/2i4QEfn-_normal.jpeg",
             ),
+            ..Default::default()
         },
         created_at: time("2019-09-04T13:33:12Z"),
         edited_at: None,

@@ -68,6 +68,7 @@ fn user(id: &str, username: &str, name: &str, avatar: Option<&str>) -> Author {
         name: name.to_owned(),
         url: Some(format!("https://twitter.com/{username}")),
         avatar: avatar.map(str::to_owned),
+        ..Default::default()
     }
 }
 
@@ -696,6 +697,7 @@ fn emoji_and_cjk_before_a_link_count_code_points() {
         name: "花 Hana".to_owned(),
         url: some("https://twitter.com/hana_example"),
         avatar: None,
+        ..Default::default()
     };
     let want = Post {
         content_html: format!(
@@ -730,6 +732,7 @@ fn escaped_text_is_unescaped_once() {
         name: "Tea & <Cake>".to_owned(),
         url: some("https://twitter.com/tea_example"),
         avatar: None,
+        ..Default::default()
     };
     let want = Post {
         content_html: format!(
@@ -762,6 +765,7 @@ fn missing_includes_leave_author_media_and_poll_unknown() {
         name: String::new(),
         url: None,
         avatar: None,
+        ..Default::default()
     };
     let want = Post {
         url: None,

@@ -39,6 +39,7 @@ fn ana() -> Author {
         name: "Ana Tide".to_owned(),
         url: some("https://twitter.com/ana_tide"),
         avatar: None,
+        ..Default::default()
     }
 }
 
@@ -569,6 +570,7 @@ fn accounts_from_manifest_and_account_js() {
             name: String::new(),
             url: some("https://twitter.com/eel"),
             avatar: None,
+            ..Default::default()
         })
     );
 }
