@@ -8,6 +8,7 @@ mod corpus;
 mod edge_cases;
 mod formats;
 mod live;
+mod media;
 mod render;
 mod rich;
 mod storify;
