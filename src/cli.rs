@@ -57,6 +57,13 @@ pub enum Command {
     List(ListArgs),
     /// Search the posts of a story (full-text).
     Search(SearchArgs),
+    /// Fetch the avatars, attachments and custom emoji of the story of TAG into the archive.
+    ///
+    /// Only what the archive does not hold yet is fetched, with the same polite, bounded client
+    /// as live collection; a second run with everything archived makes no request. Each file is
+    /// checked by its bytes: pictures, video and sound are kept (each distinct file once), while
+    /// SVG, HTML, JSON and files over their size limit are refused with a counted reason.
+    Media(MediaArgs),
 }
 
 /// The archive option every command shares.
@@ -235,9 +242,61 @@ pub struct CollectArgs {
     /// URL sources: longest wait, in seconds, honoured when a server asks to slow down.
     #[arg(long, value_name = "SECS", default_value_t = crate::fetch::DEFAULT_MAX_WAIT.as_secs(), help_heading = "Live collection (URL sources)")]
     pub max_wait: u64,
+    /// After collecting, fetch the story's avatars, attachments and custom emoji into the
+    /// archive, as `tagstory media` does, with the limits above (`--timeout`,
+    /// `--max-response-bytes` for pictures, `--retries`, `--allow-private-addresses`…).
+    #[arg(long, help_heading = "Media")]
+    pub media: bool,
+    /// With `--media`: largest video or sound file kept, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::media::DEFAULT_MAX_MEDIA_BYTES, help_heading = "Media")]
+    pub max_media_bytes: u64,
     /// No progress bar or progress lines.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// Arguments of `media`.
+#[derive(Debug, Args)]
+pub struct MediaArgs {
+    /// The hashtag whose story's media to fetch, with or without `#`.
+    #[arg(long, value_name = "TAG", value_parser = tag_arg)]
+    pub tag: String,
+    /// The archive.
+    #[command(flatten)]
+    pub db: DbArg,
+    /// The limits of fetching.
+    #[command(flatten)]
+    pub limits: MediaLimitArgs,
+    /// No progress bar or progress lines.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// How media files are fetched: by `media`, and by `collect --media` (which shares the limits of
+/// URL sources, so it has only the one of its own).
+#[derive(Debug, Args)]
+pub struct MediaLimitArgs {
+    /// Also fetch from private, loopback and link-local addresses.
+    #[arg(long)]
+    pub allow_private_addresses: bool,
+    /// Seconds one request may take, body included.
+    #[arg(long, value_name = "SECS", default_value_t = crate::fetch::DEFAULT_TIMEOUT.as_secs_f64())]
+    pub timeout: f64,
+    /// Largest picture kept (avatar, emoji, image), in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::fetch::DEFAULT_MAX_RESPONSE_BYTES)]
+    pub max_response_bytes: u64,
+    /// Largest video or sound file kept, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::media::DEFAULT_MAX_MEDIA_BYTES)]
+    pub max_media_bytes: u64,
+    /// Redirects followed per request.
+    #[arg(long, value_name = "N", default_value_t = crate::fetch::DEFAULT_MAX_REDIRECTS)]
+    pub max_redirects: usize,
+    /// Retries after a 5xx answer, a timeout or a network error.
+    #[arg(long, value_name = "N", default_value_t = crate::fetch::DEFAULT_RETRIES)]
+    pub retries: u32,
+    /// Longest wait, in seconds, honoured when a server asks to slow down.
+    #[arg(long, value_name = "SECS", default_value_t = crate::fetch::DEFAULT_MAX_WAIT.as_secs())]
+    pub max_wait: u64,
 }
 
 /// Input formats, for `--format`.

@@ -2,12 +2,14 @@
 //! SQLite archive and renders them as threaded, readable story pages.
 //!
 //! The pipeline is `sources` (parse) → `collect` (decide story membership, write through
-//! `store`) and `store` (read) → `thread` (build reply trees) → `story` (view model) → `render`.
+//! `store`) and `store` (read) → `thread` (build reply trees) → `story` (view model) → `render`;
+//! `media` fetches the pictures, video and sound a story shows into the archive.
 
 pub mod cli;
 pub mod cmd;
 pub mod collect;
 pub mod fetch;
+pub mod media;
 pub mod model;
 pub mod render;
 pub mod sanitize;

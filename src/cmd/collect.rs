@@ -47,7 +47,41 @@ pub fn run(args: &CollectArgs) -> Result<Outcome> {
     if !urls.is_empty() {
         lines.extend(collect_urls(args, &mut store, &tag, &urls)?);
     }
-    Ok(summarise(&lines, &tag))
+    let collected = summarise(&lines, &tag);
+    if !args.media {
+        return Ok(collected);
+    }
+    let options = fetch_options(args, &[])?;
+    let media =
+        super::media::fetch_media(&mut store, &tag, &options, args.max_media_bytes, args.quiet)?;
+    Ok(worse(collected, media))
+}
+
+/// The worse of two outcomes: a failed source, then skipped records, then done.
+fn worse(a: Outcome, b: Outcome) -> Outcome {
+    let rank = |o| match o {
+        Outcome::Done => 0,
+        Outcome::RecordsSkipped => 1,
+        Outcome::SourcesFailed => 2,
+    };
+    if rank(b) > rank(a) { b } else { a }
+}
+
+/// The fetch limits of URL sources (and `--media`); the token goes only to `token_urls`' hosts.
+fn fetch_options(args: &CollectArgs, token_urls: &[&String]) -> Result<FetchOptions> {
+    Ok(FetchOptions {
+        timeout: super::media::timeout(args.timeout)?,
+        max_response_bytes: args.max_response_bytes,
+        max_redirects: args.max_redirects,
+        retries: args.retries,
+        max_wait: Duration::from_secs(args.max_wait),
+        allow_private_addresses: args.allow_private_addresses,
+        token: args.token.clone().filter(|t| !t.trim().is_empty()),
+        token_hosts: token_urls
+            .iter()
+            .filter_map(|u| crate::urls::authority(u))
+            .collect(),
+    })
 }
 
 /// What one source (or the refresh) gave, for the summary.
@@ -62,22 +96,7 @@ fn collect_urls(
     tag: &str,
     urls: &[&String],
 ) -> Result<Vec<Line>> {
-    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
-        bail!("--timeout must be a positive number of seconds");
-    }
-    let fetcher = Fetcher::new(FetchOptions {
-        timeout: Duration::from_secs_f64(args.timeout),
-        max_response_bytes: args.max_response_bytes,
-        max_redirects: args.max_redirects,
-        retries: args.retries,
-        max_wait: Duration::from_secs(args.max_wait),
-        allow_private_addresses: args.allow_private_addresses,
-        token: args.token.clone().filter(|t| !t.trim().is_empty()),
-        token_hosts: urls
-            .iter()
-            .filter_map(|u| crate::urls::authority(u))
-            .collect(),
-    })?;
+    let fetcher = Fetcher::new(fetch_options(args, urls)?)?;
     let options = LiveOptions {
         context: !args.no_context,
         max_depth: args.max_depth,

@@ -5,6 +5,7 @@
 pub mod collect;
 pub mod hide;
 pub mod list;
+pub mod media;
 pub mod note;
 pub mod output;
 pub mod render;
@@ -41,6 +42,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Unhide(args) => hide::run(&args, false),
         Command::List(args) => list::run(&args),
         Command::Search(args) => search::run(&args),
+        Command::Media(args) => media::run(&args),
     }
 }
 

@@ -1,4 +1,4 @@
-//! Fetching JSON over HTTP, politely and safely. The only asynchronous code of tagstory: a
+//! Fetching JSON documents and media files over HTTP, politely and safely. The only asynchronous code of tagstory: a
 //! [`Fetcher`] owns one reqwest client and a current-thread tokio runtime and offers blocking
 //! calls, so everything else stays synchronous.
 //!
@@ -12,8 +12,11 @@
 //!   redirects included) unless allowed; no proxy, whatever `HTTP_PROXY` says; a response-size
 //!   cap enforced while the body streams in; a redirect limit with loop detection; no cookies;
 //!   a content-type check; JSON parsed with serde_json's recursion limit. The caller parses the
-//!   result with the same code as files: fetched data is untrusted input.
+//!   result with the same code as files: fetched data is untrusted input. Media files come back
+//!   as bytes, unparsed and unjudged: `crate::media` checks what they are.
 
+mod attempt;
+mod error;
 mod guard;
 mod headers;
 
@@ -22,12 +25,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use reqwest::header::HeaderValue;
 use serde_json::Value;
 use tokio::sync::Semaphore;
 use url::Url;
 
+use attempt::{Ask, Attempt, Body, parse_json};
+pub use error::{FetchError, FetchErrorKind};
 pub use guard::is_public;
 pub use headers::{link_next, link_rel};
 
@@ -46,6 +50,8 @@ pub const DEFAULT_RETRIES: u32 = 3;
 pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(300);
 /// Requests in flight at once to one host.
 pub const MAX_IN_FLIGHT_PER_HOST: usize = 2;
+/// Files in flight at once in all, across hosts ([`Fetcher::get_bytes_each`]).
+pub const MAX_IN_FLIGHT: usize = 8;
 /// First back-off delay; doubled on each retry.
 pub const BACKOFF_BASE: Duration = Duration::from_millis(500);
 /// Longest back-off delay (before jitter).
@@ -55,6 +61,8 @@ pub const BACKOFF_CAP: Duration = Duration::from_secs(30);
 pub const ACCEPT_AS2: &str = "application/activity+json, application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"";
 /// `Accept` for the Mastodon REST API.
 pub const ACCEPT_JSON: &str = "application/json";
+/// `Accept` for media files.
+pub const ACCEPT_MEDIA: &str = "image/*, video/*, audio/*;q=0.9, */*;q=0.5";
 
 /// What a request asks for, which sets `Accept` and the content types accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,96 +121,15 @@ pub struct Fetched {
     pub next: Option<Url>,
 }
 
-/// A request that failed for good.
+/// A fetched file: its bytes as served, not looked at.
 #[derive(Debug, Clone)]
-pub struct FetchError {
-    /// The URL asked for.
-    pub url: String,
-    /// What went wrong the last time.
-    pub kind: FetchErrorKind,
-    /// How many attempts were made.
-    pub attempts: u32,
-}
-
-impl std::fmt::Display for FetchError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "`{}`: {}", self.url, self.kind)?;
-        if self.attempts > 1 {
-            write!(f, " (gave up after {} attempts)", self.attempts)?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for FetchError {}
-
-/// What went wrong with a request.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum FetchErrorKind {
-    /// Not fetched at all (scheme, private address).
-    #[error("refused: {0}")]
-    Refused(String),
-    /// `404` or `410`: the object does not exist (any more).
-    #[error("HTTP {0}: not found or deleted")]
-    Gone(u16),
-    /// `401`/`403`.
-    #[error(
-        "HTTP {0}: the server refuses anonymous fetches; it probably wants signed requests \
-         (ActivityPub \"authorized fetch\" / secure mode), which tagstory does not make. Pass a \
-         --token (or TAGSTORY_TOKEN) if it is a Mastodon API that accepts one, or collect \
-         through another server's /tags/NAME page or from an export"
-    )]
-    Unauthorized(u16),
-    /// `429` with a wait longer than allowed, or still `429` after the retries.
-    #[error("HTTP 429: rate limited{}", wait_text(.0))]
-    RateLimited(Option<Duration>),
-    /// Any other status.
-    #[error("HTTP {0}")]
-    Status(u16),
-    /// No complete answer within the timeout.
-    #[error("no complete answer within {} s (--timeout)", .0.as_secs_f32())]
-    Timeout(Duration),
-    /// The body is larger than allowed.
-    #[error("the response is larger than {0} bytes (--max-response-bytes); not read")]
-    TooLarge(u64),
-    /// Not JSON by its content type.
-    #[error("expected JSON, but the response is `{0}`")]
-    ContentType(String),
-    /// The body stopped early.
-    #[error("the response body was cut off: {0}")]
-    Truncated(String),
-    /// The body is not JSON.
-    #[error("the response is not valid JSON: {0}")]
-    Invalid(String),
-    /// Too many redirects, a loop, or a redirect somewhere not allowed.
-    #[error("redirect refused: {0}")]
-    Redirect(String),
-    /// Connecting or talking to the server failed.
-    #[error("network error: {0}")]
-    Network(String),
-}
-
-fn wait_text(wait: &Option<Duration>) -> String {
-    wait.map(|w| {
-        format!(
-            "; the server asks to wait {} s, more than --max-wait allows",
-            w.as_secs()
-        )
-    })
-    .unwrap_or_default()
-}
-
-impl FetchErrorKind {
-    fn retryable(&self) -> bool {
-        match self {
-            FetchErrorKind::Status(s) => *s >= 500,
-            FetchErrorKind::Timeout(_)
-            | FetchErrorKind::Truncated(_)
-            | FetchErrorKind::Network(_)
-            | FetchErrorKind::RateLimited(None) => true,
-            _ => false,
-        }
-    }
+pub struct FetchedBytes {
+    /// Where it was finally fetched from (after redirects).
+    pub url: Url,
+    /// The `Content-Type` the server gave, if any (a claim, not a fact).
+    pub content_type: Option<String>,
+    /// The body.
+    pub bytes: Vec<u8>,
 }
 
 /// The HTTP client, its runtime, and what it knows about each host.
@@ -309,7 +236,63 @@ impl Fetcher {
             .block_on(futures_util::future::join_all(futures))
     }
 
+    /// Fetches files, each `(url, largest body accepted)`, at most [`MAX_IN_FLIGHT_PER_HOST`]
+    /// per host and [`MAX_IN_FLIGHT`] in all, and hands each result to `each` as it arrives,
+    /// with its index in `asks`. The bytes are returned as served, whatever their content
+    /// type: the caller checks what they are. An error from `each` stops the run.
+    pub fn get_bytes_each<E>(
+        &self,
+        asks: &[(Url, u64)],
+        mut each: impl FnMut(usize, Result<FetchedBytes, FetchError>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        use futures_util::StreamExt;
+        self.runtime.block_on(async {
+            let mut results = futures_util::stream::iter(asks.iter().enumerate())
+                .map(|(i, (url, max))| async move { (i, self.fetch_bytes(url, *max).await) })
+                .buffer_unordered(MAX_IN_FLIGHT);
+            while let Some((i, result)) = results.next().await {
+                each(i, result)?;
+            }
+            Ok(())
+        })
+    }
+
     async fn fetch(&self, url: &Url, want: Want) -> Result<Fetched, FetchError> {
+        let ask = Ask {
+            accept: match want {
+                Want::ActivityPub => ACCEPT_AS2,
+                Want::RestApi => ACCEPT_JSON,
+            },
+            json: true,
+            max_bytes: self.options.max_response_bytes,
+        };
+        self.retrying(url, &ask, parse_json).await
+    }
+
+    async fn fetch_bytes(&self, url: &Url, max_bytes: u64) -> Result<FetchedBytes, FetchError> {
+        let ask = Ask {
+            accept: ACCEPT_MEDIA,
+            json: false,
+            max_bytes,
+        };
+        self.retrying(url, &ask, |body| {
+            Ok(FetchedBytes {
+                url: body.url,
+                content_type: body.content_type,
+                bytes: body.bytes,
+            })
+        })
+        .await
+    }
+
+    /// Asks until an attempt succeeds, fails for good, or the retries are spent; `finish`
+    /// turns a body into the result (a failure there can be retried too: a cut-off JSON).
+    async fn retrying<T>(
+        &self,
+        url: &Url,
+        ask: &Ask,
+        finish: impl Fn(Body) -> Result<T, FetchErrorKind>,
+    ) -> Result<T, FetchError> {
         let fail = |kind, attempts| FetchError {
             url: url.to_string(),
             kind,
@@ -329,10 +312,10 @@ impl Fetcher {
                     tokio::time::sleep_until(until.into()).await;
                 }
                 self.requests.fetch_add(1, Ordering::Relaxed);
-                self.once(url, want, &host).await
+                self.once(url, ask, &host).await
             };
-            let kind = match outcome {
-                Ok(fetched) => return Ok(fetched),
+            let kind = match outcome.and_then(|body| finish(body).map_err(Attempt::Failed)) {
+                Ok(done) => return Ok(done),
                 Err(Attempt::Failed(kind)) => kind,
                 Err(Attempt::RetryAfter(wait)) => {
                     if wait > self.options.max_wait {
@@ -350,124 +333,6 @@ impl Fetcher {
             }
             tokio::time::sleep(self.backoff(attempt)).await;
         }
-    }
-
-    /// One attempt.
-    async fn once(&self, url: &Url, want: Want, host: &HostState) -> Result<Fetched, Attempt> {
-        match guard::check_host(url, self.options.allow_private_addresses).await {
-            Ok(()) => {}
-            Err(guard::HostProblem::Refused(why)) => {
-                return Err(Attempt::Failed(FetchErrorKind::Refused(why)));
-            }
-            Err(guard::HostProblem::Unresolved(why)) => {
-                return Err(Attempt::Failed(FetchErrorKind::Network(why)));
-            }
-        }
-        let accept = match want {
-            Want::ActivityPub => ACCEPT_AS2,
-            Want::RestApi => ACCEPT_JSON,
-        };
-        let mut request = self.client.get(url.clone()).header(ACCEPT, accept);
-        // Redirects to another host drop the header (reqwest), so it stays with its server.
-        if let Some(value) = &self.authorization
-            && crate::urls::authority(url.as_str())
-                .is_some_and(|host| self.options.token_hosts.contains(&host))
-        {
-            request = request.header(AUTHORIZATION, value.clone());
-        }
-        let mut response = request
-            .send()
-            .await
-            .map_err(|e| Attempt::Failed(self.classify(&e)))?;
-        let now = chrono::Utc::now();
-        if let Some(wait) = headers::rate_limit_wait(response.headers(), now) {
-            let wait = wait.min(self.options.max_wait);
-            *host.not_before.lock().expect("not poisoned") = Some(Instant::now() + wait);
-        }
-        let status = response.status();
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            let wait = headers::retry_after(response.headers(), now)
-                .or_else(|| headers::rate_limit_wait(response.headers(), now))
-                .unwrap_or(BACKOFF_BASE);
-            return Err(Attempt::RetryAfter(wait));
-        }
-        if !status.is_success() {
-            let kind = match status.as_u16() {
-                404 | 410 => FetchErrorKind::Gone(status.as_u16()),
-                401 | 403 => FetchErrorKind::Unauthorized(status.as_u16()),
-                s => FetchErrorKind::Status(s),
-            };
-            return Err(Attempt::Failed(kind));
-        }
-        let content_type = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        if !is_json_type(&content_type) {
-            let shown = if content_type.is_empty() {
-                "no content type"
-            } else {
-                &content_type
-            };
-            return Err(Attempt::Failed(FetchErrorKind::ContentType(
-                shown.to_owned(),
-            )));
-        }
-        let limit = self.options.max_response_bytes;
-        if response.content_length().is_some_and(|len| len > limit) {
-            return Err(Attempt::Failed(FetchErrorKind::TooLarge(limit)));
-        }
-        let final_url = response.url().clone();
-        let next = headers::link_next(response.headers(), &final_url);
-        let mut body = Vec::new();
-        loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    if body.len() as u64 + chunk.len() as u64 > limit {
-                        return Err(Attempt::Failed(FetchErrorKind::TooLarge(limit)));
-                    }
-                    body.extend_from_slice(&chunk);
-                }
-                Ok(None) => break,
-                Err(e) if e.is_timeout() => {
-                    return Err(Attempt::Failed(FetchErrorKind::Timeout(
-                        self.options.timeout,
-                    )));
-                }
-                Err(e) => {
-                    let detail = format!("{} bytes read, then {}", body.len(), root_cause(&e));
-                    return Err(Attempt::Failed(FetchErrorKind::Truncated(detail)));
-                }
-            }
-        }
-        let value: Value = serde_json::from_slice(&body).map_err(|e| {
-            Attempt::Failed(if e.is_eof() {
-                FetchErrorKind::Truncated(format!("{} bytes read, JSON unfinished", body.len()))
-            } else {
-                FetchErrorKind::Invalid(e.to_string())
-            })
-        })?;
-        Ok(Fetched {
-            url: final_url,
-            value,
-            next,
-        })
-    }
-
-    fn classify(&self, e: &reqwest::Error) -> FetchErrorKind {
-        if e.is_redirect() {
-            return FetchErrorKind::Redirect(root_cause(e));
-        }
-        if e.is_timeout() {
-            return FetchErrorKind::Timeout(self.options.timeout);
-        }
-        let cause = root_cause(e);
-        if cause.contains("--allow-private-addresses") {
-            return FetchErrorKind::Refused(cause);
-        }
-        FetchErrorKind::Network(cause)
     }
 
     fn host(&self, url: &Url) -> Arc<HostState> {
@@ -504,12 +369,6 @@ impl Fetcher {
     }
 }
 
-/// How one attempt ended, when not with a document.
-enum Attempt {
-    Failed(FetchErrorKind),
-    RetryAfter(Duration),
-}
-
 /// `tagstory/VERSION (+homepage)`.
 pub fn user_agent() -> String {
     format!(
@@ -529,15 +388,6 @@ fn is_json_type(content_type: &str) -> bool {
         || essence == "application/activity+json"
         || essence == "application/ld+json"
         || (essence.starts_with("application/") && essence.ends_with("+json"))
-}
-
-/// The innermost error message, which is the informative one for reqwest errors.
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut current = e;
-    while let Some(source) = current.source() {
-        current = source;
-    }
-    current.to_string()
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! The archive: one SQLite file holding every collected post, author, boost, deletion and
-//! source, and which posts make up the story of each tag.
+//! source, which posts make up the story of each tag, and the archived bytes of their media.
 //!
 //! # Compatibility
 //! An archive must still open in ten years. The schema is versioned with `PRAGMA user_version`:
@@ -23,12 +23,14 @@ mod catalog;
 mod curator;
 mod cursors;
 mod events;
+mod media;
 mod read;
 mod write;
 
 pub use catalog::{SearchHit, StorySummary};
 pub use curator::{PostMatch, StoredCurator, StoredNote, StoredSource};
 pub use cursors::{Cursor, Refetch};
+pub use media::{ArchivedMedia, MediaUse, PutMediaOutcome, StoryMediaUrl, sha256_hex};
 pub use read::{StoredCuration, StoredMedia, StoredPost, StoredRevision};
 pub use write::{PostOutcome, Reason, SourceCounts, SourceWriter};
 
@@ -49,6 +51,7 @@ const UPGRADES: &[&str] = &[
     include_str!("upgrades/v3.sql"),
     include_str!("upgrades/v4.sql"),
     include_str!("upgrades/v5.sql"),
+    include_str!("upgrades/v6.sql"),
 ];
 
 /// How long a writer waits for another to finish before giving up. One source is written in

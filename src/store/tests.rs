@@ -1,5 +1,6 @@
 use super::*;
 use crate::model::{Author, Boost, Deletion, Post};
+use crate::store::media::{ArchivedMedia, MediaUse, sha256_hex};
 use chrono::{DateTime, Utc};
 
 fn t(s: &str) -> DateTime<Utc> {
@@ -328,4 +329,173 @@ fn of_two_copies_of_one_version_the_richer_wins_whatever_the_order() {
             "a richer copy is not an edit"
         );
     }
+}
+
+#[test]
+fn a_version_5_archive_upgrades_to_the_current_schema_with_room_for_media() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("v5.db");
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/archives/v5.db"),
+        &old,
+    )
+    .unwrap();
+    let mut upgraded = Store::open(&old).unwrap();
+    assert_eq!(upgraded.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(SCHEMA_VERSION, 6);
+    let tag = "dearmentalhealthprofessionals";
+    assert_eq!(upgraded.load_story(tag).unwrap().len(), 48);
+    let urls = upgraded.media_urls_of_story(tag).unwrap();
+    assert_eq!(
+        urls.iter().filter(|u| u.used_as == MediaUse::Image).count(),
+        4,
+        "the story's four care.example pictures"
+    );
+    assert!(urls.iter().any(|u| u.used_as == MediaUse::Avatar));
+    assert!(
+        upgraded
+            .archived_media(urls.iter().map(|u| &u.url))
+            .unwrap()
+            .is_empty()
+    );
+    upgraded
+        .put_media(&urls[0].url, "image/png", b"\x89PNG\r\n\x1A\nrest")
+        .unwrap();
+    assert_eq!(upgraded.archived_media([&urls[0].url]).unwrap().len(), 1);
+
+    let fresh = Store::open(&dir.path().join("fresh.db")).unwrap();
+    assert_eq!(
+        structure(upgraded.connection()),
+        structure(fresh.connection()),
+        "upgrading must give exactly the schema a new archive gets"
+    );
+}
+
+/// A post by `author` (with an avatar) carrying `media` (URL, kind) and one custom emoji.
+fn post_with_media(uri: &str, avatar: &str, media: &[(&str, &str)], emoji: &str) -> Post {
+    let mut p = post(uri, "with pictures", "2026-08-20T08:00:00Z");
+    p.author.avatar = Some(avatar.into());
+    p.media = media
+        .iter()
+        .map(|(url, kind)| crate::model::Media {
+            url: (*url).into(),
+            kind: (*kind).into(),
+            alt: None,
+            width: None,
+            height: None,
+        })
+        .collect();
+    p.emojis = vec![crate::model::CustomEmoji {
+        shortcode: "blobheart".into(),
+        url: emoji.into(),
+    }];
+    p
+}
+
+#[test]
+fn a_story_names_each_media_url_once_with_its_largest_use() {
+    let mut store = Store::open_in_memory().unwrap();
+    let a = post_with_media(
+        "https://a.example/1",
+        "https://a.example/ana.png",
+        &[
+            ("https://a.example/cat.jpg", "image"),
+            ("https://a.example/clip.mp4", "gifv"),
+        ],
+        "https://a.example/emoji/heart.png",
+    );
+    // The same picture as an attachment and as a video's URL: the video's larger limit wins.
+    let b = post_with_media(
+        "https://a.example/2",
+        "https://a.example/ana.png",
+        &[
+            ("https://a.example/cat.jpg", "image"),
+            ("https://a.example/cat.jpg", "video"),
+        ],
+        "https://a.example/emoji/heart.png",
+    );
+    write(&mut store, &a);
+    write(&mut store, &b);
+    let urls: Vec<(String, MediaUse)> = store
+        .media_urls_of_story("care")
+        .unwrap()
+        .into_iter()
+        .map(|u| (u.url, u.used_as))
+        .collect();
+    let want = [
+        ("https://a.example/ana.png", MediaUse::Avatar),
+        ("https://a.example/cat.jpg", MediaUse::Video),
+        ("https://a.example/clip.mp4", MediaUse::Video),
+        ("https://a.example/emoji/heart.png", MediaUse::Emoji),
+    ];
+    assert_eq!(urls, want.map(|(u, k)| (u.to_owned(), k)).to_vec());
+    assert!(store.media_urls_of_story("other").unwrap().is_empty());
+}
+
+#[test]
+fn the_same_bytes_under_two_urls_are_kept_once() {
+    let mut store = Store::open_in_memory().unwrap();
+    let bytes = b"GIF89a\x01\x00\x01\x00same";
+    let first = store
+        .put_media("https://a.example/x.gif", "image/gif", bytes)
+        .unwrap();
+    let second = store
+        .put_media("https://b.example/y.gif", "image/gif", bytes)
+        .unwrap();
+    assert!(first.new_bytes && !second.new_bytes);
+    assert_eq!(first.sha256, second.sha256);
+    assert_eq!(first.sha256, sha256_hex(bytes));
+    let count = |sql: &str| -> i64 { store.connection().query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(count("SELECT count(*) FROM blobs"), 1);
+    assert_eq!(count("SELECT count(*) FROM media_files"), 2);
+
+    let found = store
+        .archived_media([
+            "https://a.example/x.gif",
+            "https://b.example/y.gif",
+            "https://c.example/z",
+        ])
+        .unwrap();
+    assert_eq!(found.len(), 2);
+    let want = ArchivedMedia {
+        sha256: first.sha256.clone(),
+        mime: "image/gif".into(),
+        size: bytes.len() as u64,
+    };
+    assert_eq!(found["https://b.example/y.gif"], want);
+    assert_eq!(store.blob(&first.sha256).unwrap().unwrap(), bytes);
+    assert_eq!(store.blob(&sha256_hex(b"other")).unwrap(), None);
+}
+
+#[test]
+fn failures_are_counted_until_the_file_is_kept_and_never_replace_it() {
+    let mut store = Store::open_in_memory().unwrap();
+    let url = "https://a.example/x.png";
+    let row = |store: &Store| -> (Option<String>, Option<String>, i64) {
+        store
+            .connection()
+            .query_row(
+                "SELECT sha256, failure, failures FROM media_files WHERE url = ?1",
+                [url],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap()
+    };
+    store
+        .record_media_failure(url, "network", "timed out")
+        .unwrap();
+    store.record_media_failure(url, "gone", "HTTP 404").unwrap();
+    assert_eq!(row(&store), (None, Some("gone".into()), 2));
+    assert!(store.archived_media([url]).unwrap().is_empty());
+
+    let kept = store
+        .put_media(url, "image/png", b"\x89PNG\r\n\x1A\n")
+        .unwrap();
+    assert_eq!(row(&store), (Some(kept.sha256.clone()), None, 2));
+    store.record_media_failure(url, "network", "later").unwrap();
+    assert_eq!(
+        row(&store),
+        (Some(kept.sha256), None, 2),
+        "a kept file stays kept"
+    );
 }

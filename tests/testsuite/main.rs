@@ -11,6 +11,7 @@ mod edge_cases;
 mod formats;
 mod hostile;
 mod live;
+mod media;
 mod output;
 mod proxy;
 mod read_only;

@@ -774,7 +774,7 @@ fn announce_with_embedded_note_gives_post_then_boost() {
         name: "Ana Example".into(),
         url: Some("https://a.example/@ana".into()),
         avatar: Some("https://a.example/avatars/ana.png".into()),
-        ..ana()..Default::default()
+        ..ana()
     };
     let parsed = parse(&doc);
     assert_eq!(parsed.warnings, vec![]);

@@ -59,7 +59,7 @@ fn emoji_and_cjk_before_a_link_use_code_point_indices() {
         url: some("https://twitter.com/ana_tide/status/3000000000000000010"),
         author: Author {
             avatar: some("https://pbs.twimg.com/profile_images/1/ana_normal.jpg"),
-            ..ana()..Default::default()
+            ..ana()
         },
         created_at: time("2018-03-10T14:03:15Z"),
         edited_at: None,
