@@ -173,7 +173,8 @@ CREATE TABLE sources (
     deletions         INTEGER NOT NULL,
     skipped_untagged  INTEGER NOT NULL,
     skipped_private   INTEGER NOT NULL,
-    errors            INTEGER NOT NULL
+    errors            INTEGER NOT NULL,
+    skipped_consent   INTEGER NOT NULL DEFAULT 0  -- posts whose author refuses archiving (v7)
 );
 
 -- Full-text search over post text and content warnings, kept in step by triggers. Declared
@@ -276,3 +277,28 @@ CREATE TABLE media_files (
     CHECK ((sha256 IS NULL) <> (failure IS NULL))
 ) WITHOUT ROWID;
 CREATE INDEX media_files_sha256 ON media_files(sha256);
+
+-- Consent (v7): what authors' profiles say about being archived (a refusal means none of their
+-- posts is stored; an opt-out of indexing means a pseudonym unless the curator says otherwise),
+-- takedowns that stay down (`tagstory forget`, kept only as SHA-256 hashes of the normalised
+-- URI, handle or name, so nothing readable remains), and a curator's own content warnings.
+CREATE TABLE author_consent (
+    author_uri  TEXT PRIMARY KEY,
+    refuses     INTEGER NOT NULL DEFAULT 0 CHECK (refuses IN (0, 1)),  -- #NoArchive, #NoBot...
+    noindex     INTEGER NOT NULL DEFAULT 0 CHECK (noindex IN (0, 1)),  -- opted out of indexing
+    seen_at     TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE forgotten (
+    hash          TEXT PRIMARY KEY,            -- SHA-256 hex of the normalised URI or handle
+    kind          TEXT NOT NULL CHECK (kind IN ('post', 'author', 'handle', 'name')),
+    forgotten_at  TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE curator_warnings (
+    tag         TEXT NOT NULL,
+    post_uri    TEXT NOT NULL,                 -- the post, and the replies shown under it
+    text        TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    PRIMARY KEY (tag, post_uri)
+) WITHOUT ROWID;

@@ -21,6 +21,8 @@ pub struct StoredCurator {
     pub notes: Vec<StoredNote>,
     /// URIs of the posts left out.
     pub hidden: Vec<String>,
+    /// The curator's content warnings: `(post URI, warning)`.
+    pub warnings: Vec<(String, String)>,
 }
 
 /// A curator's note.
@@ -100,6 +102,12 @@ impl Store {
         curator.hidden = stmt
             .query_map([tag], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
+        let mut stmt = self.conn.prepare(
+            "SELECT post_uri, text FROM curator_warnings WHERE tag = ?1 ORDER BY post_uri",
+        )?;
+        curator.warnings = stmt
+            .query_map([tag], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
         Ok(curator)
     }
 
@@ -162,6 +170,35 @@ impl Store {
             .conn
             .execute("DELETE FROM notes WHERE tag = ?1 AND id = ?2", (tag, id))?
             > 0)
+    }
+
+    /// Sets (or with `None` removes) the curator's content warning on a post and the replies
+    /// shown under it; whether anything changed.
+    pub fn set_warning(&mut self, tag: &str, post_uri: &str, text: Option<&str>) -> Result<bool> {
+        let changed = match text {
+            Some(text) => self.conn.execute(
+                "INSERT INTO curator_warnings (tag, post_uri, text, created_at)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (tag, post_uri) DO UPDATE SET text = excluded.text",
+                (tag, post_uri, text, now_text()),
+            )?,
+            None => self.conn.execute(
+                "DELETE FROM curator_warnings WHERE tag = ?1 AND post_uri = ?2",
+                (tag, post_uri),
+            )?,
+        };
+        Ok(changed > 0)
+    }
+
+    /// What the story's sources tell about it: posts deleted by their authors and posts not
+    /// stored because their author refuses archiving, over every collection of the tag.
+    pub fn consent_counts(&self, tag: &str) -> Result<(u64, u64)> {
+        Ok(self.conn.query_row(
+            "SELECT coalesce(sum(deletions), 0), coalesce(sum(skipped_consent), 0)
+             FROM sources WHERE tag = ?1",
+            [tag],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
     }
 
     /// Leaves posts out of the story (all or none); how many were not left out already.

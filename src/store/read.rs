@@ -57,6 +57,9 @@ pub struct StoredPost {
     pub revisions: Vec<StoredRevision>,
     /// How many replies the source said the post had, when it said.
     pub replies_total: Option<u64>,
+    /// The author opted out of search-engine indexing (so is shown under a pseudonym unless
+    /// the curator says otherwise).
+    pub author_noindex: bool,
 }
 
 /// An earlier version of an edited post.
@@ -101,7 +104,8 @@ impl Store {
                         json_extract(p.source_json, '$.public_metrics.reply_count'),
                         json_extract(p.source_json, '$.reply_count'),
                         json_extract(p.source_json, '$.replyCount'),
-                        json_extract(p.source_json, '$.post.replyCount')) END
+                        json_extract(p.source_json, '$.post.replyCount')) END,
+                    coalesce((SELECT c.noindex FROM author_consent c WHERE c.author_uri = a.uri), 0)
              FROM story_posts s
              JOIN posts p ON p.id = s.post_id
              JOIN authors a ON a.id = p.author_id
@@ -142,6 +146,7 @@ impl Store {
                     .ok()
                     .flatten()
                     .and_then(|n| u64::try_from(n).ok()),
+                author_noindex: r.get(20)?,
             })
         })?;
         rows.collect::<Result<_, _>>()

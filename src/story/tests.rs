@@ -34,6 +34,7 @@ fn stored(uri: &str, parent: Option<&str>, minute: u32) -> StoredPost {
         emojis: Vec::new(),
         revisions: Vec::new(),
         replies_total: None,
+        author_noindex: false,
     }
 }
 

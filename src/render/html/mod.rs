@@ -1,6 +1,7 @@
 //! The HTML page of a story: one self-contained file, rendered with minijinja from the
 //! embedded `templates/story.html`. Autoescaping is on for every value; only the HTML that the
-//! story stage sanitised or the page view (`page.rs`) built from escaped parts is marked safe in the template.
+//! story stage sanitised or the page view (`page.rs`) built from escaped parts is marked safe in
+//! the template.
 
 mod chart;
 mod emoji;
