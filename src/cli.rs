@@ -101,7 +101,7 @@ pub struct StoryArgs {
 
 /// Arguments of `note`.
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("action").required(true).args(["after", "before", "list", "remove"])))]
+#[command(group(clap::ArgGroup::new("action").required(true).args(["after", "before", "on", "list", "remove"])))]
 pub struct NoteArgs {
     /// The hashtag of the story.
     #[arg(long, value_name = "TAG", value_parser = tag_arg)]
@@ -110,19 +110,26 @@ pub struct NoteArgs {
     #[command(flatten)]
     pub db: DbArg,
     /// Place the note after this post (its URI, permalink, or a unique start of either).
-    #[arg(long, value_name = "POST", requires = "file")]
+    #[arg(long, value_name = "POST")]
     pub after: Option<String>,
     /// Place the note before this post.
-    #[arg(long, value_name = "POST", requires = "file", conflicts_with = "after")]
+    #[arg(long, value_name = "POST", conflicts_with = "after")]
     pub before: Option<String>,
+    /// The post a content warning (`--cw`) is for.
+    #[arg(long, value_name = "POST", requires = "cw", conflicts_with_all = ["after", "before"])]
+    pub on: Option<String>,
+    /// Instead of a note: a content warning on the post (and the replies shown under it),
+    /// folded like an author's; an empty TEXT removes it.
+    #[arg(long, value_name = "TEXT", conflicts_with = "file")]
+    pub cw: Option<String>,
     /// The note, in Markdown, from this file (`-`: standard input).
     #[arg(long, value_name = "NOTE.md")]
     pub file: Option<PathBuf>,
-    /// Print each note's id, position and first line.
-    #[arg(long, conflicts_with_all = ["after", "before", "file", "remove"])]
+    /// Print each note's id, position and first line, and the content warnings added.
+    #[arg(long, conflicts_with_all = ["after", "before", "file", "remove", "cw"])]
     pub list: bool,
     /// Remove the note with this id.
-    #[arg(long, value_name = "ID", conflicts_with_all = ["after", "before", "file"])]
+    #[arg(long, value_name = "ID", conflicts_with_all = ["after", "before", "file", "cw"])]
     pub remove: Option<i64>,
 }
 
@@ -365,6 +372,28 @@ pub struct RenderArgs {
     /// Show times in this IANA time zone (`Europe/London`); always labelled.
     #[arg(long, value_name = "ZONE", default_value = "UTC")]
     pub timezone: String,
+    /// Authors who opted out of search-engine indexing: shown under a pseudonym (default),
+    /// left out (strict), or by name (relaxed: you have their permission).
+    #[arg(long, value_enum, default_value_t = ConsentArg::Default)]
+    pub consent: ConsentArg,
+    /// Show every participant under a pseudonym ("Participant 7"): no names, handles,
+    /// avatars, profile links or links to the original posts.
+    #[arg(long)]
+    pub anonymize: bool,
+    /// Let search engines index and archive the page (it asks them not to by default).
+    #[arg(long)]
+    pub indexable: bool,
+}
+
+/// What `render --consent` does with authors who opted out of indexing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConsentArg {
+    /// Show them under a pseudonym.
+    Default,
+    /// Leave their posts out; replies stay, under a stub.
+    Strict,
+    /// Show them by name (the curator has their permission).
+    Relaxed,
 }
 
 /// Layouts of `render --order`.

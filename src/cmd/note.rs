@@ -27,6 +27,28 @@ pub fn run(args: &NoteArgs) -> Result<Outcome> {
             let place = if n.after { "after" } else { "before" };
             println!("{}\t{place} {}\t{first}", n.id, n.post_uri);
         }
+        for (uri, text) in &curator.warnings {
+            println!("cw\ton {uri}\t{}", super::one_line(text));
+        }
+        return Ok(Outcome::Done);
+    }
+    if let Some(cw) = &args.cw {
+        let Some(name) = args
+            .on
+            .as_ref()
+            .or(args.after.as_ref())
+            .or(args.before.as_ref())
+        else {
+            bail!("give the post the content warning is for with --on POST");
+        };
+        let uri = resolve_posts(&store, &tag, std::slice::from_ref(name))?.remove(0);
+        let text = cw.trim();
+        let changed = store.set_warning(&tag, &uri, Some(text).filter(|t| !t.is_empty()))?;
+        match (text.is_empty(), changed) {
+            (true, true) => eprintln!("removed the content warning on {uri}"),
+            (true, false) => eprintln!("{uri} had no content warning from the curator"),
+            (false, _) => eprintln!("content warning on {uri} and the replies under it: {text}"),
+        }
         return Ok(Outcome::Done);
     }
     if let Some(id) = args.remove {

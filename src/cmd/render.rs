@@ -3,9 +3,9 @@
 use anyhow::{Context, Result, bail};
 
 use super::{Outcome, open_archive_to_read, stories_hint};
-use crate::cli::{FormatArg, OrderArg, RenderArgs};
+use crate::cli::{ConsentArg, FormatArg, OrderArg, RenderArgs};
 use crate::render::{OutputFormat, html, json, markdown};
-use crate::story::{self, Clock, Input, Options, Order};
+use crate::story::{self, Clock, ConsentMode, Input, Options, Order};
 use crate::tag;
 
 /// Runs `render`.
@@ -21,11 +21,14 @@ pub fn run(args: &RenderArgs) -> Result<Outcome> {
             stories_hint(&store)?
         );
     }
+    let (deleted, not_stored_for_consent) = store.consent_counts(&tag)?;
     let input = Input {
         posts,
         curations: store.load_curations(&tag)?,
         curator: store.load_curator(&tag)?,
         sources: store.load_sources(&tag)?,
+        deleted,
+        not_stored_for_consent,
     };
     drop(store);
     let display_tag = display_form(&args.tag);
@@ -38,6 +41,13 @@ pub fn run(args: &RenderArgs) -> Result<Outcome> {
         title: args.title.clone(),
         display_tag: display_tag.clone(),
         now: None,
+        consent: match args.consent {
+            ConsentArg::Default => ConsentMode::Default,
+            ConsentArg::Strict => ConsentMode::Strict,
+            ConsentArg::Relaxed => ConsentMode::Relaxed,
+        },
+        anonymize: args.anonymize,
+        indexable: args.indexable,
     };
     let story = story::assemble(&tag, input, &options);
     let format = match args.format {
@@ -81,6 +91,17 @@ pub fn run(args: &RenderArgs) -> Result<Outcome> {
             "wrote {out}: {}{hidden}, {} bytes",
             super::plural(o.post_count, "post"),
             bytes.len()
+        );
+    }
+    let d = &story.datasheet;
+    if d.anonymised > 0 || d.left_out_for_consent > 0 || d.not_stored_for_consent > 0 {
+        eprintln!(
+            "consent: {} shown under a pseudonym{}; {} left out (--consent strict); {} never \
+             stored (author asked not to be archived)",
+            super::plural(d.anonymised, "author"),
+            if args.anonymize { " (--anonymize)" } else { "" },
+            super::plural(d.left_out_for_consent, "post"),
+            super::plural(d.not_stored_for_consent, "post"),
         );
     }
     Ok(Outcome::Done)

@@ -4,14 +4,20 @@
 //! {"tag": str, "title": str, "post_count": int, "participant_count": int,
 //!  "intro_html": str|null, "curation": null|[Entry], "threads": [Node],
 //!  "notes": [{"id": int, "after": str|null, "before": str|null, "html": str}],
-//!  "order": "threads"|"time", "hidden_count": int}
+//!  "order": "threads"|"time", "hidden_count": int, "anonymized": bool,
+//!  "datasheet": {"sources": [{"name": str, "format": str, "collected_at": RFC 3339 str}],
+//!                "counts": {"collected": int, "hidden": int, "deleted": int,
+//!                           "anonymised": int, "left_out_for_consent": int,
+//!                           "not_stored_for_consent": int},
+//!                "statement": str}}
 //! Entry = {"post": str} | {"note_html": str} | {"note": int, "note_html": str}
 //! Node = {"uri": str, "url": str|null, "author": {"handle": str, "name": str},
 //!         "created_at": RFC 3339 UTC str, "text": str, "tagged": bool, "in_reply_to": str|null,
 //!         "sensitive": bool, "spoiler_text": str|null, "media": [{"url": str|null, "alt": str|null}],
 //!         "boosts": int, "replies": [Node], "quote_of": str|null,
 //!         "edited_at": RFC 3339 UTC str|null, "poll": Poll|null,
-//!         "left_out": null|"curator", "replies_total": int|null}
+//!         "left_out": null|"curator"|"consent", "replies_total": int|null,
+//!         "curator_cw": str|null}
 //! Poll = {"options": [{"title": str, "votes": int|null}], "multiple": bool,
 //!         "closes_at": RFC 3339 UTC str|null, "voters": int|null}
 //! ```
@@ -24,6 +30,12 @@
 //! each at most once), a Storify note as sanitised HTML, or a tagstory note (`note` is its id)
 //! placed before or after a curated post. `intro_html` is the curator's introduction (or the
 //! first curated story's), sanitised, null when there is none.
+//! Under a pseudonym (`--anonymize`, or an author who opted out of indexing) a post's `uri`
+//! is an opaque `anon:post:N`, its `url` null, its author `{"handle": "", "name": "Participant
+//! N"}`, and every `in_reply_to` and `quote_of` pointing at it says `anon:post:N` too; with
+//! `--anonymize` a reference to a post outside the story is null. `curator_cw` is a content
+//! warning the curator added (to this post or one it replies to). `datasheet` says where the
+//! posts came from, what was left out and why, and how to ask for removal.
 //! `notes` lists the curator's notes (`tagstory note`), each placed `after` or `before` a post
 //! (the other null). A post the curator hid (`tagstory hide`) is not in `threads`, except as a
 //! stub (`left_out`: "curator", no text, author or link) where replies to it are still shown;
@@ -76,6 +88,30 @@ struct Note<'a> {
 }
 
 #[derive(Serialize)]
+struct Datasheet<'a> {
+    sources: Vec<DatasheetSource<'a>>,
+    counts: Counts,
+    statement: String,
+}
+
+#[derive(Serialize)]
+struct DatasheetSource<'a> {
+    name: &'a str,
+    format: &'a str,
+    collected_at: String,
+}
+
+#[derive(Serialize)]
+struct Counts {
+    collected: u64,
+    hidden: u64,
+    deleted: u64,
+    anonymised: u64,
+    left_out_for_consent: u64,
+    not_stored_for_consent: u64,
+}
+
+#[derive(Serialize)]
 struct Media<'a> {
     url: Option<&'a str>,
     alt: Option<&'a str>,
@@ -112,11 +148,32 @@ pub fn write_story(out: &mut impl Write, story: &Story) -> io::Result<()> {
             html: &n.html,
         })
         .collect();
+    let d = &story.datasheet;
+    let datasheet = Datasheet {
+        sources: story
+            .sources
+            .iter()
+            .map(|s| DatasheetSource {
+                name: &s.name,
+                format: &s.format,
+                collected_at: time_text(&s.collected_at),
+            })
+            .collect(),
+        counts: Counts {
+            collected: d.collected,
+            hidden: d.hidden,
+            deleted: d.deleted,
+            anonymised: d.anonymised,
+            left_out_for_consent: d.left_out_for_consent,
+            not_stored_for_consent: d.not_stored_for_consent,
+        },
+        statement: story.statement(),
+    };
     write!(
         out,
         "{{\"tag\":{},\"title\":{},\"post_count\":{},\"participant_count\":{},\
          \"intro_html\":{},\"curation\":{},\"notes\":{},\"order\":{},\"hidden_count\":{},\
-         \"threads\":[",
+         \"anonymized\":{},\"datasheet\":{},\"threads\":[",
         json(&story.tag)?,
         json(&story.title)?,
         story.overview.post_count,
@@ -126,6 +183,8 @@ pub fn write_story(out: &mut impl Write, story: &Story) -> io::Result<()> {
         json(&notes)?,
         json(story.order.name())?,
         story.overview.hidden_count,
+        story.anonymized,
+        json(&datasheet)?,
     )?;
     enum Step {
         Open(usize, bool),
@@ -210,7 +269,8 @@ fn write_node_fields(out: &mut impl Write, p: &Post) -> io::Result<()> {
         out,
         "\"uri\":{},\"url\":{},\"author\":{},\"created_at\":{},\"text\":{},\"tagged\":{},\
          \"in_reply_to\":{},\"sensitive\":{},\"spoiler_text\":{},\"media\":{},\"boosts\":{},\
-         \"quote_of\":{},\"edited_at\":{},\"poll\":{},\"left_out\":{},\"replies_total\":{}",
+         \"quote_of\":{},\"edited_at\":{},\"poll\":{},\"left_out\":{},\"replies_total\":{},\
+         \"curator_cw\":{}",
         json(&p.uri)?,
         json(&p.url)?,
         json(&Author {
@@ -229,7 +289,8 @@ fn write_node_fields(out: &mut impl Write, p: &Post) -> io::Result<()> {
         json(&p.edited_at.as_ref().map(time_text))?,
         json(&poll)?,
         json(&p.left_out.map(|l| l.name()))?,
-        json(&p.replies_total)?
+        json(&p.replies_total)?,
+        json(&p.curator_warning)?
     )
 }
 

@@ -14,6 +14,7 @@
 //! deleted since, say, is left out) or holds a note.
 
 mod clock;
+mod consent;
 mod model;
 mod overview;
 
@@ -22,6 +23,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 
 pub use clock::Clock;
+pub use consent::ConsentMode;
 pub use model::*;
 pub use overview::{Bucket, Overview, Participant, Timeline, Unit};
 
@@ -42,6 +44,10 @@ pub struct Input {
     pub curator: StoredCurator,
     /// Sources collected for the tag.
     pub sources: Vec<StoredSource>,
+    /// Posts deleted by their authors, as the tag's sources reported.
+    pub deleted: u64,
+    /// Posts not stored because their author refuses archiving.
+    pub not_stored_for_consent: u64,
 }
 
 /// How to assemble a story.
@@ -57,6 +63,12 @@ pub struct Options {
     pub display_tag: String,
     /// When the story is made (the page's date, whether a poll has closed).
     pub now: Option<DateTime<Utc>>,
+    /// Authors who opted out of indexing: pseudonym, left out, or by name.
+    pub consent: ConsentMode,
+    /// Everyone under a pseudonym.
+    pub anonymize: bool,
+    /// Let search engines index the page.
+    pub indexable: bool,
 }
 
 /// Assembles the story of `tag`.
@@ -66,16 +78,30 @@ pub fn assemble(tag: &str, input: Input, options: &Options) -> Story {
         curations,
         curator,
         sources,
+        deleted,
+        not_stored_for_consent,
     } = input;
+    let plan = consent::Plan::new(&posts, options.consent, options.anonymize);
     let hidden: HashSet<&str> = curator.hidden.iter().map(String::as_str).collect();
-    let kept = kept_posts(&posts, &hidden, options.order);
+    let why = |p: &StoredPost| {
+        if hidden.contains(p.uri.as_str()) {
+            Some(LeftOut::Curator)
+        } else if plan.left_out.contains(&p.author_uri) {
+            Some(LeftOut::Consent)
+        } else {
+            None
+        }
+    };
+    let left: Vec<Option<LeftOut>> = posts.iter().map(why).collect();
+    let kept = kept_posts(&posts, &left, options.order);
     let mut nodes: Vec<Post> = posts
         .iter()
         .zip(&kept)
-        .filter_map(|(p, keep)| match keep {
+        .zip(&left)
+        .filter_map(|((p, keep), why)| match keep {
             Keep::No => None,
             Keep::Shown => Some(post_of(p)),
-            Keep::Stub => Some(stub_of(p, LeftOut::Curator)),
+            Keep::Stub => Some(stub_of(p, why.unwrap_or(LeftOut::Curator))),
         })
         .collect();
     nodes.sort_by(|a, b| (a.created_at, &a.uri).cmp(&(b.created_at, &b.uri)));
@@ -93,12 +119,33 @@ pub fn assemble(tag: &str, input: Input, options: &Options) -> Story {
         .filter(|(_, p)| p.left_out.is_none())
         .map(|(i, p)| (p.uri.clone(), i))
         .collect();
-    let notes = place_notes(&curator, &by_uri, &mut nodes);
-    let curations = curated(&curations, &by_uri, &nodes);
+    let mut notes = place_notes(&curator, &by_uri, &mut nodes);
+    warn(&curator.warnings, &by_uri, &mut nodes);
+    let mut curations = curated(&curations, &by_uri, &nodes);
     let hidden_count = posts
         .iter()
         .filter(|p| hidden.contains(p.uri.as_str()))
         .count();
+    let left_out_for_consent = left
+        .iter()
+        .filter(|w| **w == Some(LeftOut::Consent))
+        .count();
+    let anonymised_authors: HashSet<&str> = posts
+        .iter()
+        .filter(|p| plan.anonymised.contains(&p.author_uri))
+        .map(|p| p.author_uri.as_str())
+        .collect();
+    let datasheet = Datasheet {
+        collected: posts.len() as u64,
+        hidden: hidden_count as u64,
+        deleted,
+        anonymised: anonymised_authors.len() as u64,
+        left_out_for_consent: left_out_for_consent as u64,
+        not_stored_for_consent,
+    };
+    if plan.active() {
+        apply_plan(&plan, &mut nodes, &mut notes, &mut curations);
+    }
     let overview = overview_of(&nodes, &forest, hidden_count, &options.clock);
     let title = options
         .title
@@ -112,10 +159,17 @@ pub fn assemble(tag: &str, input: Input, options: &Options) -> Story {
         .as_deref()
         .map(sanitize_html)
         .filter(|h| !h.trim().is_empty())
-        .or_else(|| curations.first().and_then(|c| c.intro_html.clone()));
+        .or_else(|| curations.first().and_then(|c| c.intro_html.clone()))
+        .map(|h| plan.html(&h));
+    let mut sources = sources_of(sources);
+    if plan.full {
+        for s in &mut sources {
+            s.name = anonymous_source(&s.name, &s.format);
+        }
+    }
     Story {
         tag: tag.to_string(),
-        title,
+        title: plan.text(&title),
         intro_html,
         posts: nodes,
         forest,
@@ -123,9 +177,115 @@ pub fn assemble(tag: &str, input: Input, options: &Options) -> Story {
         curations,
         notes,
         overview,
-        sources: sources_of(sources),
+        sources,
         generated_at: options.now.unwrap_or_else(Utc::now),
         clock: options.clock,
+        datasheet,
+        anonymized: options.anonymize,
+        indexable: options.indexable,
+    }
+}
+
+/// Pseudonyms, pseudonymous ids and scrubbed text wherever the plan says.
+fn apply_plan(
+    plan: &consent::Plan,
+    nodes: &mut [Post],
+    notes: &mut [Note],
+    curations: &mut [Curation],
+) {
+    let in_story: HashSet<String> = nodes.iter().map(|p| p.uri.clone()).collect();
+    for p in nodes.iter_mut() {
+        let anonymous =
+            plan.anonymised.contains(&p.author.uri) || p.left_out == Some(LeftOut::Consent);
+        if anonymous {
+            if let Some((n, name)) = plan.pseudonyms.get(&p.author.uri) {
+                p.author = Author {
+                    uri: format!("anon:author:{n}"),
+                    handle: String::new(),
+                    name: if p.left_out.is_some() {
+                        String::new()
+                    } else {
+                        name.clone()
+                    },
+                    avatar: None,
+                };
+            }
+            p.url = None;
+        }
+        if plan.full {
+            for m in &mut p.media {
+                m.url = None;
+            }
+        }
+        p.uri = plan.post_uri(&p.uri);
+        if let Some(parent) = p.in_reply_to.take() {
+            p.in_reply_to = plan.reference(&parent, in_story.contains(&parent));
+            p.reply_to_unknown |= p.in_reply_to.is_none();
+        }
+        if let Some(quoted) = p.quote_of.take() {
+            p.quote_of = plan.reference(&quoted, in_story.contains(&quoted));
+        }
+        p.content_html = plan.html(&p.content_html);
+        p.text = plan.text(&p.text);
+        p.spoiler_text = p.spoiler_text.as_deref().map(|t| plan.text(t));
+        for r in &mut p.revisions {
+            r.content_html = plan.html(&r.content_html);
+            r.spoiler_text = r.spoiler_text.as_deref().map(|t| plan.text(t));
+        }
+        for m in &mut p.media {
+            m.alt = m.alt.as_deref().map(|a| plan.text(a));
+        }
+        if let Some(poll) = &mut p.poll {
+            for o in &mut poll.options {
+                o.title = plan.text(&o.title);
+            }
+        }
+        p.curator_warning = p.curator_warning.as_deref().map(|w| plan.text(w));
+    }
+    for n in notes.iter_mut() {
+        n.post_uri = plan.post_uri(&n.post_uri);
+        n.html = plan.html(&n.html);
+    }
+    for c in curations.iter_mut() {
+        c.title = plan.text(&c.title);
+        c.intro_html = c.intro_html.as_deref().map(|h| plan.html(h));
+        if plan.full {
+            c.curator = None;
+            c.link = None;
+            c.url = String::new();
+        }
+        for e in &mut c.entries {
+            if let CurationEntry::Note(html) = e {
+                *html = plan.html(html);
+            }
+        }
+    }
+}
+
+/// A source named without naming anyone: a URL's host, or the kind of file.
+fn anonymous_source(name: &str, format: &str) -> String {
+    match crate::urls::authority(name) {
+        Some(host) if name.contains("://") => host,
+        _ => format!("a {format} file"),
+    }
+}
+
+/// The curator's content warnings: on the post, and on every reply shown under it.
+fn warn(warnings: &[(String, String)], by_uri: &HashMap<String, usize>, nodes: &mut [Post]) {
+    if warnings.is_empty() {
+        return;
+    }
+    let forest = forest_of(nodes);
+    for (uri, text) in warnings {
+        let Some(&at) = by_uri.get(uri) else { continue };
+        let under: Vec<usize> = forest.preorder(at).map(|(n, _)| n).collect();
+        for n in under {
+            let p = &mut nodes[n];
+            p.curator_warning = Some(match p.curator_warning.take() {
+                Some(above) if above != *text => format!("{above}; {text}"),
+                _ => text.clone(),
+            });
+        }
     }
 }
 
@@ -138,11 +298,8 @@ enum Keep {
 }
 
 /// Hidden posts leave; one with replies still in the story leaves a stub (threads only).
-fn kept_posts(posts: &[StoredPost], hidden: &HashSet<&str>, order: Order) -> Vec<Keep> {
-    let is_hidden: Vec<bool> = posts
-        .iter()
-        .map(|p| hidden.contains(p.uri.as_str()))
-        .collect();
+fn kept_posts(posts: &[StoredPost], left: &[Option<LeftOut>], order: Order) -> Vec<Keep> {
+    let is_hidden: Vec<bool> = left.iter().map(Option::is_some).collect();
     let mut keep: Vec<Keep> = is_hidden
         .iter()
         .map(|&h| if h { Keep::No } else { Keep::Shown })
@@ -226,6 +383,7 @@ fn post_of(p: &StoredPost) -> Post {
         revisions: p.revisions.iter().map(revision_of).collect(),
         replies_total: p.replies_total,
         left_out: None,
+        curator_warning: None,
         notes_before: Vec::new(),
         notes_after: Vec::new(),
     }
@@ -260,6 +418,7 @@ fn stub_of(p: &StoredPost, why: LeftOut) -> Post {
         revisions: Vec::new(),
         replies_total: None,
         left_out: Some(why),
+        curator_warning: None,
         notes_before: Vec::new(),
         notes_after: Vec::new(),
     }

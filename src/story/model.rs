@@ -55,6 +55,29 @@ pub struct Story {
     pub generated_at: DateTime<Utc>,
     /// The zone times are shown in.
     pub clock: Clock,
+    /// What the story tells about how it was made and what it leaves out.
+    pub datasheet: Datasheet,
+    /// Everyone is shown under a pseudonym (`--anonymize`).
+    pub anonymized: bool,
+    /// Search engines may index the page (`--indexable`).
+    pub indexable: bool,
+}
+
+/// Counts a datasheet gives, beside the sources.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Datasheet {
+    /// Posts collected into the story (shown or not).
+    pub collected: u64,
+    /// Posts the curator left out.
+    pub hidden: u64,
+    /// Posts their authors deleted, as sources reported.
+    pub deleted: u64,
+    /// Authors shown under a pseudonym.
+    pub anonymised: u64,
+    /// Posts left out by `--consent strict`.
+    pub left_out_for_consent: u64,
+    /// Posts never stored because their author refuses archiving.
+    pub not_stored_for_consent: u64,
 }
 
 impl Story {
@@ -69,6 +92,8 @@ impl Story {
 pub enum LeftOut {
     /// `tagstory hide`.
     Curator,
+    /// Its author opted out of indexing and the curator asked for `--consent strict`.
+    Consent,
 }
 
 impl LeftOut {
@@ -76,6 +101,15 @@ impl LeftOut {
     pub fn name(self) -> &'static str {
         match self {
             LeftOut::Curator => "curator",
+            LeftOut::Consent => "consent",
+        }
+    }
+
+    /// What a reader is told in its place.
+    pub fn describe(self) -> &'static str {
+        match self {
+            LeftOut::Curator => "A post left out by the curator",
+            LeftOut::Consent => "A post left out because its author asked not to be indexed",
         }
     }
 }
@@ -146,6 +180,9 @@ pub struct Post {
     pub replies_total: Option<u64>,
     /// Set when the post is left out and only a stub stands for it.
     pub left_out: Option<LeftOut>,
+    /// A content warning the curator added to this post (or to a post it replies to, shown
+    /// above it).
+    pub curator_warning: Option<String>,
     /// The curator's notes shown just before it (indices into [`Story::notes`]).
     pub notes_before: Vec<usize>,
     /// The curator's notes shown just after it.
@@ -253,4 +290,29 @@ pub struct Source {
     pub format: String,
     /// Last time it was collected.
     pub collected_at: DateTime<Utc>,
+}
+
+impl Story {
+    /// What every output says about the story's care: the content may be sensitive, how it was
+    /// collected, and how to ask for removal.
+    pub fn statement(&self) -> String {
+        let mut s = String::from(
+            "This story may contain sensitive health information about real people. It was \
+             collected with tagstory from public posts only (followers-only and direct posts \
+             are never stored), deletions by their authors are honoured, and posts whose \
+             authors refuse archiving (#NoArchive, #NoBot) are never stored.",
+        );
+        if self.anonymized {
+            s.push_str(" Every participant is shown under a pseudonym.");
+        } else if self.datasheet.anonymised > 0 {
+            s.push_str(
+                " Authors who opted out of search-engine indexing are shown under a pseudonym.",
+            );
+        }
+        s.push_str(
+            " Anyone who wants a post or themselves removed can ask the curator, who removes \
+             them for good with `tagstory forget`.",
+        );
+        s
+    }
 }

@@ -178,6 +178,7 @@ fn notes_attach_to_shown_posts_and_enter_curated_order() {
         curations: vec![curation],
         curator,
         sources: Vec::new(),
+        ..Input::default()
     };
     let story = assemble("care", input, &Options::default());
     assert_eq!(

@@ -65,6 +65,10 @@ printf 'Notice who *answers* first.\n' >"$TMP/note.md"
 "$BIN" hide --tag "$TAG" --db "$TMP/curated.db" https://care.example/users/ruth/statuses/117126908149792447
 "$BIN" render --tag "$TAG" --db "$TMP/curated.db" --timezone Europe/London --out "$TMP/curated.html"
 "$BIN" render --tag "$TAG" --db "$TMP/curated.db" --format json --out "$TMP/curated.json"
+# Everyone under a pseudonym, with a curator's content warning on a thread.
+"$BIN" note --tag "$TAG" --db "$TMP/curated.db" --on https://care.example/users/jun/statuses/117126855452429198 --cw "names, misgendering"
+"$BIN" render --tag "$TAG" --db "$TMP/curated.db" --anonymize --out "$TMP/anonymized.html"
+"$BIN" render --tag "$TAG" --db "$TMP/curated.db" --anonymize --format json --out "$TMP/anonymized.json"
 # A Storify story brought back: the curator's order with notes between posts.
 "$BIN" collect --tag riverday --db "$TMP/storify.db" fixtures/storify/story-river-day-page1.json fixtures/storify/twitter-v1-tweets.json
 "$BIN" render --tag riverday --db "$TMP/storify.db" --out "$TMP/storify.html"
@@ -75,11 +79,13 @@ echo "-- check-page.mjs (headless Chromium)"
 node "$HERE/check-page.mjs" "$TMP/story.html" "$TMP/story.json" "$SHOTS/story.png" || status=1
 echo "-- check-page.mjs on the curated page"
 node "$HERE/check-page.mjs" "$TMP/curated.html" "$TMP/curated.json" "$SHOTS/curated.png" || status=1
+echo "-- check-page.mjs on the anonymized page"
+node "$HERE/check-page.mjs" "$TMP/anonymized.html" "$TMP/anonymized.json" "$SHOTS/anonymized.png" || status=1
 lap "browser checks"
 
 echo "-- Nu Html Checker"
 VNU_JAR=$(cd "$HERE" && node -e 'console.log(String(require("vnu-jar")))')
-if java -jar "$VNU_JAR" --errors-only "$TMP/story.html" "$TMP/curated.html" "$TMP/storify.html"; then
+if java -jar "$VNU_JAR" --errors-only "$TMP/story.html" "$TMP/curated.html" "$TMP/anonymized.html" "$TMP/storify.html"; then
   echo "PASS Nu Html Checker: no errors"
 else
   echo "FAIL Nu Html Checker: errors above"

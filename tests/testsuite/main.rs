@@ -3,6 +3,7 @@
 
 // A test crate has no public API: `pub` here only shares helpers between modules.
 #![allow(unreachable_pub)]
+mod anonymity;
 mod collect;
 mod concurrency;
 mod corpus;

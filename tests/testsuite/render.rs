@@ -49,19 +49,35 @@ fn small_story(archive: &Archive) {
 fn json_contract_on_a_small_story() {
     let archive = Archive::new();
     small_story(&archive);
-    let story = archive.story_json("Small");
+    let mut story = archive.story_json("Small");
     assert_contract(&story);
+    let datasheet = story
+        .as_object_mut()
+        .and_then(|s| s.remove("datasheet"))
+        .expect("datasheet");
+    assert_eq!(datasheet["sources"][0]["name"], "small.json");
+    assert_eq!(datasheet["sources"][0]["format"], "activitypub");
+    assert_eq!(
+        datasheet["counts"],
+        json!({"collected": 1, "hidden": 0, "deleted": 0, "anonymised": 0,
+               "left_out_for_consent": 0, "not_stored_for_consent": 0})
+    );
+    assert!(
+        datasheet["statement"]
+            .as_str()
+            .is_some_and(|s| s.contains("tagstory forget"))
+    );
     assert_eq!(
         story,
         json!({"tag": "small", "title": "#Small", "post_count": 1, "participant_count": 1,
                "intro_html": null, "curation": null, "notes": [], "order": "threads",
-               "hidden_count": 0, "threads": [{
+               "hidden_count": 0, "anonymized": false, "threads": [{
             "uri": "https://s.example/notes/1", "url": null,
             "author": {"handle": "@kim@s.example", "name": ""},
             "created_at": "2026-08-20T08:00:00Z", "text": "hello #Small", "tagged": true,
             "in_reply_to": null, "sensitive": false, "spoiler_text": null, "media": [], "boosts": 0,
             "quote_of": null, "edited_at": null, "poll": null, "left_out": null,
-            "replies_total": null, "replies": []}]})
+            "replies_total": null, "curator_cw": null, "replies": []}]})
     );
 }
 

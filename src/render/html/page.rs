@@ -153,7 +153,30 @@ pub fn page_view(story: &Story) -> PageView {
             })
             .collect(),
         version: env!("CARGO_PKG_VERSION"),
+        indexable: story.indexable,
+        anonymized: story.anonymized,
+        statement: story.statement(),
+        datasheet: datasheet_rows(&story.datasheet),
     }
+}
+
+/// The datasheet's counts that are not zero, in words.
+fn datasheet_rows(d: &crate::story::Datasheet) -> Vec<(String, u64)> {
+    [
+        ("posts collected", d.collected),
+        ("left out by the curator", d.hidden),
+        ("deleted by their authors", d.deleted),
+        ("authors shown under a pseudonym", d.anonymised),
+        ("posts left out for consent", d.left_out_for_consent),
+        (
+            "posts never stored: their authors refuse archiving",
+            d.not_stored_for_consent,
+        ),
+    ]
+    .into_iter()
+    .filter(|&(label, n)| n > 0 || label == "posts collected")
+    .map(|(label, n)| (label.to_string(), n))
+    .collect()
 }
 
 /// A post's place in a thread as the page lays it out.
@@ -275,7 +298,14 @@ fn post_view(ctx: &Ctx<'_>, node: usize, shown_under: Option<usize>) -> PostView
             let parent_post = &story.posts[parent];
             Some(ReplyToView {
                 anchor: Some(anchor_of(&parent_post.uri)),
-                handle: (parent_post.left_out.is_none()).then(|| parent_post.author.handle.clone()),
+                // A pseudonymous author has no handle: the pseudonym stands for it.
+                handle: (parent_post.left_out.is_none()).then(|| {
+                    if parent_post.author.handle.is_empty() {
+                        parent_post.author.shown_name().to_string()
+                    } else {
+                        parent_post.author.handle.clone()
+                    }
+                }),
                 link: None,
             })
         }
@@ -300,6 +330,8 @@ fn post_view(ctx: &Ctx<'_>, node: usize, shown_under: Option<usize>) -> PostView
         anchor: anchor_of(&p.uri),
         uri: p.uri.clone(),
         left_out: p.left_out.map(|l| l.name()),
+        left_out_text: p.left_out.map(|l| l.describe()),
+        curator_cw: p.curator_warning.clone(),
         link: if p.left_out.is_some() {
             None
         } else {

@@ -130,6 +130,7 @@ fn page_with(
         curations: curations.to_vec(),
         curator,
         sources: Vec::new(),
+        ..Input::default()
     };
     let options = Options {
         order,

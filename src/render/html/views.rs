@@ -51,6 +51,14 @@ pub struct PageView {
     pub sources: Vec<SourceView>,
     /// This tagstory's version.
     pub version: &'static str,
+    /// Search engines may index the page.
+    pub indexable: bool,
+    /// Everyone is shown under a pseudonym.
+    pub anonymized: bool,
+    /// The datasheet's statement: sensitive content, how collected, how to ask for removal.
+    pub statement: String,
+    /// The datasheet's counts, as `(label, count)` for the ones that are not zero.
+    pub datasheet: Vec<(String, u64)>,
 }
 
 /// Someone who took part.
@@ -132,8 +140,12 @@ pub struct PostView {
     pub anchor: String,
     /// Canonical URI (text only).
     pub uri: String,
-    /// Why only a stub is shown (`curator`); `None` for a post.
+    /// Why only a stub is shown (`curator`, `consent`); `None` for a post.
     pub left_out: Option<&'static str>,
+    /// What a stub says in the post's place.
+    pub left_out_text: Option<&'static str>,
+    /// A content warning the curator added.
+    pub curator_cw: Option<String>,
     /// Link to the original, if it is a safe absolute http(s) URL.
     pub link: Option<String>,
     /// Display name, falling back to the handle (text).

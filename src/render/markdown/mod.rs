@@ -76,8 +76,8 @@ pub fn render_story(story: &Story) -> String {
     for (n, &root) in roots.iter().enumerate() {
         let size = story.forest.preorder(root).count();
         let p = &story.posts[root];
-        let who = if p.left_out.is_some() {
-            "A post left out by the curator".to_string()
+        let who = if let Some(why) = p.left_out {
+            why.describe().to_string()
         } else {
             esc(&one_line(p.author.shown_name()))
         };
@@ -176,6 +176,25 @@ fn footer(md: &mut String, story: &Story) {
         }
         md.push('\n');
     }
+    let _ = writeln!(md, "**About this archive:** {}\n", esc(&story.statement()));
+    let d = &story.datasheet;
+    let counts = [
+        (d.collected, "posts collected"),
+        (d.hidden, "left out by the curator"),
+        (d.deleted, "deleted by their authors"),
+        (d.anonymised, "authors shown under a pseudonym"),
+        (d.left_out_for_consent, "posts left out for consent"),
+        (
+            d.not_stored_for_consent,
+            "posts never stored: their authors refuse archiving",
+        ),
+    ];
+    for (n, label) in counts {
+        if n > 0 || label == "posts collected" {
+            let _ = writeln!(md, "- {n} {label}");
+        }
+    }
+    md.push('\n');
     let _ = writeln!(
         md,
         "Archived with tagstory {} on {}. Each post links to its original, which may since have \
@@ -226,10 +245,11 @@ fn post_block(
     for &n in &p.notes_before {
         note(&mut b, &story.notes[n].html);
     }
-    if p.left_out.is_some() {
+    if let Some(why) = p.left_out {
         let _ = writeln!(
             b,
-            "*A post left out by the curator ({}).*",
+            "*{} ({}).*",
+            why.describe(),
             esc(&clock.human(&p.created_at))
         );
     } else {
@@ -241,6 +261,13 @@ fn post_block(
         let content = to_markdown(&p.content_html);
         if let Some(cw) = p.content_warning() {
             let _ = writeln!(b, "**Content warning: {}**\n", esc(&one_line(cw)));
+        }
+        if let Some(cw) = &p.curator_warning {
+            let _ = writeln!(
+                b,
+                "**Content warning (added by the curator): {}**\n",
+                esc(&one_line(cw))
+            );
         }
         if !content.is_empty() {
             let _ = writeln!(b, "{content}\n");
@@ -288,7 +315,7 @@ fn reply_line(b: &mut String, story: &Story, by_uri: &HashMap<&str, usize>, p: &
         Some(q) if q.left_out.is_none() => {
             let _ = writeln!(b, "Replying to {}", esc(&one_line(&q.author.handle)));
         }
-        Some(_) => b.push_str("Replying to a post left out by the curator\n"),
+        Some(_) => b.push_str("Replying to a post left out of this story\n"),
         None => {
             let label = "a post that is not in this archive";
             let _ = writeln!(b, "Replying to {}", link(label, parent));
