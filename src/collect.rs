@@ -32,8 +32,14 @@ pub struct SourceReport {
     pub format: Option<Format>,
     /// Tallies (all zero when the source failed).
     pub counts: SourceCounts,
-    /// Records skipped because they could not be read (the first few hundred).
+    /// Records skipped because they could not be read (the first few hundred; `counts.errors`
+    /// says how many in all).
     pub warnings: Vec<Warning>,
+    /// Parts of posts left out while the posts were read, such as an entity whose offsets do
+    /// not fit the text (the first few hundred). Nothing was skipped: they are not errors.
+    pub notes: Vec<Warning>,
+    /// How many notes there were in all.
+    pub note_count: u64,
     /// Why the source added nothing, if it failed.
     pub error: Option<String>,
     /// The hashtags its posts carry, most used first (at most [`TOP_TAGS`]).
@@ -66,18 +72,26 @@ pub fn collect(
     for (index, (input, outcome)) in inputs.iter().zip(staged).enumerate() {
         let location = input.location();
         let report = match outcome {
-            Ok((format, warnings, errors, top_tags)) => {
-                let mut counts =
-                    write_source(store, tag, index, format, &location, &mut selected_at)
-                        .with_context(|| format!("cannot write `{location}` to the archive"))?;
-                counts.errors = errors;
+            Ok(staged) => {
+                let mut counts = write_source(
+                    store,
+                    tag,
+                    index,
+                    staged.format,
+                    &location,
+                    &mut selected_at,
+                )
+                .with_context(|| format!("cannot write `{location}` to the archive"))?;
+                counts.errors = staged.warning_count;
                 SourceReport {
                     location,
-                    format: Some(format),
+                    format: Some(staged.format),
                     counts,
-                    warnings,
+                    warnings: staged.warnings,
+                    notes: staged.notes,
+                    note_count: staged.note_count,
                     error: None,
-                    top_tags,
+                    top_tags: staged.top_tags,
                 }
             }
             Err(error) => SourceReport {
@@ -85,6 +99,8 @@ pub fn collect(
                 format: None,
                 counts: SourceCounts::default(),
                 warnings: Vec::new(),
+                notes: Vec::new(),
+                note_count: 0,
                 error: Some(error),
                 top_tags: Vec::new(),
             },
@@ -137,6 +153,8 @@ pub fn collect_documents(
     }
     let warnings = std::mem::take(&mut sink.warnings);
     let errors = sink.warning_count;
+    let notes = std::mem::take(&mut sink.notes);
+    let note_count = sink.note_count;
     let tags = top_tags(std::mem::take(&mut sink.tags_seen), TOP_TAGS);
     let report = match (failure, detected) {
         (None, Some(format)) => {
@@ -151,6 +169,8 @@ pub fn collect_documents(
                 format: Some(format),
                 counts,
                 warnings,
+                notes,
+                note_count,
                 error: None,
                 top_tags: tags,
             }
@@ -160,6 +180,8 @@ pub fn collect_documents(
             format: detected,
             counts: SourceCounts::default(),
             warnings,
+            notes,
+            note_count,
             error: Some(failure.unwrap_or_else(|| format!("`{location}`: nothing to collect"))),
             top_tags: tags,
         },
@@ -168,7 +190,17 @@ pub fn collect_documents(
     Ok(report)
 }
 
-type Staged = Result<(Format, Vec<Warning>, u64, Vec<(String, u64)>), String>;
+/// One source read into staging: its format, what its parsers said, and its hashtags.
+struct StagedSource {
+    format: Format,
+    warnings: Vec<Warning>,
+    warning_count: u64,
+    notes: Vec<Warning>,
+    note_count: u64,
+    top_tags: Vec<(String, u64)>,
+}
+
+type Staged = Result<StagedSource, String>;
 
 /// Reads every source into staging; a source that fails leaves nothing staged.
 fn stage_all(
@@ -184,13 +216,17 @@ fn stage_all(
         conn.execute_batch("SAVEPOINT stage_source")?;
         let mut sink = StagingSink::new(conn, index, tag);
         let outcome = read::stage_source(input, options, &mut sink);
-        let warnings = std::mem::take(&mut sink.warnings);
-        let warning_count = sink.warning_count;
-        let tags = top_tags(std::mem::take(&mut sink.tags_seen), TOP_TAGS);
         match outcome {
             Ok(format) => {
                 conn.execute_batch("RELEASE stage_source")?;
-                outcomes.push(Ok((format, warnings, warning_count, tags)));
+                outcomes.push(Ok(StagedSource {
+                    format,
+                    warnings: std::mem::take(&mut sink.warnings),
+                    warning_count: sink.warning_count,
+                    notes: std::mem::take(&mut sink.notes),
+                    note_count: sink.note_count,
+                    top_tags: top_tags(std::mem::take(&mut sink.tags_seen), TOP_TAGS),
+                }));
             }
             Err(error) => {
                 conn.execute_batch("ROLLBACK TO stage_source; RELEASE stage_source")?;
@@ -366,7 +402,7 @@ mod tests {
         std::fs::write(dir.path().join("parent.json"), parent.to_string()).unwrap();
         collect(&mut other, tag, &[file], ReadOptions::default()).unwrap();
 
-        let format = staged[0].as_ref().unwrap().0;
+        let format = staged[0].as_ref().unwrap().format;
         let counts = write_source(&mut mine, tag, 0, format, "reply", &mut selected_at).unwrap();
         assert_eq!((counts.posts_new, counts.skipped_untagged), (1, 0));
         assert_eq!(mine.load_story(tag).unwrap().len(), 2);

@@ -10,6 +10,7 @@ use crate::cli::{CollectArgs, InputFormat};
 use crate::collect::live::{self, LiveOptions, LiveReport, Progress, Session};
 use crate::collect::{ReadOptions, SourceInput, SourceReport, collect};
 use crate::fetch::{FetchOptions, Fetcher};
+use crate::sources::Warning;
 use crate::store::{SourceCounts, Store};
 use crate::tag;
 
@@ -144,6 +145,8 @@ fn summarise(lines: &[Line], tag: &str) -> Outcome {
                         report.location, w.pointer, w.message
                     );
                 }
+                let notes = report.notes.iter().map(|n| (report.location.as_str(), n));
+                print_notes(notes, report.note_count, &report.location);
                 let format = report.format.map_or("?", |f| f.name());
                 eprintln!(
                     "{} ({format}): {}",
@@ -163,6 +166,8 @@ fn summarise(lines: &[Line], tag: &str) -> Outcome {
                         w.pointer, w.message
                     );
                 }
+                let notes = report.notes.iter().map(|(page, n)| (page.as_str(), n));
+                print_notes(notes, report.note_count, &report.location);
                 for problem in &report.problems {
                     eprintln!("error: {problem}");
                 }
@@ -207,6 +212,25 @@ fn summarise(lines: &[Line], tag: &str) -> Outcome {
         Outcome::RecordsSkipped
     } else {
         Outcome::Done
+    }
+}
+
+/// Notes: parts of posts left out while the posts were read. Unlike warnings they skip nothing,
+/// so they are neither errors nor a reason for exit status 3.
+fn print_notes<'a>(
+    notes: impl ExactSizeIterator<Item = (&'a str, &'a Warning)>,
+    count: u64,
+    location: &str,
+) {
+    let shown = notes.len() as u64;
+    for (at, n) in notes {
+        eprintln!(
+            "note: `{at}` at {}: {}; the post is read all the same",
+            n.pointer, n.message
+        );
+    }
+    if count > shown {
+        eprintln!("note: `{location}`: {} more like these", count - shown);
     }
 }
 

@@ -54,8 +54,9 @@ pub(super) fn drop_all(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// An [`ItemSink`] that stages one source's items. Warnings are counted and the first
-/// [`StagingSink::KEPT_WARNINGS`] kept with their position.
+/// An [`ItemSink`] that stages one source's items. Warnings (skipped records) and notes (parts
+/// of records left out) are counted apart, and the first [`StagingSink::KEPT_WARNINGS`] of each
+/// kept with their position.
 pub(super) struct StagingSink<'c> {
     conn: &'c Connection,
     source: usize,
@@ -64,6 +65,8 @@ pub(super) struct StagingSink<'c> {
     pub(super) position: String,
     pub(super) warnings: Vec<Warning>,
     pub(super) warning_count: u64,
+    pub(super) notes: Vec<Warning>,
+    pub(super) note_count: u64,
     pub(super) failure: Option<anyhow::Error>,
     /// The source is a curated story: every post in it is filed under the tag.
     curated: bool,
@@ -76,7 +79,7 @@ pub(super) struct StagingSink<'c> {
 }
 
 impl<'c> StagingSink<'c> {
-    /// Warnings kept in full; beyond this only the count grows.
+    /// Warnings (and notes) kept in full; beyond this only the count grows.
     pub(super) const KEPT_WARNINGS: usize = 200;
     /// Distinct hashtags counted.
     pub(super) const KEPT_TAGS: usize = 10_000;
@@ -89,6 +92,8 @@ impl<'c> StagingSink<'c> {
             position: String::new(),
             warnings: Vec::new(),
             warning_count: 0,
+            notes: Vec::new(),
+            note_count: 0,
             failure: None,
             curated: false,
             server_hint: None,
@@ -173,6 +178,14 @@ impl ItemSink for StagingSink<'_> {
     fn warning(&mut self, pointer: String, message: String) {
         let at = format!("{}{pointer}", self.position);
         self.warn(at, message);
+    }
+
+    fn note(&mut self, pointer: String, message: String) {
+        self.note_count += 1;
+        if self.notes.len() < Self::KEPT_WARNINGS {
+            let pointer = format!("{}{pointer}", self.position);
+            self.notes.push(Warning { pointer, message });
+        }
     }
 }
 

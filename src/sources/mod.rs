@@ -6,7 +6,9 @@
 //!
 //! Errors come in two sizes. A document that cannot be read as the detected format at all is a
 //! [`FormatError`] and the source adds nothing. A single bad record inside an otherwise good
-//! document is a warning pushed to the sink with its JSON pointer, and the rest is kept.
+//! document is a warning pushed to the sink with its JSON pointer, and the rest is kept. A
+//! problem with only part of a record (an entity whose offsets do not fit the text) is a note:
+//! that part is left out and the record is read, so nothing is skipped.
 
 pub mod activitypub;
 pub mod bluesky;
@@ -128,9 +130,14 @@ pub trait ItemSink {
     /// Receives a problem with one record, which was skipped. `pointer` is a JSON pointer
     /// (RFC 6901) to the record, such as `/orderedItems/12`.
     fn warning(&mut self, pointer: String, message: String);
+    /// Receives a problem with part of a post that was left out while the post itself was read
+    /// (and pushed as an item): not a skipped record. `pointer` is a JSON pointer to the part,
+    /// such as `/data/0/entities/urls/1`; `message` says what was left out and why
+    /// (`entity ignored: ...`). A note is not an error: the run's exit status does not change.
+    fn note(&mut self, pointer: String, message: String);
 }
 
-/// A record-level problem, kept with its position.
+/// A problem with a record (a warning) or with part of one (a note), kept with its position.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
     /// JSON pointer to the record.
@@ -146,6 +153,8 @@ pub struct Parsed {
     pub items: Vec<Item>,
     /// Skipped records.
     pub warnings: Vec<Warning>,
+    /// Parts of records left out, the records being read.
+    pub notes: Vec<Warning>,
 }
 
 impl ItemSink for Parsed {
@@ -154,6 +163,9 @@ impl ItemSink for Parsed {
     }
     fn warning(&mut self, pointer: String, message: String) {
         self.warnings.push(Warning { pointer, message });
+    }
+    fn note(&mut self, pointer: String, message: String) {
+        self.notes.push(Warning { pointer, message });
     }
 }
 

@@ -63,9 +63,10 @@ pub(crate) fn refused_as<F: SourceFormat>(doc: &Value) -> FormatError {
     err
 }
 
-/// The one item of `parsed`, which must be a post, with no warning.
+/// The one item of `parsed`, which must be a post, with no warning or note.
 pub(crate) fn sole_post(parsed: &Parsed) -> &Post {
     assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+    assert!(parsed.notes.is_empty(), "{:?}", parsed.notes);
     match parsed.items.as_slice() {
         [Item::Post(post)] => post,
         other => panic!("expected one post, got {other:?}"),

@@ -376,8 +376,9 @@ impl<'a> Reader<'a, '_> {
         let entities = entities.and_then(Value::as_object);
         let chars: Vec<char> = raw.chars().collect();
         let (spans, problems) = spans(&chars, entities, id);
+        // The post is read all the same, with the entity's text as written: not a skipped record.
         for (at, message) in problems {
-            self.warn(&format!("{entities_pointer}{at}"), message);
+            self.sink.note(format!("{entities_pointer}{at}"), message);
         }
         let pieces = pieces(&chars, spans);
         let source_json = serde_json::to_string(t)

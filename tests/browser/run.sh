@@ -2,8 +2,9 @@
 # Page checks in a real headless Chromium, for CI and by hand (idempotent):
 #   bash tests/browser/run.sh [path/to/tagstory]      (default: target/debug/tagstory)
 # Installs Debian's chromium if missing and the pinned npm packages, collects the bundled
-# fixtures into a temporary archive, renders story.html and story.json, then runs
-# check-page.mjs (axe-core, offline, structure, layout, print) and the Nu Html Checker.
+# fixtures into a temporary archive, renders story.html and story.json (and the same story with
+# the test-only hostile post of fixtures/hostile/ added, a curated copy and a Storify story), then
+# runs check-page.mjs (axe-core, offline, structure, layout, print) and the Nu Html Checker.
 # Screenshots and the PDF go to ${SCREENSHOT_DIR:-$TMP}. Exit 0 only if both pass.
 set -euo pipefail
 
@@ -54,6 +55,19 @@ esac
 "$BIN" render --tag "$TAG" --db "$TMP/story.db" --format json --out "$TMP/story.json"
 lap "collect + render"
 
+# The sample with the hostile test post added (fixtures/hostile/: markup and a javascript: avatar
+# in its author, script, handlers, a javascript: link, style and an iframe in its content; never
+# part of the sample). Its page must pass every check the sample's does.
+cp "$TMP/story.db" "$TMP/hostile.db"
+"$BIN" collect --quiet --tag "$TAG" --db "$TMP/hostile.db" fixtures/hostile/status-mallory.json fixtures/hostile/note-mallory.json
+"$BIN" render --tag "$TAG" --db "$TMP/hostile.db" --out "$TMP/hostile.html"
+"$BIN" render --tag "$TAG" --db "$TMP/hostile.db" --format json --out "$TMP/hostile.json"
+grep -q '"https://odd.example/users/mallory/statuses/117129310502928781"' "$TMP/hostile.json" ||
+  { echo "run.sh: the hostile post is not in the hostile story" >&2; exit 1; }
+if grep -q 'odd.example/users/mallory' "$TMP/story.json"; then
+  echo "run.sh: the hostile post is in the sample's story" >&2; exit 1
+fi
+
 # The same story curated as an educator would: title, intro, notes, a post left out (a stub
 # keeps its replies), times in another zone.
 cp "$TMP/story.db" "$TMP/curated.db"
@@ -81,11 +95,13 @@ echo "-- check-page.mjs on the curated page"
 node "$HERE/check-page.mjs" "$TMP/curated.html" "$TMP/curated.json" "$SHOTS/curated.png" || status=1
 echo "-- check-page.mjs on the anonymized page"
 node "$HERE/check-page.mjs" "$TMP/anonymized.html" "$TMP/anonymized.json" "$SHOTS/anonymized.png" || status=1
+echo "-- check-page.mjs on the page with the hostile test post"
+node "$HERE/check-page.mjs" "$TMP/hostile.html" "$TMP/hostile.json" "$SHOTS/hostile.png" || status=1
 lap "browser checks"
 
 echo "-- Nu Html Checker"
 VNU_JAR=$(cd "$HERE" && node -e 'console.log(String(require("vnu-jar")))')
-if java -jar "$VNU_JAR" --errors-only "$TMP/story.html" "$TMP/curated.html" "$TMP/anonymized.html" "$TMP/storify.html"; then
+if java -jar "$VNU_JAR" --errors-only "$TMP/story.html" "$TMP/curated.html" "$TMP/anonymized.html" "$TMP/hostile.html" "$TMP/storify.html"; then
   echo "PASS Nu Html Checker: no errors"
 else
   echo "FAIL Nu Html Checker: errors above"

@@ -18,6 +18,8 @@ fn sample() -> Archive {
     sources.sort();
     sources.push(fixture("activitypub/conversation.json"));
     sources.push(fixture("activitypub/export/outbox.json"));
+    // The hostile post too: its author's markup-laden name must not survive either.
+    sources.push(fixture("hostile/status-mallory.json"));
     let refs: Vec<&std::path::Path> = sources.iter().map(|p| p.as_path()).collect();
     archive.collect_ok(TAG, &refs);
     archive
@@ -125,7 +127,10 @@ fn anonymized_outputs_name_nobody_in_any_byte() {
         .flat_map(|(n, _)| n["media"].as_array().unwrap().iter())
         .filter_map(|m| m["alt"].as_str())
         .collect();
-    assert!(alts.iter().any(|a| a.contains("whiteboard")), "media keep their alt text");
+    assert!(
+        alts.iter().any(|a| a.contains("whiteboard")),
+        "media keep their alt text"
+    );
     // Stable: the same pseudonyms and ids in a second render.
     assert_eq!(
         render(&archive, "json", &["--anonymize"]).replace(|c: char| c.is_ascii_digit(), ""),

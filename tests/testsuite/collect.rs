@@ -161,10 +161,6 @@ const KEYS: &[(&str, &str)] = &[
         "https://mind.example/users/kwame/statuses/117129160228928376",
     ),
     (
-        "S3",
-        "https://odd.example/users/mallory/statuses/117129310502928781",
-    ),
-    (
         "S4",
         "https://care.example/users/jun/statuses/117129474058202269",
     ),
@@ -231,7 +227,6 @@ const EXPECTED_THREADS: &[&str] = &[
     "S2",
     "G0(G1(G2) G3 G4)",
     "O1",
-    "S3",
     "S4",
     "H0(H1(H2))",
     "S5",
@@ -279,6 +274,18 @@ pub fn all_fixture_sources() -> Vec<PathBuf> {
     all
 }
 
+/// The hostile test post (README: M1), never part of the sample: as a Mastodon API status and
+/// as an AS2 Note with its author embedded, the same hostile name, avatar and markup in both.
+pub fn hostile_sources() -> Vec<PathBuf> {
+    vec![
+        fixture("hostile/status-mallory.json"),
+        fixture("hostile/note-mallory.json"),
+    ]
+}
+
+/// The hostile post's URI (both files).
+pub const HOSTILE_URI: &str = "https://odd.example/users/mallory/statuses/117129310502928781";
+
 fn paths(p: &[PathBuf]) -> Vec<&Path> {
     p.iter().map(PathBuf::as_path).collect()
 }
@@ -302,10 +309,10 @@ fn by_key(story: &Value) -> std::collections::HashMap<String, Value> {
 /// Everything the README says about the full story.
 fn assert_documented_story(story: &Value) {
     assert_eq!(thread_shapes(story), EXPECTED_THREADS);
-    assert_eq!(story["post_count"], 48);
-    assert_eq!(story["participant_count"], 14);
+    assert_eq!(story["post_count"], 47);
+    assert_eq!(story["participant_count"], 13);
     let posts = by_key(story);
-    assert_eq!(posts.len(), 48, "every post exactly once");
+    assert_eq!(posts.len(), 47, "every post exactly once");
     for (k, post) in &posts {
         assert_eq!(
             post["tagged"],
@@ -373,6 +380,101 @@ fn each_form_alone_gives_the_same_story() {
     );
     let as2_story = as2.story_json(TAG);
     assert_documented_story(&as2_story);
+}
+
+/// Issue 7: the sample reads like a real conversation. The hostile test post lives in
+/// `fixtures/hostile/` only, and nothing of it is in the quick-start sources.
+#[test]
+fn the_sample_holds_nothing_of_the_hostile_post() {
+    let mut sources = all_fixture_sources();
+    sources.push(fixture("activitypub/export/actor.json"));
+    for path in &sources {
+        let text = std::fs::read_to_string(path)
+            .expect("fixture")
+            .to_lowercase();
+        for bad in [
+            "mallory",
+            "odd.example",
+            "<script",
+            "javascript:",
+            "onerror",
+            "<iframe",
+            "style=",
+            "<b>",
+        ] {
+            assert!(!text.contains(bad), "{bad} in {}", path.display());
+        }
+    }
+    for path in hostile_sources() {
+        let text = std::fs::read_to_string(&path).expect("hostile fixture");
+        for bad in [
+            "<b>Mallory</b>",
+            "javascript:alert(3)",
+            "<script>",
+            "onerror",
+        ] {
+            assert!(text.contains(bad), "{bad} not in {}", path.display());
+        }
+    }
+}
+
+/// The README's figures for the sample with the hostile post added: one more post, participant
+/// and single-post thread, between O1 and S4; either form of it alone gives the same post.
+#[test]
+fn the_hostile_post_joins_the_sample_only_when_collected() {
+    let archive = Archive::new();
+    let mut all = all_fixture_sources();
+    all.extend(hostile_sources());
+    archive.collect_ok(TAG, &paths(&all));
+    let story = archive.story_json(TAG);
+    assert_eq!(story["post_count"], 48);
+    assert_eq!(story["participant_count"], 14);
+    let roots: Vec<String> = story["threads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| match t["uri"].as_str().unwrap() {
+            HOSTILE_URI => "M1".to_owned(),
+            uri => key(uri),
+        })
+        .collect();
+    assert_eq!(roots.len(), 16);
+    let at = roots.iter().position(|k| k == "M1").expect("M1 is a root");
+    assert_eq!(
+        (roots[at - 1].as_str(), roots[at + 1].as_str()),
+        ("O1", "S4")
+    );
+
+    let mut seen = Vec::new();
+    for path in hostile_sources() {
+        let alone = Archive::new();
+        alone.collect_ok(TAG, &[&path]);
+        let story = alone.story_json(TAG);
+        assert_eq!(
+            (
+                story["post_count"].as_u64(),
+                story["participant_count"].as_u64()
+            ),
+            (Some(1), Some(1))
+        );
+        let post = story["threads"][0].clone();
+        assert_eq!(post["uri"], HOSTILE_URI);
+        assert_eq!(post["author"]["handle"], "@mallory@odd.example");
+        assert_eq!(post["author"]["name"], "<b>Mallory</b> 🧪");
+        assert_eq!(post["tagged"], true);
+        let avatar: String = rusqlite::Connection::open(&alone.db)
+            .unwrap()
+            .query_row("SELECT avatar_url FROM authors", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(
+            avatar, "javascript:alert(3)",
+            "stored as given, for the renderer to judge"
+        );
+        seen.push(post);
+    }
+    // Only the API form says how many replies the post had (`replies_count`).
+    seen[1]["replies_total"] = seen[0]["replies_total"].clone();
+    assert_eq!(seen[0], seen[1], "both forms give the same post");
 }
 
 #[test]

@@ -275,6 +275,50 @@ fn hostile_content_names_and_urls_are_neutralised() {
     assert_eq!(md["threads"][0]["text"], "hi #Deep jd\n\nfine");
 }
 
+/// The hostile test post of `fixtures/hostile/` (README: M1), in either form alone and with the
+/// whole sample: its markup, name and avatar never become markup, handlers or links on the page.
+#[test]
+fn the_hostile_fixture_post_stays_text_on_the_page() {
+    let hostile = crate::collect::hostile_sources();
+    let mut with_sample = crate::collect::all_fixture_sources();
+    with_sample.extend(hostile.iter().cloned());
+    for sources in [&hostile[..1], &hostile[1..], &with_sample[..]] {
+        let archive = Archive::new();
+        let refs: Vec<&std::path::Path> = sources.iter().map(|p| p.as_path()).collect();
+        archive.collect_ok("DearMentalHealthProfessionals", &refs);
+        let html = archive.story_html("DearMentalHealthProfessionals");
+        let label = format!("{sources:?}");
+        for banned in [
+            "<script",
+            "onerror",
+            "javascript:",
+            "<iframe",
+            "style=\"color",
+            "<b>Mallory",
+            "src=\"x\"",
+        ] {
+            assert!(!html.contains(banned), "{banned} survived ({label})");
+        }
+        assert!(
+            html.contains("<span class=\"name\" dir=\"auto\">&lt;b&gt;Mallory&lt;/b&gt; 🧪</span>"),
+            "name shown as text ({label})"
+        );
+        // The `javascript:` avatar is not an image: the initial stands in for it.
+        assert!(
+            html.contains("<span class=\"avatar\" aria-hidden=\"true\">&lt;</span>"),
+            "{label}"
+        );
+        assert!(
+            html.contains("<p>If this line is red and huge, styles leaked.</p>"),
+            "{label}"
+        );
+        assert!(html.contains("<p>click for nothing at all.</p>"), "{label}");
+        assert!(html.contains(
+            "href=\"https://odd.example/@mallory/117129310502928781\" rel=\"nofollow noopener ugc\""
+        ));
+    }
+}
+
 #[test]
 fn without_structured_tags_the_text_decides_as_a_whole_word() {
     let archive = Archive::new();

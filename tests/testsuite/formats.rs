@@ -168,3 +168,148 @@ fn a_lone_tweets_js_finds_its_author_in_the_manifest_beside_it() {
         .collect();
     assert_eq!(handles, ["@ruthhallam", "@ruthhallam"]);
 }
+
+/// See: issue 11. A bad entity (offsets outside the text or on other words) is left out while
+/// its post is read and stored: a note, not a skipped record, so not exit status 3.
+#[test]
+fn twarc2_entity_problems_are_notes_and_the_post_is_stored() {
+    let archive = Archive::new();
+    let run = archive.collect("Fine", &[&fixture("twarc2/bad_entity_offsets.json")]);
+    assert_eq!(run.code, 0, "nothing was skipped: {}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "bad_entity_offsets.json` at /data/0/entities/hashtags/1: entity ignored: its \
+             offsets 100..105 do not point at it in the text (54 characters), so its text stays \
+             plain; the post is read all the same\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.matches("note: `").count(), 6, "{}", run.stderr);
+    assert!(!run.stderr.contains("warning:"), "{}", run.stderr);
+    assert!(!run.stderr.contains("record skipped"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("1 post read: 1 new,") && run.stderr.contains("; 0 errors"),
+        "{}",
+        run.stderr
+    );
+    let story = archive.story_json("Fine");
+    assert_eq!(story["post_count"], 1);
+    let post = &story["threads"][0];
+    assert_eq!(
+        post["uri"],
+        "https://twitter.com/i/web/status/1700000000000000900"
+    );
+    assert_eq!(
+        post["text"],
+        "@mina_example short text #Fine https://bad.example/found"
+    );
+}
+
+/// A skipped record and a bad entity in one page: the first is a warning (exit status 3), the
+/// second a note, each named by its pointer.
+#[test]
+fn twarc2_skipped_records_and_entity_notes_are_told_apart() {
+    let archive = Archive::new();
+    let page = serde_json::json!({
+        "data": [
+            {"id": "1700000000000000901", "text": "#Fine and #Gone", "author_id": "2",
+             "created_at": "2023-09-08T17:00:00.000Z",
+             "entities": {"hashtags": [{"start": 0, "end": 5, "tag": "Fine"},
+                                       {"start": 40, "end": 45, "tag": "Gone"}]}},
+            {"id": "1700000000000000902", "text": "#Fine without a time", "author_id": "2"}
+        ]
+    });
+    let file = archive.file("page.json", &serde_json::to_string_pretty(&page).unwrap());
+    let run = archive.collect("Fine", &[&file]);
+    assert_eq!(run.code, 3, "one record was skipped: {}", run.stderr);
+    let lines: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("warning:") || l.starts_with("note:"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{}", run.stderr);
+    assert!(
+        lines[0].starts_with("warning: `")
+            && lines[0].ends_with(
+                "page.json` at /data/1: tweet `1700000000000000902` has no `created_at`; \
+                 record skipped"
+            ),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].starts_with("note: `")
+            && lines[1].contains("page.json` at /data/0/entities/hashtags/1: entity ignored: ")
+            && lines[1].ends_with("; the post is read all the same"),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        run.stderr.contains("; 1 error from 1 source"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(archive.story_json("Fine")["post_count"], 1);
+}
+
+/// Bad entity indices in a v1.1 tweet and bad facet ranges in a Bluesky post are passed over
+/// quietly (the text stays plain): no warning, no note, exit status 0, the post stored.
+#[test]
+fn bad_tweet_indices_and_bluesky_facets_skip_nothing() {
+    for (tag, source, uri) in [
+        (
+            "Kelp",
+            "twitter/v1-bad-indices.json",
+            "https://twitter.com/i/web/status/",
+        ),
+        ("dawn", "bluesky/post-bad-facets.json", "at://"),
+    ] {
+        let archive = Archive::new();
+        let run = archive.collect(tag, &[&fixture(source)]);
+        assert_eq!(run.code, 0, "{source}: {}", run.stderr);
+        assert!(
+            !run.stderr.contains("warning:") && !run.stderr.contains("record skipped"),
+            "{source}: {}",
+            run.stderr
+        );
+        let story = archive.story_json(tag);
+        assert_eq!(story["post_count"], 1, "{source}");
+        assert!(
+            story["threads"][0]["uri"]
+                .as_str()
+                .unwrap()
+                .starts_with(uri),
+            "{source}: {story}"
+        );
+    }
+}
+
+/// Notes are bounded like warnings: the first 200 are shown, then how many more there were.
+#[test]
+fn many_entity_notes_are_shown_up_to_a_bound() {
+    let archive = Archive::new();
+    let hashtags: Vec<serde_json::Value> = (0..205)
+        .map(|i| serde_json::json!({"start": 100 + i, "end": 105 + i, "tag": "Fine"}))
+        .collect();
+    let page = serde_json::json!({"data": [{
+        "id": "1700000000000000903", "text": "#Fine", "author_id": "2",
+        "created_at": "2023-09-08T17:00:00.000Z", "entities": {"hashtags": hashtags}
+    }]});
+    let file = archive.file("many.json", &serde_json::to_string_pretty(&page).unwrap());
+    let run = archive.collect("Fine", &[&file]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stderr
+            .lines()
+            .filter(|l| l.ends_with("; the post is read all the same"))
+            .count(),
+        200
+    );
+    assert!(
+        run.stderr.contains("many.json`: 5 more like these\n"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(archive.story_json("Fine")["post_count"], 1);
+}

@@ -156,6 +156,11 @@ pub struct LiveReport {
     pub pages: u64,
     /// Records skipped, with the URL of their page.
     pub warnings: Vec<(String, Warning)>,
+    /// Parts of posts left out while the posts were read, with the URL of their page (not
+    /// skipped records, not errors).
+    pub notes: Vec<(String, Warning)>,
+    /// How many notes there were in all (`notes` keeps the first few hundred of each page).
+    pub note_count: u64,
     /// Fetches or pages that failed; what they would have added is missing.
     pub problems: Vec<String>,
     /// Why the source itself could not be read, if so.
@@ -292,6 +297,10 @@ impl<'a> Session<'a> {
         for w in report.warnings.iter().cloned() {
             self.report.warnings.push((url.to_string(), w));
         }
+        for n in report.notes.iter().cloned() {
+            self.report.notes.push((url.to_string(), n));
+        }
+        self.report.note_count += report.note_count;
         self.report.counts.add(&report.counts);
         Ok(())
     }

@@ -135,6 +135,10 @@ impl ItemSink for OffsetSink<'_, '_, '_> {
         let pointer = self.rewrite(&pointer);
         self.inner.warning(pointer, message);
     }
+    fn note(&mut self, pointer: String, message: String) {
+        let pointer = self.rewrite(&pointer);
+        self.inner.note(pointer, message);
+    }
 }
 
 fn offset_pointer(pointer: &str, base: usize) -> String {

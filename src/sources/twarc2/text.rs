@@ -60,7 +60,8 @@ pub(super) fn spans(
             let (Some(mut start), Some(mut end)) = (offset("start"), offset("end")) else {
                 problems.push((
                     at,
-                    "entity has no numeric `start` and `end`; shown as text".to_owned(),
+                    "entity ignored: it has no numeric `start` and `end`, so its text stays plain"
+                        .to_owned(),
                 ));
                 continue;
             };
@@ -80,8 +81,8 @@ pub(super) fn spans(
                 problems.push((
                     at,
                     format!(
-                        "entity offsets {start}..{end} do not point at the entity in the text \
-                         ({} characters); shown as text",
+                        "entity ignored: its offsets {start}..{end} do not point at it in the \
+                         text ({} characters), so its text stays plain",
                         chars.len()
                     ),
                 ));
