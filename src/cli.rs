@@ -355,8 +355,9 @@ pub struct RenderArgs {
         default_value = "tagstory.db"
     )]
     pub db: PathBuf,
-    /// Where to write; `-` for standard output. Default: `<TAG>.html`, `<TAG>.json`,
-    /// `<TAG>.md` or `<TAG>.jsonl`.
+    /// Where to write; `-` for standard output. A path ending in `/`, or an existing folder,
+    /// gets a folder: `index.html`, `media/` (the archived files the page shows), `story.json`
+    /// and `story.md`. Default: `<TAG>.html`, `<TAG>.json`, `<TAG>.md` or `<TAG>.jsonl`.
     #[arg(long, short, value_name = "FILE")]
     pub out: Option<String>,
     /// Output format.
@@ -383,6 +384,10 @@ pub struct RenderArgs {
     /// Let search engines index and archive the page (it asks them not to by default).
     #[arg(long)]
     pub indexable: bool,
+    /// A single HTML page carries the archived pictures inside it when together they take at
+    /// most this many bytes; past it, render to a folder (`--out DIR/`) to keep them.
+    #[arg(long, value_name = "BYTES", default_value_t = 20_000_000)]
+    pub embed_limit: u64,
 }
 
 /// What `render --consent` does with authors who opted out of indexing.

@@ -9,6 +9,7 @@ pub mod media;
 pub mod note;
 pub mod output;
 pub mod render;
+mod render_files;
 pub mod search;
 pub mod story;
 

@@ -1,11 +1,17 @@
-//! `tagstory render`: assemble the story of a tag and write it as HTML, JSON or Markdown.
+//! `tagstory render`: assemble the story of a tag and write it as HTML, JSON, Markdown or JSON
+//! Lines — one file, or a folder that holds the page, its archived media and the other forms.
+
+use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
-use super::{Outcome, open_archive_to_read, stories_hint};
+use super::render_files::{embedded_pictures, write_folder};
+use super::{Outcome, open_archive_to_read, plural, stories_hint};
 use crate::cli::{ConsentArg, FormatArg, OrderArg, RenderArgs};
+use crate::render::html::MediaLinks;
 use crate::render::{OutputFormat, html, json, markdown};
-use crate::story::{self, Clock, ConsentMode, Input, Options, Order};
+use crate::store::Store;
+use crate::story::{self, Clock, ConsentMode, Input, LocalFile, Options, Order, Story};
 use crate::tag;
 
 /// Runs `render`.
@@ -22,6 +28,19 @@ pub fn run(args: &RenderArgs) -> Result<Outcome> {
         );
     }
     let (deleted, not_stored_for_consent) = store.consent_counts(&tag)?;
+    let urls = store.media_urls_of_story(&tag)?;
+    let files = store
+        .archived_media(urls.iter().map(|u| &u.url))?
+        .into_iter()
+        .map(|(url, a)| {
+            let file = LocalFile {
+                sha256: a.sha256,
+                mime: a.mime,
+                size: a.size,
+            };
+            (url, file)
+        })
+        .collect();
     let input = Input {
         posts,
         curations: store.load_curations(&tag)?,
@@ -29,8 +48,8 @@ pub fn run(args: &RenderArgs) -> Result<Outcome> {
         sources: store.load_sources(&tag)?,
         deleted,
         not_stored_for_consent,
+        files,
     };
-    drop(store);
     let display_tag = display_form(&args.tag);
     let options = Options {
         order: match args.order {
@@ -56,10 +75,28 @@ pub fn run(args: &RenderArgs) -> Result<Outcome> {
         FormatArg::Markdown => OutputFormat::Markdown,
         FormatArg::Jsonl => OutputFormat::Jsonl,
     };
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| format!("{}.{}", file_stem(&display_tag, &tag), format.extension()));
+    if out != "-" && (out.ends_with('/') || Path::new(&out).is_dir()) {
+        let written = write_folder(&store, &story, Path::new(&out))?;
+        eprintln!(
+            "wrote {out}: index.html, story.json, story.md and {} in media/ ({}), {}",
+            plural(written.files, "file"),
+            size_text(written.bytes),
+            plural(story.overview.post_count, "post")
+        );
+        report_consent(args, &story);
+        return Ok(Outcome::Done);
+    }
     let bytes = match format {
-        OutputFormat::Html => html::render_story(&story)
-            .context("cannot render the story page")?
-            .into_bytes(),
+        OutputFormat::Html => {
+            let media = single_page_media(&store, &story, args.embed_limit)?;
+            html::render_story(&story, &media)
+                .context("cannot render the story page")?
+                .into_bytes()
+        }
         OutputFormat::Json => {
             let mut bytes = Vec::new();
             json::write_story(&mut bytes, &story)?;
@@ -72,39 +109,73 @@ pub fn run(args: &RenderArgs) -> Result<Outcome> {
             bytes
         }
     };
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| format!("{}.{}", file_stem(&display_tag, &tag), format.extension()));
     super::output::write_output(&out, &bytes)?;
     if out != "-" {
         let o = &story.overview;
         let hidden = if o.hidden_count > 0 {
             format!(
                 ", {} left out by the curator",
-                super::plural(o.hidden_count, "post")
+                plural(o.hidden_count, "post")
             )
         } else {
             String::new()
         };
         eprintln!(
             "wrote {out}: {}{hidden}, {} bytes",
-            super::plural(o.post_count, "post"),
+            plural(o.post_count, "post"),
             bytes.len()
         );
     }
+    report_consent(args, &story);
+    Ok(Outcome::Done)
+}
+
+/// The pictures a single page carries inside it: every archived one, when together they fit
+/// `limit`; otherwise none, said, with the way to keep them (a folder).
+fn single_page_media(store: &Store, story: &Story, limit: u64) -> Result<MediaLinks> {
+    let pictures: Vec<&LocalFile> = story
+        .files_shown()
+        .into_iter()
+        .filter(|f| f.is_picture())
+        .collect();
+    let total: u64 = pictures.iter().map(|f| f.size).sum();
+    if pictures.is_empty() {
+        return Ok(MediaLinks::None);
+    }
+    if total > limit {
+        eprintln!(
+            "note: the story's {} archived pictures take {}, over --embed-limit ({}): the page \
+             shows their descriptions instead; render to a folder (--out DIR/) to keep them",
+            pictures.len(),
+            size_text(total),
+            size_text(limit)
+        );
+        return Ok(MediaLinks::None);
+    }
+    Ok(MediaLinks::Embedded(embedded_pictures(store, &pictures)?))
+}
+
+fn report_consent(args: &RenderArgs, story: &Story) {
     let d = &story.datasheet;
     if d.anonymised > 0 || d.left_out_for_consent > 0 || d.not_stored_for_consent > 0 {
         eprintln!(
             "consent: {} shown under a pseudonym{}; {} left out (--consent strict); {} never \
              stored (author asked not to be archived)",
-            super::plural(d.anonymised, "author"),
+            plural(d.anonymised, "author"),
             if args.anonymize { " (--anonymize)" } else { "" },
-            super::plural(d.left_out_for_consent, "post"),
-            super::plural(d.not_stored_for_consent, "post"),
+            plural(d.left_out_for_consent, "post"),
+            plural(d.not_stored_for_consent, "post"),
         );
     }
-    Ok(Outcome::Done)
+}
+
+/// `1.2 MB`, `340 kB`, `12 bytes`.
+pub fn size_text(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1_000_000 => format!("{:.1} MB", b as f64 / 1e6),
+        b if b >= 1_000 => format!("{:.0} kB", b as f64 / 1e3),
+        b => plural(b, "byte"),
+    }
 }
 
 /// The tag as the user wrote it, without `#`.

@@ -48,6 +48,8 @@ pub struct Input {
     pub deleted: u64,
     /// Posts not stored because their author refuses archiving.
     pub not_stored_for_consent: u64,
+    /// Files archived for the story's URLs (`tagstory media`), by URL as stored.
+    pub files: HashMap<String, LocalFile>,
 }
 
 /// How to assemble a story.
@@ -80,6 +82,7 @@ pub fn assemble(tag: &str, input: Input, options: &Options) -> Story {
         sources,
         deleted,
         not_stored_for_consent,
+        files,
     } = input;
     let plan = consent::Plan::new(&posts, options.consent, options.anonymize);
     let hidden: HashSet<&str> = curator.hidden.iter().map(String::as_str).collect();
@@ -183,7 +186,21 @@ pub fn assemble(tag: &str, input: Input, options: &Options) -> Story {
         datasheet,
         anonymized: options.anonymize,
         indexable: options.indexable,
+        files: files_by_checked_url(files),
     }
+}
+
+/// Files by URL as stored and as the story shows it (checked and normalised), so a post's
+/// `safe_url` finds its file.
+fn files_by_checked_url(files: HashMap<String, LocalFile>) -> HashMap<String, LocalFile> {
+    let mut out = HashMap::with_capacity(files.len() * 2);
+    for (url, file) in files {
+        if let Some(checked) = safe_url(&url) {
+            out.insert(checked, file.clone());
+        }
+        out.insert(url, file);
+    }
+    out
 }
 
 /// Pseudonyms, pseudonymous ids and scrubbed text wherever the plan says.

@@ -61,6 +61,84 @@ pub struct Story {
     pub anonymized: bool,
     /// Search engines may index the page (`--indexable`).
     pub indexable: bool,
+    /// Files archived for the story's media, avatars and emoji, by their URL (as received and
+    /// as checked).
+    pub files: std::collections::HashMap<String, LocalFile>,
+}
+
+/// A file the archive holds for a URL (`tagstory media`), checked by its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalFile {
+    /// Lower-case hex SHA-256 of its bytes.
+    pub sha256: String,
+    /// Its type, as sniffed from the bytes.
+    pub mime: String,
+    /// Its length.
+    pub size: u64,
+}
+
+impl LocalFile {
+    /// Its file name: content-addressed, with the extension of its type.
+    pub fn name(&self) -> String {
+        let ext = match self.mime.as_str() {
+            "image/jpeg" => "jpg",
+            "image/png" => "png",
+            "image/gif" => "gif",
+            "image/webp" => "webp",
+            "image/avif" => "avif",
+            "image/bmp" => "bmp",
+            "image/heic" => "heic",
+            "image/heif" => "heif",
+            "video/mp4" => "mp4",
+            "video/webm" => "webm",
+            "video/ogg" => "ogv",
+            "video/quicktime" => "mov",
+            "video/x-matroska" => "mkv",
+            "audio/mpeg" => "mp3",
+            "audio/ogg" => "ogg",
+            "audio/flac" => "flac",
+            "audio/wav" => "wav",
+            "audio/aac" => "aac",
+            "audio/mp4" => "m4a",
+            _ => "bin",
+        };
+        format!("{}.{ext}", self.sha256)
+    }
+
+    /// Whether it is a picture (which a single page may embed).
+    pub fn is_picture(&self) -> bool {
+        self.mime.starts_with("image/")
+    }
+}
+
+impl Story {
+    /// The archived file of a URL the story shows, if any.
+    pub fn file(&self, url: &str) -> Option<&LocalFile> {
+        self.files.get(url)
+    }
+
+    /// Every archived file the page shows: shown posts' attachments, their authors' avatars
+    /// (none when everyone is anonymised) and their custom emoji.
+    pub fn files_shown(&self) -> Vec<&LocalFile> {
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for p in self.posts.iter().filter(|p| p.left_out.is_none()) {
+            let urls = p
+                .media
+                .iter()
+                .filter_map(|m| m.url.as_deref())
+                .chain(p.author.avatar.as_deref())
+                .chain(p.emojis.iter().map(|e| e.url.as_str()));
+            for url in urls {
+                if let Some(f) = self.files.get(url)
+                    && seen.insert(f.sha256.as_str())
+                {
+                    out.push(f);
+                }
+            }
+        }
+        out
+    }
 }
 
 /// Counts a datasheet gives, beside the sources.

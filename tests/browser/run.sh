@@ -86,6 +86,12 @@ printf 'Notice who *answers* first.\n' >"$TMP/note.md"
 # A Storify story brought back: the curator's order with notes between posts.
 "$BIN" collect --tag riverday --db "$TMP/storify.db" fixtures/storify/story-river-day-page1.json fixtures/storify/twitter-v1-tweets.json
 "$BIN" render --tag riverday --db "$TMP/storify.db" --out "$TMP/storify.html"
+# The sample with every picture archived: a folder, and a single page that embeds them.
+cp "$TMP/story.db" "$TMP/media.db"
+python3 "$HERE/archive_media.py" "$TMP/media.db" "$TAG"
+"$BIN" render --tag "$TAG" --db "$TMP/media.db" --out "$TMP/folder/"
+"$BIN" render --tag "$TAG" --db "$TMP/media.db" --format json --out "$TMP/folder-story.json"
+"$BIN" render --tag "$TAG" --db "$TMP/media.db" --out "$TMP/embedded.html"
 lap "curated renders"
 
 status=0
@@ -95,13 +101,17 @@ echo "-- check-page.mjs on the curated page"
 node "$HERE/check-page.mjs" "$TMP/curated.html" "$TMP/curated.json" "$SHOTS/curated.png" || status=1
 echo "-- check-page.mjs on the anonymized page"
 node "$HERE/check-page.mjs" "$TMP/anonymized.html" "$TMP/anonymized.json" "$SHOTS/anonymized.png" || status=1
+echo "-- check-page.mjs on the folder render, network off"
+EXPECT_MEDIA=15 node "$HERE/check-page.mjs" "$TMP/folder/index.html" "$TMP/folder/story.json" "$SHOTS/folder.png" || status=1
+echo "-- check-page.mjs on the single page with its pictures inside"
+EXPECT_MEDIA=15 node "$HERE/check-page.mjs" "$TMP/embedded.html" "$TMP/folder-story.json" "$SHOTS/embedded.png" || status=1
 echo "-- check-page.mjs on the page with the hostile test post"
 node "$HERE/check-page.mjs" "$TMP/hostile.html" "$TMP/hostile.json" "$SHOTS/hostile.png" || status=1
 lap "browser checks"
 
 echo "-- Nu Html Checker"
 VNU_JAR=$(cd "$HERE" && node -e 'console.log(String(require("vnu-jar")))')
-if java -jar "$VNU_JAR" --errors-only "$TMP/story.html" "$TMP/curated.html" "$TMP/anonymized.html" "$TMP/hostile.html" "$TMP/storify.html"; then
+if java -jar "$VNU_JAR" --errors-only "$TMP/story.html" "$TMP/curated.html" "$TMP/anonymized.html" "$TMP/hostile.html" "$TMP/storify.html" "$TMP/folder/index.html" "$TMP/embedded.html"; then
   echo "PASS Nu Html Checker: no errors"
 else
   echo "FAIL Nu Html Checker: errors above"

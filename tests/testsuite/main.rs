@@ -13,6 +13,7 @@ mod formats;
 mod hostile;
 mod live;
 mod media;
+mod offline;
 mod output;
 mod proxy;
 mod read_only;

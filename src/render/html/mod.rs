@@ -44,9 +44,22 @@ fn format_value(
         .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))
 }
 
-/// Renders the page of `story`.
-pub fn render_story(story: &Story) -> Result<String, minijinja::Error> {
-    let story = page_view(story);
+/// Where a page finds the story's archived files. A page never references a remote file: what
+/// is not archived (or not embedded) shows its description instead.
+#[derive(Debug, Clone, Default)]
+pub enum MediaLinks {
+    /// Nowhere: every picture shows its description.
+    #[default]
+    None,
+    /// In `media/` beside the page (a folder).
+    Folder,
+    /// Inside the page: `data:` URIs by SHA-256.
+    Embedded(std::collections::HashMap<String, String>),
+}
+
+/// Renders the page of `story`, its archived files found as `media` says.
+pub fn render_story(story: &Story, media: &MediaLinks) -> Result<String, minijinja::Error> {
+    let story = page_view(story, media);
     environment()
         .get_template("story.html")?
         .render(minijinja::context! { story })

@@ -39,12 +39,25 @@ pub(super) const PARTICIPANTS_LISTED: usize = 40;
 /// What building a post's view needs to know about the whole story.
 struct Ctx<'a> {
     story: &'a Story,
+    media: &'a super::MediaLinks,
     by_uri: HashMap<&'a str, usize>,
     replies_in_story: HashMap<&'a str, usize>,
 }
 
+impl Ctx<'_> {
+    /// Where the page finds the archived file of `url`, if it is archived and reachable.
+    fn src(&self, url: Option<&str>) -> Option<String> {
+        let file = self.story.file(url?)?;
+        match self.media {
+            super::MediaLinks::None => None,
+            super::MediaLinks::Folder => Some(format!("media/{}", file.name())),
+            super::MediaLinks::Embedded(uris) => uris.get(&file.sha256).cloned(),
+        }
+    }
+}
+
 /// Builds the page view of `story`.
-pub fn page_view(story: &Story) -> PageView {
+pub fn page_view(story: &Story, media: &super::MediaLinks) -> PageView {
     let mut by_uri = HashMap::new();
     let mut replies_in_story: HashMap<&str, usize> = HashMap::new();
     for (i, p) in story.posts.iter().enumerate() {
@@ -55,6 +68,7 @@ pub fn page_view(story: &Story) -> PageView {
     }
     let ctx = Ctx {
         story,
+        media,
         by_uri,
         replies_in_story,
     };
@@ -286,7 +300,10 @@ fn post_view(ctx: &Ctx<'_>, node: usize, shown_under: Option<usize>) -> PostView
     let story = ctx.story;
     let p = &story.posts[node];
     let clock = &story.clock;
-    let emojis = usable_emojis(&p.emojis);
+    let emojis: HashMap<&str, String> = usable_emojis(&p.emojis)
+        .into_iter()
+        .filter_map(|(code, url)| Some((code, ctx.src(Some(&url))?)))
+        .collect();
     let parent = p
         .in_reply_to
         .as_deref()
@@ -347,7 +364,7 @@ fn post_view(ctx: &Ctx<'_>, node: usize, shown_under: Option<usize>) -> PostView
         has_name: !p.author.name.trim().is_empty(),
         author_name,
         author_handle: p.author.handle.clone(),
-        avatar: p.author.avatar.clone(),
+        avatar: ctx.src(p.author.avatar.as_deref()),
         created: time_view(clock, &p.created_at),
         edited: p.edited_at.as_ref().map(|t| time_view(clock, t)),
         content_html: emojify_html(&p.content_html, &emojis),
@@ -359,7 +376,7 @@ fn post_view(ctx: &Ctx<'_>, node: usize, shown_under: Option<usize>) -> PostView
             .media
             .iter()
             .map(|m| MediaView {
-                url: m.url.clone(),
+                url: ctx.src(m.url.as_deref()),
                 alt: m.description().map(str::to_string),
                 kind: m.kind.clone(),
             })

@@ -137,7 +137,7 @@ fn page_with(
         display_tag: "t".into(),
         ..Options::default()
     };
-    page_view(&assemble("t", input, &options))
+    page_view(&assemble("t", input, &options), &MediaLinks::None)
 }
 
 fn shapes(view: &PageView) -> Vec<String> {
@@ -313,7 +313,7 @@ fn times_show_in_the_chosen_zone() {
         clock: Clock::named("America/New_York").unwrap(),
         ..Options::default()
     };
-    let view = page_view(&assemble("t", input, &options));
+    let view = page_view(&assemble("t", input, &options), &MediaLinks::None);
     assert_eq!(view.threads[0].root.created.human, "2 Jun 2012, 06:00 EDT");
     assert_eq!(view.threads[0].root.created.iso, "2012-06-02T10:00:00Z");
     assert_eq!(view.zone, "America/New_York");

@@ -1,0 +1,86 @@
+//! The files a render writes besides one page: a folder (`index.html`, `story.json`,
+//! `story.md`, `media/`), and the pictures a single page embeds.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use base64::Engine;
+
+use crate::render::html::MediaLinks;
+use crate::render::{html, json, markdown};
+use crate::store::Store;
+use crate::story::{LocalFile, Story};
+
+/// What a folder render wrote into `media/`.
+pub(super) struct Written {
+    /// Files written or already there.
+    pub(super) files: usize,
+    /// Their bytes.
+    pub(super) bytes: u64,
+}
+
+/// Writes the story as a folder that opens from disk or any static server with the network
+/// unplugged: the page, every archived file it shows (named by content, so an unchanged file is
+/// never written twice), and the JSON and Markdown forms beside it.
+pub(super) fn write_folder(store: &Store, story: &Story, dir: &Path) -> Result<Written> {
+    let media = dir.join("media");
+    std::fs::create_dir_all(&media)
+        .with_context(|| format!("cannot create the folder `{}`", media.display()))?;
+    let mut written = Written { files: 0, bytes: 0 };
+    for file in story.files_shown() {
+        let path = media.join(file.name());
+        written.files += 1;
+        written.bytes += file.size;
+        if std::fs::metadata(&path).is_ok_and(|m| m.is_file() && m.len() == file.size) {
+            continue;
+        }
+        let bytes = blob(store, file)?;
+        super::output::write_output(&path.to_string_lossy(), &bytes)?;
+    }
+    let page =
+        html::render_story(story, &MediaLinks::Folder).context("cannot render the story page")?;
+    let mut story_json = Vec::new();
+    json::write_story(&mut story_json, story)?;
+    let outputs = [
+        ("index.html", page.into_bytes()),
+        ("story.json", story_json),
+        ("story.md", markdown::render_story(story).into_bytes()),
+    ];
+    for (name, bytes) in outputs {
+        super::output::write_output(&dir.join(name).to_string_lossy(), &bytes)?;
+    }
+    Ok(written)
+}
+
+/// `data:` URIs of `pictures`, by SHA-256.
+pub(super) fn embedded_pictures(
+    store: &Store,
+    pictures: &[&LocalFile],
+) -> Result<HashMap<String, String>> {
+    let mut uris = HashMap::with_capacity(pictures.len());
+    for file in pictures {
+        let bytes = blob(store, file)?;
+        let data = base64::engine::general_purpose::STANDARD.encode(&bytes);
+        uris.insert(
+            file.sha256.clone(),
+            format!("data:{};base64,{data}", file.mime),
+        );
+    }
+    Ok(uris)
+}
+
+/// The bytes of an archived file, checked against their hash: a page never shows bytes the
+/// archive did not vouch for.
+fn blob(store: &Store, file: &LocalFile) -> Result<Vec<u8>> {
+    let Some(bytes) = store.blob(&file.sha256)? else {
+        bail!(
+            "the archive lists the file {} but does not hold it",
+            file.sha256
+        );
+    };
+    if crate::store::sha256_hex(&bytes) != file.sha256 {
+        bail!("the archived file {} does not match its hash", file.sha256);
+    }
+    Ok(bytes)
+}
