@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use crate::support::{Archive, fixture};
+use crate::support::{Archive, fixture, png};
 
 const TAG: &str = "DearMentalHealthProfessionals";
 const WHITEBOARD: &str = "https://files.care.example/media_attachments/files/117/130/904/535/041/604/original/9128ddf038141b5b.jpg";
@@ -21,46 +21,6 @@ fn sample() -> Archive {
     let refs: Vec<&Path> = sources.iter().map(|p| p.as_path()).collect();
     archive.collect_ok(TAG, &refs);
     archive
-}
-
-/// A valid one-pixel PNG of colour `rgb`.
-fn png(rgb: [u8; 3]) -> Vec<u8> {
-    fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
-        out.extend_from_slice(&u32::try_from(data.len()).unwrap().to_be_bytes());
-        let mut body = kind.to_vec();
-        body.extend_from_slice(data);
-        out.extend_from_slice(&body);
-        out.extend_from_slice(&crc32(&body).to_be_bytes());
-    }
-    fn crc32(bytes: &[u8]) -> u32 {
-        let mut crc = !0u32;
-        for &b in bytes {
-            crc ^= u32::from(b);
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 {
-                    (crc >> 1) ^ 0xEDB8_8320
-                } else {
-                    crc >> 1
-                };
-            }
-        }
-        !crc
-    }
-    // One row: filter byte 0, then RGB; stored (uncompressed) deflate inside a zlib stream.
-    let raw = [0, rgb[0], rgb[1], rgb[2]];
-    let mut z = vec![0x78, 0x01, 0x01, 4, 0, !4u8, 0xff];
-    z.extend_from_slice(&raw);
-    let (mut a, mut b) = (1u32, 0u32);
-    for &x in &raw {
-        a = (a + u32::from(x)) % 65521;
-        b = (b + a) % 65521;
-    }
-    z.extend_from_slice(&((b << 16) | a).to_be_bytes());
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    chunk(&mut out, b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0]);
-    chunk(&mut out, b"IDAT", &z);
-    chunk(&mut out, b"IEND", &[]);
-    out
 }
 
 /// Archives a picture for every http(s) media and avatar URL of the story but `except`, as
