@@ -238,6 +238,12 @@ pub enum SkipReason {
     NotPublic,
     /// An activity or object type that carries no post (Like, Follow, ...).
     Unsupported,
+    /// A post whose author's profile refuses archiving (`#NoArchive`, `#NoBot`...): decided
+    /// by the collector, which stages this in place of the post.
+    Consent,
+    /// A post forgotten with `tagstory forget` (itself or its author): decided by the
+    /// collector, which stages this in place of the post.
+    Forgotten,
 }
 
 /// A poll.

@@ -5,6 +5,7 @@
 #![allow(unreachable_pub)]
 mod collect;
 mod concurrency;
+mod consent;
 mod corpus;
 mod curation;
 mod edge_cases;
