@@ -69,13 +69,17 @@ impl SourceWriter<'_> {
         self.tx
             .prepare_cached("DELETE FROM boosts WHERE booster_uri = ?1")?
             .execute([author_uri])?;
-        self.tx
+        let profiles = self
+            .tx
             .prepare_cached(
                 "DELETE FROM authors WHERE uri = ?1
                  AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.author_id = authors.id)",
             )?
             .execute([author_uri])?;
-        collect_media_garbage(&self.tx)?;
+        // Only when something went: the sweep reads every media row.
+        if erased > 0 || profiles > 0 {
+            collect_media_garbage(&self.tx)?;
+        }
         Ok(erased)
     }
 }
