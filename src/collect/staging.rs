@@ -151,6 +151,11 @@ impl<'c> StagingSink<'c> {
             parent_local = post.in_reply_to_local.as_ref();
             tagged = self.curated || is_tagged(post, self.tag);
             if withheld.is_some() {
+                // A forgotten post lends replies no parent by local id: that would store its
+                // URI in them again, unscrubbed.
+                if withheld == Some(SkipReason::Forgotten) {
+                    local = None;
+                }
                 return self.insert(uri, parent, local, parent_local, tagged, true, &json);
             }
             let tags = if post.has_structured_tags {
