@@ -53,6 +53,13 @@ pub enum Command {
     Hide(HideArgs),
     /// Put posts left out with `hide` back into the story.
     Unhide(HideArgs),
+    /// Erase posts, or an author with all their posts, from the archive for good.
+    ///
+    /// Their content, earlier versions, media and archived files, raw JSON, full-text entries,
+    /// story membership, curator's notes on them and boosts go, and their handle and name are
+    /// replaced in other posts that mention them; the archive is then compacted so the bytes
+    /// leave the file. Only hashes stay, which keep them out of every later collect.
+    Forget(ForgetArgs),
     /// List the stories in the archive.
     List(ListArgs),
     /// Search the posts of a story (full-text).
@@ -145,6 +152,23 @@ pub struct HideArgs {
     /// The posts: URIs, permalinks, or unique starts of either.
     #[arg(value_name = "POST", required = true)]
     pub posts: Vec<String>,
+}
+
+/// Arguments of `forget`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["post", "author"])))]
+pub struct ForgetArgs {
+    /// The archive.
+    #[command(flatten)]
+    pub db: DbArg,
+    /// A post to forget: its URI, its permalink, or a unique start of either, in any story
+    /// (repeat for several).
+    #[arg(long, value_name = "POST", conflicts_with = "author")]
+    pub post: Vec<String>,
+    /// An author to forget with all their posts: their handle as the JSON output shows it
+    /// (`@name@server`), or their profile URL.
+    #[arg(long, value_name = "HANDLE")]
+    pub author: Option<String>,
 }
 
 /// Arguments of `list`.

@@ -122,9 +122,10 @@ pub fn collect_documents(
     format: Option<Format>,
     docs: &[serde_json::Value],
 ) -> Result<SourceReport> {
+    let forgotten = store.load_forgotten()?;
     let conn = store.connection();
     staging::create(conn)?;
-    let mut sink = StagingSink::new(conn, 0, tag);
+    let mut sink = StagingSink::new(conn, 0, tag, &forgotten);
     // A fetched page names the server that issued its Mastodon ids: the one that answered.
     sink.server_hint = crate::urls::authority(location);
     let mut detected = format;
@@ -209,12 +210,13 @@ fn stage_all(
     inputs: &[SourceInput],
     options: ReadOptions,
 ) -> Result<Vec<Staged>> {
+    let forgotten = store.load_forgotten()?;
     let conn = store.connection();
     staging::create(conn)?;
     let mut outcomes = Vec::with_capacity(inputs.len());
     for (index, input) in inputs.iter().enumerate() {
         conn.execute_batch("SAVEPOINT stage_source")?;
-        let mut sink = StagingSink::new(conn, index, tag);
+        let mut sink = StagingSink::new(conn, index, tag, &forgotten);
         let outcome = read::stage_source(input, options, &mut sink);
         match outcome {
             Ok(format) => {
@@ -259,6 +261,11 @@ fn write_source(
         *selected_at = version;
     }
     let mut c = SourceCounts::default();
+    // What this source's profiles say is recorded first: a refusal erases what was archived
+    // of the author before, and holds for every post below, whichever came first.
+    for (author_uri, refuses, noindex) in staging::consent_signals(w.connection(), index)? {
+        c.erased_consent += w.record_consent(&author_uri, refuses, noindex)?;
+    }
     let mut after = -1;
     // The curated story being written, and the position of its next entry.
     let mut story: Option<(String, u64)> = None;
@@ -272,6 +279,10 @@ fn write_source(
             match &staged.item {
                 Item::Post(post) => {
                     c.posts_seen += 1;
+                    if staging::refuses(w.connection(), &post.author.uri)? {
+                        c.skipped_consent += 1;
+                        continue;
+                    }
                     if let Some(local) = &post.local_id {
                         w.record_local_id(local, &post.uri)?;
                     }
@@ -290,17 +301,30 @@ fn write_source(
                         PostOutcome::Unchanged | PostOutcome::Deleted => c.posts_unchanged += 1,
                     }
                 }
-                Item::Boost(boost) => c.boosts += u64::from(w.add_boost(boost)?),
+                Item::Boost(boost) => {
+                    let conn = w.connection();
+                    if staging::is_withheld(conn, &boost.post_uri)?
+                        || staging::refuses(conn, &boost.booster)?
+                    {
+                        continue;
+                    }
+                    c.boosts += u64::from(w.add_boost(boost)?);
+                }
                 Item::TextBoost(boost) => c.boosts += u64::from(w.add_text_boost(boost)?),
                 Item::Delete(deletion) => c.deletions += u64::from(w.delete_post(deletion)?),
                 Item::Actor(author) => {
-                    w.upsert_author(author)?;
-                }
-                Item::Skipped(skip) => {
-                    if skip.reason == SkipReason::NotPublic {
-                        c.skipped_private += 1;
+                    if !staging::refuses(w.connection(), &author.uri)? {
+                        w.upsert_author(author)?;
                     }
                 }
+                Item::Skipped(skip) => match skip.reason {
+                    SkipReason::NotPublic => c.skipped_private += 1,
+                    SkipReason::Consent | SkipReason::Forgotten => {
+                        c.posts_seen += 1;
+                        c.skipped_consent += 1;
+                    }
+                    SkipReason::Unsupported => {}
+                },
                 Item::Story(info) => {
                     w.begin_curated_story(tag, info)?;
                     let first = info.positions.as_ref().map_or(0, |p| p.start);

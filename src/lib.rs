@@ -9,6 +9,7 @@ pub mod cli;
 pub mod cmd;
 pub mod collect;
 pub mod fetch;
+pub mod forget;
 pub mod media;
 pub mod model;
 pub mod render;

@@ -160,6 +160,12 @@ pub struct Consent {
     /// kept but shown under a pseudonym unless the curator says otherwise.
     #[serde(default)]
     pub noindex: bool,
+    /// The source showed the profile these flags were read from (a bio, profile fields or
+    /// labels), so `false` means "the profile does not say so" rather than "unknown": a later
+    /// profile without `#NoArchive` lifts an earlier refusal. False for an author known only by
+    /// a reference (an AS2 `attributedTo` URI, a tweet without its user's description).
+    #[serde(default)]
+    pub from_profile: bool,
 }
 
 /// A picture, video or sound attached to a post.
@@ -232,6 +238,12 @@ pub enum SkipReason {
     NotPublic,
     /// An activity or object type that carries no post (Like, Follow, ...).
     Unsupported,
+    /// A post whose author's profile refuses archiving (`#NoArchive`, `#NoBot`...): decided
+    /// by the collector, which stages this in place of the post.
+    Consent,
+    /// A post forgotten with `tagstory forget` (itself or its author): decided by the
+    /// collector, which stages this in place of the post.
+    Forgotten,
 }
 
 /// A poll.

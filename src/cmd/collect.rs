@@ -235,9 +235,22 @@ fn print_notes<'a>(
 }
 
 fn describe(c: &SourceCounts) -> String {
+    let mut consent = String::new();
+    if c.skipped_consent > 0 {
+        consent.push_str(&format!(
+            ", {} skipped: author asked not to be archived",
+            c.skipped_consent
+        ));
+    }
+    if c.erased_consent > 0 {
+        consent.push_str(&format!(
+            ", {} archived before erased: author now asks not to be archived",
+            c.erased_consent
+        ));
+    }
     format!(
         "{} read: {} new, {} updated, {} unchanged, {} skipped as untagged, \
-         {} not public; {}, {}; {}",
+         {} not public{consent}; {}, {}; {}",
         plural(c.posts_seen, "post"),
         c.posts_new,
         c.posts_updated,

@@ -3,6 +3,7 @@
 //! file, plurals) lives here.
 
 pub mod collect;
+pub mod forget;
 pub mod hide;
 pub mod list;
 pub mod media;
@@ -41,6 +42,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Note(args) => note::run(&args),
         Command::Hide(args) => hide::run(&args, true),
         Command::Unhide(args) => hide::run(&args, false),
+        Command::Forget(args) => forget::run(&args),
         Command::List(args) => list::run(&args),
         Command::Search(args) => search::run(&args),
         Command::Media(args) => media::run(&args),

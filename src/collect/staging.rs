@@ -4,11 +4,21 @@
 //!
 //! The tables live in SQLite's `temp` schema of the archive's own connection: they vanish when
 //! the run ends and are never part of the archive.
+//!
+//! # Consent
+//! A post whose author refuses archiving, or that `tagstory forget` removed, is decided here,
+//! before anything of it is staged: only its place in the reply graph is (its URI, parent and
+//! local id, so that replies to it keep theirs), with a [`SkipReason`] in place of the post.
+//! What each source's profiles say about consent is staged too (`staged_consent`), so that a
+//! refusal read anywhere in the run holds for every source of it, whichever comes first.
+//! Boosts and profiles of forgotten people are not staged at all, and forgotten people
+//! mentioned in other posts are scrubbed from them before staging ([`crate::forget`]).
 
 use anyhow::{Context, Result};
 use rusqlite::{Connection, params};
 
-use crate::model::{Item, LocalId};
+use crate::forget::Forgotten;
+use crate::model::{Author, Curated, Item, LocalId, Skip, SkipReason};
 use crate::sources::{ItemSink, Warning};
 use crate::store::pick_local_match;
 
@@ -29,8 +39,17 @@ const CREATE: &str = "
         parent_server TEXT,
         parent_local  TEXT,
         tagged        INTEGER NOT NULL DEFAULT 0,
+        withheld      INTEGER NOT NULL DEFAULT 0,  -- a post not to store (consent, forgotten)
         item          TEXT NOT NULL       -- the Item as JSON
     );
+    CREATE TEMP TABLE IF NOT EXISTS staged_consent (
+        source      INTEGER NOT NULL,
+        author_uri  TEXT NOT NULL,
+        refuses     INTEGER NOT NULL,
+        noindex     INTEGER NOT NULL,
+        PRIMARY KEY (source, author_uri)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS temp.staged_consent_author ON staged_consent(author_uri);
     CREATE INDEX IF NOT EXISTS temp.staged_uri ON staged(uri);
     CREATE INDEX IF NOT EXISTS temp.staged_local ON staged(local_id);
     CREATE TEMP TABLE IF NOT EXISTS story_edges (child TEXT NOT NULL, parent TEXT NOT NULL);
@@ -41,7 +60,10 @@ const CREATE: &str = "
 /// Prepares empty staging tables on `conn`.
 pub(super) fn create(conn: &Connection) -> Result<()> {
     conn.execute_batch(CREATE)?;
-    conn.execute_batch("DELETE FROM staged; DELETE FROM story_edges; DELETE FROM story_selected;")?;
+    conn.execute_batch(
+        "DELETE FROM staged; DELETE FROM story_edges; DELETE FROM story_selected;
+         DELETE FROM staged_consent;",
+    )?;
     Ok(())
 }
 
@@ -49,7 +71,7 @@ pub(super) fn create(conn: &Connection) -> Result<()> {
 pub(super) fn drop_all(conn: &Connection) -> Result<()> {
     conn.execute_batch(
         "DROP TABLE IF EXISTS temp.staged; DROP TABLE IF EXISTS temp.story_edges;
-         DROP TABLE IF EXISTS temp.story_selected;",
+         DROP TABLE IF EXISTS temp.story_selected; DROP TABLE IF EXISTS temp.staged_consent;",
     )?;
     Ok(())
 }
@@ -76,6 +98,8 @@ pub(super) struct StagingSink<'c> {
     /// How many posts carry each hashtag, to suggest one when TAG matches nothing (bounded:
     /// past [`Self::KEPT_TAGS`] distinct tags only those already seen are counted).
     pub(super) tags_seen: std::collections::HashMap<String, u64>,
+    /// What the archive has forgotten.
+    forgotten: &'c Forgotten,
 }
 
 impl<'c> StagingSink<'c> {
@@ -84,7 +108,12 @@ impl<'c> StagingSink<'c> {
     /// Distinct hashtags counted.
     pub(super) const KEPT_TAGS: usize = 10_000;
 
-    pub(super) fn new(conn: &'c Connection, source: usize, tag: &'c str) -> Self {
+    pub(super) fn new(
+        conn: &'c Connection,
+        source: usize,
+        tag: &'c str,
+        forgotten: &'c Forgotten,
+    ) -> Self {
         StagingSink {
             conn,
             source,
@@ -98,6 +127,7 @@ impl<'c> StagingSink<'c> {
             curated: false,
             server_hint: None,
             tags_seen: std::collections::HashMap::new(),
+            forgotten,
         }
     }
 
@@ -109,8 +139,14 @@ impl<'c> StagingSink<'c> {
         }
     }
 
-    fn stage(&mut self, item: &Item) -> Result<()> {
-        let json = serde_json::to_string(item).context("cannot stage an item")?;
+    /// Stages `item`; a post that must not be stored (`withheld`) leaves only its place in
+    /// the reply graph and the reason.
+    fn stage(&mut self, item: &Item, withheld: Option<SkipReason>) -> Result<()> {
+        let json = match withheld {
+            Some(reason) => serde_json::to_string(&Item::Skipped(Skip { uri: None, reason })),
+            None => serde_json::to_string(item),
+        }
+        .context("cannot stage an item")?;
         let (mut uri, mut parent, mut local, mut parent_local, mut tagged) =
             (None, None, None, None, false);
         if let Item::Post(post) = item {
@@ -119,6 +155,14 @@ impl<'c> StagingSink<'c> {
             local = post.local_id.as_ref();
             parent_local = post.in_reply_to_local.as_ref();
             tagged = self.curated || is_tagged(post, self.tag);
+            if withheld.is_some() {
+                // A forgotten post lends replies no parent by local id: that would store its
+                // URI in them again, unscrubbed.
+                if withheld == Some(SkipReason::Forgotten) {
+                    local = None;
+                }
+                return self.insert(uri, parent, local, parent_local, tagged, true, &json);
+            }
             let tags = if post.has_structured_tags {
                 post.tags.clone()
             } else {
@@ -136,10 +180,25 @@ impl<'c> StagingSink<'c> {
         if let Item::Story(_) = item {
             self.curated = true;
         }
+        self.insert(uri, parent, local, parent_local, tagged, false, &json)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn insert(
+        &self,
+        uri: Option<&str>,
+        parent: Option<&str>,
+        local: Option<&LocalId>,
+        parent_local: Option<&LocalId>,
+        tagged: bool,
+        withheld: bool,
+        json: &str,
+    ) -> Result<()> {
         self.conn
             .prepare_cached(
                 "INSERT INTO staged (source, uri, parent, local_server, local_id, parent_server,
-                 parent_local, tagged, item) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                 parent_local, tagged, withheld, item)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?
             .execute(params![
                 self.source,
@@ -150,9 +209,79 @@ impl<'c> StagingSink<'c> {
                 parent_local.map(|l| &l.server),
                 parent_local.map(|l| &l.id),
                 tagged,
+                withheld,
                 json
             ])?;
         Ok(())
+    }
+
+    /// Remembers what `author`'s profile says, when it says anything.
+    fn note_consent(&self, author: &Author) -> Result<()> {
+        let c = author.consent;
+        if !(c.from_profile || c.refuses || c.noindex) || author.uri.is_empty() {
+            return Ok(());
+        }
+        self.conn
+            .prepare_cached(
+                "INSERT INTO staged_consent (source, author_uri, refuses, noindex)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (source, author_uri) DO UPDATE SET
+                     refuses = max(refuses, excluded.refuses),
+                     noindex = max(noindex, excluded.noindex)",
+            )?
+            .execute(params![self.source, author.uri, c.refuses, c.noindex])?;
+        Ok(())
+    }
+
+    /// Decides what of `item` may be staged: `Ok(None)` stages nothing, `Some(reason)` only
+    /// the place of a post that must not be stored. Scrubs forgotten people from a post.
+    fn admit(&mut self, item: &mut Item) -> Result<Option<Option<SkipReason>>> {
+        let forgotten = self.forgotten;
+        match item {
+            Item::Post(post) => {
+                if forgotten.forgets_post(post) {
+                    return Ok(Some(Some(SkipReason::Forgotten)));
+                }
+                self.note_consent(&post.author)?;
+                if post.author.consent.refuses {
+                    return Ok(Some(Some(SkipReason::Consent)));
+                }
+                if !forgotten.is_empty() {
+                    forgotten.recognise(post).scrub_post(post);
+                }
+            }
+            Item::Actor(author) => {
+                if forgotten.forgets_author(author) {
+                    return Ok(None);
+                }
+                self.note_consent(author)?;
+            }
+            Item::Boost(boost) => {
+                if forgotten.has(crate::forget::Kind::Post, &boost.post_uri)
+                    || forgotten.has(crate::forget::Kind::Author, &boost.booster)
+                {
+                    return Ok(None);
+                }
+            }
+            Item::TextBoost(boost) => {
+                if forgotten.has(crate::forget::Kind::Handle, &boost.author_handle) {
+                    return Ok(None);
+                }
+            }
+            Item::Delete(deletion) => {
+                // The tombstone would keep the URI readable; the hash already keeps it out.
+                if forgotten.has(crate::forget::Kind::Post, &deletion.uri) {
+                    return Ok(None);
+                }
+            }
+            Item::Curated(Curated::Post { uri }) => {
+                if forgotten.has(crate::forget::Kind::Post, uri) {
+                    return Ok(None);
+                }
+            }
+            Item::Skipped(_) | Item::Story(_) | Item::Curated(_) => {}
+        }
+        Ok(Some(None))
     }
 }
 
@@ -168,9 +297,15 @@ impl ItemSink for StagingSink<'_> {
                 }
             }
         }
-        if self.failure.is_none()
-            && let Err(e) = self.stage(&item)
-        {
+        if self.failure.is_some() {
+            return;
+        }
+        let staged = match self.admit(&mut item) {
+            Ok(Some(withheld)) => self.stage(&item, withheld),
+            Ok(None) => Ok(()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = staged {
             self.failure = Some(e);
         }
     }
@@ -320,4 +455,38 @@ pub(super) fn next_batch(
         ));
     }
     Ok(batch)
+}
+
+/// What the profiles `source` showed say about consent, merged over every source of the run
+/// (a refusal anywhere in the run holds): `(author URI, refuses, noindex)`.
+pub(super) fn consent_signals(
+    conn: &Connection,
+    source: usize,
+) -> Result<Vec<(String, bool, bool)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT author_uri, max(refuses), max(noindex) FROM staged_consent
+         WHERE author_uri IN (SELECT author_uri FROM staged_consent WHERE source = ?1)
+         GROUP BY author_uri ORDER BY author_uri",
+    )?;
+    let rows = stmt.query_map([source], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Whether the author at `author_uri` refuses archiving: as this run's profiles say, else as
+/// the archive recorded from earlier runs.
+pub(super) fn refuses(conn: &Connection, author_uri: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT coalesce(
+                 (SELECT max(refuses) FROM staged_consent WHERE author_uri = ?1),
+                 (SELECT refuses FROM main.author_consent WHERE author_uri = ?1), 0)",
+        )?
+        .query_row([author_uri], |r| r.get(0))?)
+}
+
+/// Whether the post at `uri` was read in this run but must not be stored.
+pub(super) fn is_withheld(conn: &Connection, uri: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM staged WHERE uri = ?1 AND withheld = 1")?
+        .exists([uri])?)
 }

@@ -477,7 +477,7 @@ fn author_of(author: Option<&Value>, uri_did: &str) -> Result<Author, String> {
             .to_owned(),
         url: Some(format!("{WEB}/profile/{did}")),
         avatar: owned(author.get("avatar")),
-        ..Default::default()
+        consent: super::consent::of_bluesky_author(author),
     })
 }
 

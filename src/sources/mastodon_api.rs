@@ -346,7 +346,7 @@ fn author_of(account: Option<&Value>) -> Result<Author, String> {
             .to_owned(),
         url: url.map(str::to_owned),
         avatar: owned(account.get("avatar")),
-        ..Default::default()
+        consent: super::consent::of_mastodon_account(account),
     })
 }
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::model::{Item, Post};
+use crate::model::{Consent, Item, Post};
 use crate::sources::{FormatError, Parsed, SourceFormat};
 
 /// `../shared/corpus/<rel>`, or `None` (after saying so) when the shared corpus is not checked
@@ -46,6 +46,14 @@ pub(crate) fn json_lines(path: &Path) -> Vec<Value> {
 fn read_json(path: &Path) -> Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path:?}: {e}"))
+}
+
+/// What an author's consent is when the source showed a profile saying nothing about it.
+pub(crate) fn profile_says_nothing() -> Consent {
+    Consent {
+        from_profile: true,
+        ..Consent::default()
+    }
 }
 
 /// Parses `doc` as format `F`, which must accept it.

@@ -489,7 +489,7 @@ fn author_of(author_id: &str, user: Option<&Object>) -> Author {
         name: str_of(user.get("name")).unwrap_or_default().to_owned(),
         url: username.map(|name| format!("{SITE}{name}")),
         avatar: str_of(user.get("profile_image_url")).map(str::to_owned),
-        ..Default::default()
+        consent: super::consent::of_twitter_bio(user.get("description")),
     }
 }
 

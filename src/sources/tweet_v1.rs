@@ -102,7 +102,7 @@ pub fn author_of_user(user: &Value) -> Result<Author, String> {
         avatar: str_of(user.get("profile_image_url_https"))
             .or_else(|| str_of(user.get("profile_image_url")))
             .map(str::to_owned),
-        ..Default::default()
+        consent: super::consent::of_twitter_bio(user.get("description")),
     })
 }
 

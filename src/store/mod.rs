@@ -20,9 +20,11 @@
 //! Readers never wait: the archive is in WAL mode.
 
 mod catalog;
+mod consent;
 mod curator;
 mod cursors;
 mod events;
+mod forget;
 mod media;
 mod read;
 mod write;
@@ -30,6 +32,7 @@ mod write;
 pub use catalog::{SearchHit, StorySummary};
 pub use curator::{PostMatch, StoredCurator, StoredNote, StoredSource};
 pub use cursors::{Cursor, Refetch};
+pub use forget::{ForgetReport, StoredAuthor};
 pub use media::{ArchivedMedia, MediaUse, PutMediaOutcome, StoryMediaUrl, sha256_hex};
 pub use read::{StoredCuration, StoredMedia, StoredPost, StoredRevision};
 pub use write::{PostOutcome, Reason, SourceCounts, SourceWriter};

@@ -57,6 +57,11 @@ pub struct SourceCounts {
     pub skipped_untagged: u64,
     /// Posts and boosts their authors did not make public.
     pub skipped_private: u64,
+    /// Posts not stored because their author refuses archiving, or was forgotten.
+    pub skipped_consent: u64,
+    /// Posts archived before and erased now, because their author's profile refuses archiving
+    /// (not a column of `sources`: only the summary tells it).
+    pub erased_consent: u64,
     /// Records that could not be read.
     pub errors: u64,
 }
@@ -72,6 +77,8 @@ impl SourceCounts {
         self.deletions += other.deletions;
         self.skipped_untagged += other.skipped_untagged;
         self.skipped_private += other.skipped_private;
+        self.skipped_consent += other.skipped_consent;
+        self.erased_consent += other.erased_consent;
         self.errors += other.errors;
     }
 }
@@ -445,7 +452,8 @@ impl<'c> SourceWriter<'c> {
     pub fn commit(self, c: &SourceCounts) -> Result<()> {
         self.tx.execute(
             "UPDATE sources SET posts_seen = ?2, posts_new = ?3, posts_updated = ?4, boosts = ?5,
-             deletions = ?6, skipped_untagged = ?7, skipped_private = ?8, errors = ?9
+             deletions = ?6, skipped_untagged = ?7, skipped_private = ?8, errors = ?9,
+             skipped_consent = ?10
              WHERE id = ?1",
             params![
                 self.source_id,
@@ -456,7 +464,8 @@ impl<'c> SourceWriter<'c> {
                 c.deletions,
                 c.skipped_untagged,
                 c.skipped_private,
-                c.errors
+                c.errors,
+                c.skipped_consent
             ],
         )?;
         self.tx.commit()?;

@@ -6,6 +6,7 @@
 mod anonymity;
 mod collect;
 mod concurrency;
+mod consent;
 mod corpus;
 mod curation;
 mod edge_cases;

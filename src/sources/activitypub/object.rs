@@ -258,7 +258,7 @@ pub(super) fn actor(map: &Object) -> Option<Author> {
         name: str_of(map.get("name")).unwrap_or_default().to_string(),
         url: web_link(map.get("url")),
         avatar: avatar.map(str::to_string),
-        ..Default::default()
+        consent: super::super::consent::of_actor(map),
     })
 }
 

@@ -236,7 +236,7 @@ fn corpus_mastodon_export_actor_keeps_relative_avatar() {
             name: "dealingwith".into(),
             url: Some("https://indieweb.social/@dealingwith".into()),
             avatar: Some("avatar.jpg".into()),
-            ..Default::default()
+            consent: test_util::profile_says_nothing(),
         })]
     );
 }

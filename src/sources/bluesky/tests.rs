@@ -89,7 +89,7 @@ fn author(did: &str, handle: &str, name: &str, avatar: Option<&str>) -> Author {
         name: name.to_owned(),
         url: Some(format!("https://bsky.app/profile/{did}")),
         avatar: avatar.map(str::to_owned),
-        ..Default::default()
+        consent: test_util::profile_says_nothing(),
     }
 }
 

@@ -74,7 +74,7 @@ fn john() -> Author {
         avatar: some(
             "http://localhost:3000/system/accounts/avatars/117/020/565/966/271/181/original/5784df1febb9890a.jpg",
         ),
-        ..Default::default()
+        consent: test_util::profile_says_nothing(),
     }
 }
 
@@ -104,7 +104,7 @@ fn corpus_tag_timeline_is_one_public_post() {
         name: String::new(),
         url: some("http://localhost:3000/@mastodonpy_test_2"),
         avatar: some("http://localhost:3000/avatars/original/missing.png"),
-        ..Default::default()
+        consent: test_util::profile_says_nothing(),
     };
     let uri = "http://localhost:3000/ap/users/117020566092212359/statuses/117020593741189701";
     let want = Post {
