@@ -191,11 +191,14 @@ impl Store {
     }
 
     /// What the story's sources tell about it: posts deleted by their authors and posts not
-    /// stored because their author refuses archiving, over every collection of the tag.
+    /// stored because their author refuses archiving, each source counted once however often
+    /// it was collected.
     pub fn consent_counts(&self, tag: &str) -> Result<(u64, u64)> {
         Ok(self.conn.query_row(
-            "SELECT coalesce(sum(deletions), 0), coalesce(sum(skipped_consent), 0)
-             FROM sources WHERE tag = ?1",
+            // A source collected again reports the same skips again: count each place once.
+            "SELECT coalesce(sum(d), 0), coalesce(sum(c), 0) FROM (
+                 SELECT max(deletions) AS d, max(skipped_consent) AS c FROM sources
+                 WHERE tag = ?1 GROUP BY location)",
             [tag],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?)

@@ -299,3 +299,34 @@ fn forgetting_what_the_archive_does_not_hold_is_an_error_that_changes_nothing() 
     assert_eq!(archive.count("SELECT count(*) FROM posts"), 4);
     assert_eq!(std::fs::read(&archive.db).unwrap(), before);
 }
+
+#[test]
+fn the_render_honours_what_profiles_said() {
+    let archive = Archive::new();
+    collect_profiles(&archive);
+    collect_profiles(&archive);
+    let run = archive.render(TAG, &["--format", "json", "--out", "-"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let story: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    let counts = &story["datasheet"]["counts"];
+    // Counted once per source, however often it was collected.
+    assert_eq!(counts["not_stored_for_consent"], 6, "{counts}");
+    // Nell (Mastodon `noindex`) and Elm (an actor's `noindex`) are pseudonyms by default.
+    assert_eq!(counts["anonymised"], 2, "{counts}");
+    let page = archive.render(TAG, &["--out", "-"]).stdout;
+    for name in ["Nell", "Elm"] {
+        assert!(!page.contains(name), "{name} named on the page");
+    }
+    assert!(page.contains("Participant "));
+    assert!(
+        run.stderr
+            .contains("consent: 2 authors shown under a pseudonym"),
+        "{}",
+        run.stderr
+    );
+    // The curator has their permission: by name.
+    let relaxed = archive
+        .render(TAG, &["--out", "-", "--consent", "relaxed"])
+        .stdout;
+    assert!(relaxed.contains("Nell") && relaxed.contains("Elm"));
+}
