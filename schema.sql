@@ -302,3 +302,36 @@ CREATE TABLE curator_warnings (
     created_at  TEXT NOT NULL,
     PRIMARY KEY (tag, post_uri)
 ) WITHOUT ROWID;
+
+-- What rendering reads without touching a post's source JSON (v8): the reply count its source
+-- reported, kept by triggers, and the quotes, indexed (the quoted URI is stored after the JSON).
+CREATE TABLE post_replies (
+    post_id  INTEGER PRIMARY KEY REFERENCES posts(id) ON DELETE CASCADE,
+    total    INTEGER NOT NULL                  -- replies_count, replies.totalItems, reply_count…
+);
+CREATE TRIGGER post_replies_insert AFTER INSERT ON posts BEGIN
+    INSERT OR REPLACE INTO post_replies (post_id, total)
+    SELECT new.id, t FROM (SELECT CASE WHEN json_valid(new.source_json) THEN coalesce(
+        json_extract(new.source_json, '$.replies_count'),
+        json_extract(new.source_json, '$.replies.totalItems'),
+        json_extract(new.source_json, '$.object.replies.totalItems'),
+        json_extract(new.source_json, '$.public_metrics.reply_count'),
+        json_extract(new.source_json, '$.reply_count'),
+        json_extract(new.source_json, '$.replyCount'),
+        json_extract(new.source_json, '$.post.replyCount')) END AS t)
+    WHERE typeof(t) = 'integer' AND t >= 0;
+END;
+CREATE TRIGGER post_replies_update AFTER UPDATE OF source_json ON posts BEGIN
+    DELETE FROM post_replies WHERE post_id = new.id;
+    INSERT INTO post_replies (post_id, total)
+    SELECT new.id, t FROM (SELECT CASE WHEN json_valid(new.source_json) THEN coalesce(
+        json_extract(new.source_json, '$.replies_count'),
+        json_extract(new.source_json, '$.replies.totalItems'),
+        json_extract(new.source_json, '$.object.replies.totalItems'),
+        json_extract(new.source_json, '$.public_metrics.reply_count'),
+        json_extract(new.source_json, '$.reply_count'),
+        json_extract(new.source_json, '$.replyCount'),
+        json_extract(new.source_json, '$.post.replyCount')) END AS t)
+    WHERE typeof(t) = 'integer' AND t >= 0;
+END;
+CREATE INDEX posts_quote_of ON posts(id, quote_of_uri) WHERE quote_of_uri IS NOT NULL;

@@ -19,8 +19,27 @@ use anyhow::{Context, Result, bail};
 /// Writes `bytes` to `out`: standard output for `-`, else the file at `out`, created or
 /// replaced atomically. Fails, naming the path, when `out` exists and is not a regular file.
 pub fn write_output(out: &str, bytes: &[u8]) -> Result<()> {
+    write_output_with(out, |w| Ok(w.write_all(bytes)?))
+}
+
+/// Like [`write_output`], with the content written by `write` as it is made, so a large story
+/// never has to be held whole in memory. Nothing replaces `out` unless `write` succeeds.
+pub fn write_output_with(
+    out: &str,
+    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
+    // A story cut short (a closed pipe, a full disk) is not a story, so unlike ripgrep's search
+    // results a broken pipe is an error too. The bytes go through a duplicate of file
+    // descriptor 1 rather than `std::io::Stdout`, which reports success for writes to a closed
+    // descriptor.
     if out == "-" {
-        return write_stdout(bytes);
+        let fd = std::io::stdout()
+            .as_fd()
+            .try_clone_to_owned()
+            .context("cannot write to standard output: it is closed")?;
+        let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::fs::File::from(fd));
+        write(&mut stdout).context("cannot write to standard output")?;
+        return stdout.flush().context("cannot write to standard output");
     }
     let path = Path::new(out);
     let existed = check_replaceable(path)?;
@@ -35,9 +54,17 @@ pub fn write_output(out: &str, bytes: &[u8]) -> Result<()> {
         .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in `{}`", dir.display()))?;
-    tmp.write_all(bytes)
-        .and_then(|()| tmp.as_file().sync_all())
-        .with_context(|| format!("cannot write `{}`", tmp.path().display()))?;
+    let shown = tmp.path().display().to_string();
+    {
+        let mut buffered = std::io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
+        write(&mut buffered).with_context(|| format!("cannot write `{shown}`"))?;
+        buffered
+            .flush()
+            .with_context(|| format!("cannot write `{shown}`"))?;
+    }
+    tmp.as_file()
+        .sync_all()
+        .with_context(|| format!("cannot write `{shown}`"))?;
     // Looked at again just before the rename, to narrow the window for a swap.
     check_replaceable(path)?;
     let persisted = if existed {
@@ -79,22 +106,6 @@ fn check_replaceable(path: &Path) -> Result<bool> {
          regular file, or `-` for standard output",
         path.display()
     )
-}
-
-/// Writes to standard output, failing on any write error. A story cut short (a closed pipe,
-/// a full disk) is not a story, so unlike ripgrep's search results a broken pipe is an error
-/// too. The bytes go through a duplicate of file descriptor 1 rather than `std::io::Stdout`,
-/// which reports success for writes to a closed descriptor.
-fn write_stdout(bytes: &[u8]) -> Result<()> {
-    let fd = std::io::stdout()
-        .as_fd()
-        .try_clone_to_owned()
-        .context("cannot write to standard output: it is closed")?;
-    let mut stdout = std::fs::File::from(fd);
-    stdout
-        .write_all(bytes)
-        .and_then(|()| stdout.flush())
-        .context("cannot write to standard output")
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
 //! `tagstory render`: assemble the story of a tag and write it as HTML, JSON, Markdown or JSON
 //! Lines — one file, or a folder that holds the page, its archived media and the other forms.
 
+use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 
@@ -28,7 +30,11 @@ pub fn run(args: &RenderArgs) -> Result<Outcome> {
         );
     }
     let (deleted, not_stored_for_consent) = store.consent_counts(&tag)?;
-    let urls = store.media_urls_of_story(&tag)?;
+    let urls = if store.has_archived_media()? {
+        store.media_urls_of_story(&tag)?
+    } else {
+        Vec::new()
+    };
     let files = store
         .archived_media(urls.iter().map(|u| &u.url))?
         .into_iter()
@@ -68,7 +74,7 @@ pub fn run(args: &RenderArgs) -> Result<Outcome> {
         anonymize: args.anonymize,
         indexable: args.indexable,
     };
-    let story = story::assemble(&tag, input, &options);
+    let story = Arc::new(story::assemble(&tag, input, &options));
     let format = match args.format {
         FormatArg::Html => OutputFormat::Html,
         FormatArg::Json => OutputFormat::Json,
@@ -90,26 +96,22 @@ pub fn run(args: &RenderArgs) -> Result<Outcome> {
         report_consent(args, &story);
         return Ok(Outcome::Done);
     }
-    let bytes = match format {
-        OutputFormat::Html => {
-            let media = single_page_media(&store, &story, args.embed_limit)?;
-            html::render_story(&story, &media)
-                .context("cannot render the story page")?
-                .into_bytes()
+    let mut size = 0u64;
+    super::output::write_output_with(&out, |w| {
+        let mut w = Counting { inner: w, bytes: 0 };
+        match format {
+            OutputFormat::Html => {
+                let media = Arc::new(single_page_media(&store, &story, args.embed_limit)?);
+                html::write_story(&mut w, &story, &media)
+                    .context("cannot render the story page")?;
+            }
+            OutputFormat::Json => json::write_story(&mut w, &story)?,
+            OutputFormat::Markdown => w.write_all(markdown::render_story(&story).as_bytes())?,
+            OutputFormat::Jsonl => json::write_lines(&mut w, &story)?,
         }
-        OutputFormat::Json => {
-            let mut bytes = Vec::new();
-            json::write_story(&mut bytes, &story)?;
-            bytes
-        }
-        OutputFormat::Markdown => markdown::render_story(&story).into_bytes(),
-        OutputFormat::Jsonl => {
-            let mut bytes = Vec::new();
-            json::write_lines(&mut bytes, &story)?;
-            bytes
-        }
-    };
-    super::output::write_output(&out, &bytes)?;
+        size = w.bytes;
+        Ok(())
+    })?;
     if out != "-" {
         let o = &story.overview;
         let hidden = if o.hidden_count > 0 {
@@ -121,13 +123,30 @@ pub fn run(args: &RenderArgs) -> Result<Outcome> {
             String::new()
         };
         eprintln!(
-            "wrote {out}: {}{hidden}, {} bytes",
+            "wrote {out}: {}{hidden}, {size} bytes",
             plural(o.post_count, "post"),
-            bytes.len()
         );
     }
     report_consent(args, &story);
     Ok(Outcome::Done)
+}
+
+/// A writer that counts what passes through it.
+struct Counting<'a> {
+    inner: &'a mut dyn Write,
+    bytes: u64,
+}
+
+impl Write for Counting<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// The pictures a single page carries inside it: every archived one, when together they fit

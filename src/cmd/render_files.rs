@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use base64::Engine;
@@ -23,7 +24,7 @@ pub(super) struct Written {
 /// Writes the story as a folder that opens from disk or any static server with the network
 /// unplugged: the page, every archived file it shows (named by content, so an unchanged file is
 /// never written twice), and the JSON and Markdown forms beside it.
-pub(super) fn write_folder(store: &Store, story: &Story, dir: &Path) -> Result<Written> {
+pub(super) fn write_folder(store: &Store, story: &Arc<Story>, dir: &Path) -> Result<Written> {
     let media = dir.join("media");
     std::fs::create_dir_all(&media)
         .with_context(|| format!("cannot create the folder `{}`", media.display()))?;
@@ -38,18 +39,17 @@ pub(super) fn write_folder(store: &Store, story: &Story, dir: &Path) -> Result<W
         let bytes = blob(store, file)?;
         super::output::write_output(&path.to_string_lossy(), &bytes)?;
     }
-    let page =
-        html::render_story(story, &MediaLinks::Folder).context("cannot render the story page")?;
-    let mut story_json = Vec::new();
-    json::write_story(&mut story_json, story)?;
-    let outputs = [
-        ("index.html", page.into_bytes()),
-        ("story.json", story_json),
-        ("story.md", markdown::render_story(story).into_bytes()),
-    ];
-    for (name, bytes) in outputs {
-        super::output::write_output(&dir.join(name).to_string_lossy(), &bytes)?;
-    }
+    let folder = Arc::new(MediaLinks::Folder);
+    super::output::write_output_with(&dir.join("index.html").to_string_lossy(), |w| {
+        html::write_story(w, story, &folder).context("cannot render the story page")
+    })?;
+    super::output::write_output_with(&dir.join("story.json").to_string_lossy(), |w| {
+        Ok(json::write_story(w, story)?)
+    })?;
+    super::output::write_output(
+        &dir.join("story.md").to_string_lossy(),
+        markdown::render_story(story).as_bytes(),
+    )?;
     Ok(written)
 }
 

@@ -118,7 +118,7 @@ struct Media<'a> {
 }
 
 /// Writes `story` as JSON to `out`.
-pub fn write_story(out: &mut impl Write, story: &Story) -> io::Result<()> {
+pub fn write_story(out: &mut (impl Write + ?Sized), story: &Story) -> io::Result<()> {
     let posts = &story.posts;
     let forest = &story.forest;
     let curation: Option<Vec<Entry<'_>>> = (!story.curations.is_empty()).then(|| {
@@ -230,7 +230,7 @@ fn time_text(t: &chrono::DateTime<chrono::Utc>) -> String {
 /// or time), each a [`Node`](self) without `replies` plus `thread` (the index of its thread)
 /// and `depth` (0 for a thread's first post). Nothing nests, however deep a conversation goes,
 /// so any JSON reader can read it back.
-pub fn write_lines(out: &mut impl Write, story: &Story) -> io::Result<()> {
+pub fn write_lines(out: &mut (impl Write + ?Sized), story: &Story) -> io::Result<()> {
     for (thread, &root) in story.forest.roots.iter().enumerate() {
         for (node, depth) in story.forest.preorder(root) {
             out.write_all(b"{")?;
@@ -243,7 +243,7 @@ pub fn write_lines(out: &mut impl Write, story: &Story) -> io::Result<()> {
 
 /// The fields of a node but `replies`, without braces; fields added to the contract later go
 /// at the end.
-fn write_node_fields(out: &mut impl Write, p: &Post) -> io::Result<()> {
+fn write_node_fields(out: &mut (impl Write + ?Sized), p: &Post) -> io::Result<()> {
     let media: Vec<Media<'_>> = p
         .media
         .iter()

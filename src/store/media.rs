@@ -124,6 +124,15 @@ impl Store {
             .collect())
     }
 
+    /// Whether the archive holds any media file at all (so a render can skip looking).
+    pub fn has_archived_media(&self) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM media_files WHERE sha256 IS NOT NULL)",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
     /// The archived file of each of `urls` that has one (URLs never fetched, or whose fetch
     /// failed, are absent).
     pub fn archived_media<S: AsRef<str>>(

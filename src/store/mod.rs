@@ -56,6 +56,7 @@ const UPGRADES: &[&str] = &[
     include_str!("upgrades/v5.sql"),
     include_str!("upgrades/v6.sql"),
     include_str!("upgrades/v7.sql"),
+    include_str!("upgrades/v8.sql"),
 ];
 
 /// How long a writer waits for another to finish before giving up. One source is written in

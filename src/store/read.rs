@@ -96,15 +96,10 @@ impl Store {
                     p.edited_at, p.content_html, p.text, p.language, p.in_reply_to_uri,
                     p.reply_to_local_id IS NOT NULL, p.sensitive, p.spoiler_text,
                     s.reason = 'tagged',
-                    (SELECT count(*) FROM boosts b WHERE b.post_uri = p.uri), p.quote_of_uri,
-                    CASE WHEN json_valid(p.source_json) THEN coalesce(
-                        json_extract(p.source_json, '$.replies_count'),
-                        json_extract(p.source_json, '$.replies.totalItems'),
-                        json_extract(p.source_json, '$.object.replies.totalItems'),
-                        json_extract(p.source_json, '$.public_metrics.reply_count'),
-                        json_extract(p.source_json, '$.reply_count'),
-                        json_extract(p.source_json, '$.replyCount'),
-                        json_extract(p.source_json, '$.post.replyCount')) END,
+                    (SELECT count(*) FROM boosts b WHERE b.post_uri = p.uri),
+                    (SELECT q.quote_of_uri FROM posts q INDEXED BY posts_quote_of
+                     WHERE q.id = p.id AND q.quote_of_uri IS NOT NULL),
+                    (SELECT r.total FROM post_replies r WHERE r.post_id = p.id),
                     coalesce((SELECT c.noindex FROM author_consent c WHERE c.author_uri = a.uri), 0)
              FROM story_posts s
              JOIN posts p ON p.id = s.post_id

@@ -97,34 +97,6 @@ pub fn assemble(tag: &str, input: Input, options: &Options) -> Story {
     };
     let left: Vec<Option<LeftOut>> = posts.iter().map(why).collect();
     let kept = kept_posts(&posts, &left, options.order);
-    let mut nodes: Vec<Post> = posts
-        .iter()
-        .zip(&kept)
-        .zip(&left)
-        .filter_map(|((p, keep), why)| match keep {
-            Keep::No => None,
-            Keep::Shown => Some(post_of(p)),
-            Keep::Stub => Some(stub_of(p, why.unwrap_or(LeftOut::Curator))),
-        })
-        .collect();
-    nodes.sort_by(|a, b| (a.created_at, &a.uri).cmp(&(b.created_at, &b.uri)));
-    let forest = match options.order {
-        Order::Threads => forest_of(&nodes),
-        Order::Time => Forest {
-            roots: (0..nodes.len()).collect(),
-            children: vec![Vec::new(); nodes.len()],
-            parent: vec![None; nodes.len()],
-        },
-    };
-    let by_uri: HashMap<String, usize> = nodes
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.left_out.is_none())
-        .map(|(i, p)| (p.uri.clone(), i))
-        .collect();
-    let mut notes = place_notes(&curator, &by_uri, &mut nodes);
-    warn(&curator.warnings, &by_uri, &mut nodes);
-    let mut curations = curated(&curations, &by_uri, &nodes);
     let hidden_count = posts
         .iter()
         .filter(|p| hidden.contains(p.uri.as_str()))
@@ -146,6 +118,35 @@ pub fn assemble(tag: &str, input: Input, options: &Options) -> Story {
         left_out_for_consent: left_out_for_consent as u64,
         not_stored_for_consent,
     };
+    // The stored posts become the story's, moved rather than copied: a large story is held once.
+    let mut nodes: Vec<Post> = posts
+        .into_iter()
+        .zip(kept)
+        .zip(left)
+        .filter_map(|((p, keep), why)| match keep {
+            Keep::No => None,
+            Keep::Shown => Some(post_of(p)),
+            Keep::Stub => Some(stub_of(&p, why.unwrap_or(LeftOut::Curator))),
+        })
+        .collect();
+    nodes.sort_by(|a, b| (a.created_at, &a.uri).cmp(&(b.created_at, &b.uri)));
+    let forest = match options.order {
+        Order::Threads => forest_of(&nodes),
+        Order::Time => Forest {
+            roots: (0..nodes.len()).collect(),
+            children: vec![Vec::new(); nodes.len()],
+            parent: vec![None; nodes.len()],
+        },
+    };
+    let by_uri: HashMap<String, usize> = nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.left_out.is_none())
+        .map(|(i, p)| (p.uri.clone(), i))
+        .collect();
+    let mut notes = place_notes(&curator, &by_uri, &mut nodes);
+    warn(&curator.warnings, &by_uri, &mut nodes);
+    let mut curations = curated(&curations, &by_uri, &nodes);
     if plan.active() {
         apply_plan(&plan, &mut nodes, &mut notes, &mut curations);
     }
@@ -372,32 +373,37 @@ pub fn participant_count(posts: &[StoredPost]) -> usize {
         .len()
 }
 
-fn post_of(p: &StoredPost) -> Post {
+fn post_of(p: StoredPost) -> Post {
+    let url = p.url.as_deref().and_then(safe_url);
+    let avatar = p.author_avatar.as_deref().and_then(safe_url);
+    let content_html = crate::sanitize::sanitize_html_owned(p.content_html);
+    let media = p.media.iter().map(media_of).collect();
+    let revisions = p.revisions.iter().map(revision_of).collect();
     Post {
-        uri: p.uri.clone(),
-        url: p.url.as_deref().and_then(safe_url),
+        uri: p.uri,
+        url,
         author: crate::story::Author {
-            uri: p.author_uri.clone(),
-            handle: p.author_handle.clone(),
-            name: p.author_name.clone(),
-            avatar: p.author_avatar.as_deref().and_then(safe_url),
+            uri: p.author_uri,
+            handle: p.author_handle,
+            name: p.author_name,
+            avatar,
         },
         created_at: p.created_at,
         edited_at: p.edited_at,
-        content_html: sanitize_html(&p.content_html),
-        text: p.text.clone(),
-        language: p.language.clone().filter(|l| is_language_tag(l)),
-        in_reply_to: p.in_reply_to.clone(),
+        content_html,
+        text: p.text,
+        language: p.language.filter(|l| is_language_tag(l)),
+        in_reply_to: p.in_reply_to,
         reply_to_unknown: p.reply_to_unknown,
         sensitive: p.sensitive,
-        spoiler_text: p.spoiler_text.clone(),
+        spoiler_text: p.spoiler_text,
         tagged: p.tagged,
-        media: p.media.iter().map(media_of).collect(),
+        media,
         boosts: p.boosts,
-        quote_of: p.quote_of.clone(),
-        poll: p.poll.clone(),
-        emojis: p.emojis.clone(),
-        revisions: p.revisions.iter().map(revision_of).collect(),
+        quote_of: p.quote_of,
+        poll: p.poll,
+        emojis: p.emojis,
+        revisions,
         replies_total: p.replies_total,
         left_out: None,
         curator_warning: None,

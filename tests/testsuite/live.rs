@@ -1128,8 +1128,11 @@ fn a_spent_rate_limit_budget_holds_the_host_until_it_resets() {
         archive.count("SELECT count(*) FROM story_posts"),
         LIVE_STORY
     );
+    // The reset is two seconds away: the run waits for it. A loaded machine makes both runs
+    // slower, so the margin over the unhindered run is kept below the hold itself.
     assert!(
-        started.elapsed() >= unhindered + Duration::from_millis(1500),
+        started.elapsed()
+            >= (unhindered + Duration::from_millis(1000)).max(Duration::from_millis(1800)),
         "held back: {:?} against {unhindered:?}",
         started.elapsed()
     );

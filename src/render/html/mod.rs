@@ -15,6 +15,8 @@ pub use views::*;
 use minijinja::{AutoEscape, Environment, Output, State, UndefinedBehavior, Value};
 
 use crate::sanitize::escape_html;
+use std::sync::Arc;
+
 use crate::story::Story;
 
 const STORY_TEMPLATE: &str = include_str!("../../../templates/story.html");
@@ -58,11 +60,27 @@ pub enum MediaLinks {
 }
 
 /// Renders the page of `story`, its archived files found as `media` says.
-pub fn render_story(story: &Story, media: &MediaLinks) -> Result<String, minijinja::Error> {
+pub fn render_story(
+    story: &Arc<Story>,
+    media: &Arc<MediaLinks>,
+) -> Result<String, minijinja::Error> {
+    let mut out = Vec::new();
+    write_story(&mut out, story, media)?;
+    String::from_utf8(out)
+        .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))
+}
+
+/// Writes the page of `story` to `out` as it is rendered, thread by thread.
+pub fn write_story(
+    out: &mut dyn std::io::Write,
+    story: &Arc<Story>,
+    media: &Arc<MediaLinks>,
+) -> Result<(), minijinja::Error> {
     let story = page_view(story, media);
     environment()
         .get_template("story.html")?
-        .render(minijinja::context! { story })
+        .render_captured_to(minijinja::context! { story }, out)?;
+    Ok(())
 }
 
 #[cfg(test)]

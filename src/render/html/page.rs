@@ -17,8 +17,11 @@
 //! shortcode and a safe URL; and the chart, built from numbers and escaped labels.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use minijinja::Value;
+use minijinja::value::{Enumerator, Object, ObjectRepr};
 
 use super::chart::chart;
 use super::emoji::{emojify_html, usable_emojis};
@@ -40,8 +43,81 @@ pub(super) const PARTICIPANTS_LISTED: usize = 40;
 struct Ctx<'a> {
     story: &'a Story,
     media: &'a super::MediaLinks,
-    by_uri: HashMap<&'a str, usize>,
-    replies_in_story: HashMap<&'a str, usize>,
+    by_uri: &'a HashMap<String, usize>,
+    replies_in_story: &'a HashMap<String, usize>,
+}
+
+/// Lookups over a story's posts, made once per page.
+struct Index {
+    by_uri: HashMap<String, usize>,
+    replies_in_story: HashMap<String, usize>,
+}
+
+impl Index {
+    fn of(story: &Story) -> Index {
+        let mut by_uri = HashMap::with_capacity(story.posts.len());
+        let mut replies_in_story: HashMap<String, usize> = HashMap::new();
+        for (i, p) in story.posts.iter().enumerate() {
+            by_uri.insert(p.uri.clone(), i);
+            if let Some(parent) = &p.in_reply_to {
+                *replies_in_story.entry(parent.clone()).or_default() += 1;
+            }
+        }
+        Index {
+            by_uri,
+            replies_in_story,
+        }
+    }
+}
+
+impl std::fmt::Debug for Index {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Index({} posts)", self.by_uri.len())
+    }
+}
+
+/// The page's threads, built one at a time as the template reaches them, so a large story is
+/// never held as views all at once.
+#[derive(Debug)]
+struct LazyThreads {
+    story: Arc<Story>,
+    media: Arc<super::MediaLinks>,
+    index: Arc<Index>,
+    roots: Vec<usize>,
+    curated: Arc<HashSet<usize>>,
+}
+
+impl LazyThreads {
+    fn thread(&self, i: usize) -> ThreadView {
+        let ctx = Ctx {
+            story: &self.story,
+            media: &self.media,
+            by_uri: &self.index.by_uri,
+            replies_in_story: &self.index.replies_in_story,
+        };
+        build_thread(&ctx, self.roots[i], &self.curated)
+    }
+}
+
+impl Object for LazyThreads {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Iterable
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        let this = Arc::clone(self);
+        Enumerator::Iter(Box::new(
+            (0..this.roots.len()).map(move |i| Value::from_serialize(this.thread(i))),
+        ))
+    }
+
+    fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
+        Some(self.roots.len())
+    }
+
+    fn is_true(self: &Arc<Self>) -> bool {
+        !self.roots.is_empty()
+    }
 }
 
 impl Ctx<'_> {
@@ -56,21 +132,14 @@ impl Ctx<'_> {
     }
 }
 
-/// Builds the page view of `story`.
-pub fn page_view(story: &Story, media: &super::MediaLinks) -> PageView {
-    let mut by_uri = HashMap::new();
-    let mut replies_in_story: HashMap<&str, usize> = HashMap::new();
-    for (i, p) in story.posts.iter().enumerate() {
-        by_uri.insert(p.uri.as_str(), i);
-        if let Some(parent) = &p.in_reply_to {
-            *replies_in_story.entry(parent.as_str()).or_default() += 1;
-        }
-    }
+/// Builds the page view of `story`, its threads made as the template reaches them.
+pub fn page_view(story: &Arc<Story>, media: &Arc<super::MediaLinks>) -> PageView {
+    let index = Arc::new(Index::of(story));
     let ctx = Ctx {
         story,
         media,
-        by_uri,
-        replies_in_story,
+        by_uri: &index.by_uri,
+        replies_in_story: &index.replies_in_story,
     };
     // A timeline shows every post once, in time: curated stories' order is not used there.
     let curations = if story.order == Order::Time {
@@ -113,13 +182,35 @@ pub fn page_view(story: &Story, media: &super::MediaLinks) -> PageView {
                 .collect(),
         })
         .collect();
-    let threads = story
+    let roots: Vec<usize> = story
         .forest
         .roots
         .iter()
-        .filter(|root| !curated.contains(*root))
-        .map(|&root| build_thread(&ctx, root, &curated))
+        .copied()
+        .filter(|root| !curated.contains(root))
         .collect();
+    let toc = roots
+        .iter()
+        .map(|&root| {
+            let p = &story.posts[root];
+            TocView {
+                anchor: format!("t-{}", anchor_of(&p.uri)),
+                title: match p.left_out {
+                    Some(why) => why.describe().to_string(),
+                    None => p.author.shown_name().to_string(),
+                },
+                created: story.clock.human(&p.created_at),
+                size: story.forest.preorder(root).count(),
+            }
+        })
+        .collect();
+    let threads = Value::from_object(LazyThreads {
+        story: Arc::clone(story),
+        media: Arc::clone(media),
+        index: Arc::clone(&index),
+        roots,
+        curated: Arc::new(curated),
+    });
     let o = &story.overview;
     let clock = &story.clock;
     PageView {
@@ -156,6 +247,7 @@ pub fn page_view(story: &Story, media: &super::MediaLinks) -> PageView {
         participants_more: o.participants.len().saturating_sub(PARTICIPANTS_LISTED),
         order: story.order.name(),
         curations: curation_views,
+        toc,
         threads,
         sources: story
             .sources
@@ -191,6 +283,19 @@ fn datasheet_rows(d: &crate::story::Datasheet) -> Vec<(String, u64)> {
     .filter(|&(label, n)| n > 0 || label == "posts collected")
     .map(|(label, n)| (label.to_string(), n))
     .collect()
+}
+
+/// Every thread of the page's view of `story`, built at once (for tests that want them as
+/// values).
+#[cfg(test)]
+pub(super) fn thread_views(story: &Arc<Story>, media: &Arc<super::MediaLinks>) -> Vec<ThreadView> {
+    let view = page_view(story, media);
+    let Some(threads) = view.threads.downcast_object_ref::<LazyThreads>() else {
+        return Vec::new();
+    };
+    (0..threads.roots.len())
+        .map(|i| threads.thread(i))
+        .collect()
 }
 
 /// A post's place in a thread as the page lays it out.

@@ -2,12 +2,14 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::page::{poll_view, share};
+use std::sync::Arc;
+
+use super::page::{poll_view, share, thread_views};
 use super::*;
 use crate::model::{CustomEmoji, Poll};
 use crate::sanitize::{escape_html, sanitize_html};
 use crate::store::{StoredCuration, StoredCurator, StoredNote, StoredPost};
-use crate::story::{Clock, Input, Options, Order, assemble};
+use crate::story::{Clock, Input, Options, Order, Story, assemble};
 
 #[test]
 fn template_compiles() {
@@ -115,7 +117,28 @@ fn uris(post: &PostView) -> String {
     }
 }
 
-fn page(posts: &[StoredPost], curations: &[StoredCuration], curator: StoredCurator) -> PageView {
+/// A page's view, with its threads built (the page builds them as the template reaches them).
+struct Page {
+    view: PageView,
+    threads: Vec<ThreadView>,
+}
+
+impl std::ops::Deref for Page {
+    type Target = PageView;
+    fn deref(&self) -> &PageView {
+        &self.view
+    }
+}
+
+fn built(story: Story) -> Page {
+    let (story, media) = (Arc::new(story), Arc::new(MediaLinks::None));
+    Page {
+        view: page_view(&story, &media),
+        threads: thread_views(&story, &media),
+    }
+}
+
+fn page(posts: &[StoredPost], curations: &[StoredCuration], curator: StoredCurator) -> Page {
     page_with(posts, curations, curator, Order::Threads)
 }
 
@@ -124,7 +147,7 @@ fn page_with(
     curations: &[StoredCuration],
     curator: StoredCurator,
     order: Order,
-) -> PageView {
+) -> Page {
     let input = Input {
         posts: posts.to_vec(),
         curations: curations.to_vec(),
@@ -137,10 +160,10 @@ fn page_with(
         display_tag: "t".into(),
         ..Options::default()
     };
-    page_view(&assemble("t", input, &options), &MediaLinks::None)
+    built(assemble("t", input, &options))
 }
 
-fn shapes(view: &PageView) -> Vec<String> {
+fn shapes(view: &Page) -> Vec<String> {
     view.threads.iter().map(|t| uris(&t.root)).collect()
 }
 
@@ -313,7 +336,7 @@ fn times_show_in_the_chosen_zone() {
         clock: Clock::named("America/New_York").unwrap(),
         ..Options::default()
     };
-    let view = page_view(&assemble("t", input, &options), &MediaLinks::None);
+    let view = built(assemble("t", input, &options));
     assert_eq!(view.threads[0].root.created.human, "2 Jun 2012, 06:00 EDT");
     assert_eq!(view.threads[0].root.created.iso, "2012-06-02T10:00:00Z");
     assert_eq!(view.zone, "America/New_York");

@@ -44,9 +44,12 @@ pub struct PageView {
     pub order: &'static str,
     /// Curated stories filed under the tag, in the archive's order (oldest first).
     pub curations: Vec<CurationView>,
+    /// The threads' table of contents, in their order.
+    pub toc: Vec<TocView>,
     /// Threads, oldest first (with curated stories, only of the posts none of them shows); in
-    /// time order, one entry per post.
-    pub threads: Vec<ThreadView>,
+    /// time order, one entry per post. A sequence of [`ThreadView`]s, each built when the
+    /// template reaches it.
+    pub threads: minijinja::Value,
     /// Where the posts came from.
     pub sources: Vec<SourceView>,
     /// This tagstory's version.
@@ -59,6 +62,19 @@ pub struct PageView {
     pub statement: String,
     /// The datasheet's counts, as `(label, count)` for the ones that are not zero.
     pub datasheet: Vec<(String, u64)>,
+}
+
+/// A thread in the table of contents.
+#[derive(Debug, Serialize)]
+pub struct TocView {
+    /// Fragment id of the thread's section.
+    pub anchor: String,
+    /// Its first post's author (text), or what stands for a post left out.
+    pub title: String,
+    /// When it started, as the page shows times.
+    pub created: String,
+    /// Posts in it.
+    pub size: usize,
 }
 
 /// Someone who took part.

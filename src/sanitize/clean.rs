@@ -1,0 +1,215 @@
+//! Recognising HTML that is already exactly what the sanitiser writes, so that rendering an
+//! archive (whose content was sanitised when collected) need not parse every post again.
+//!
+//! The recogniser is strict and only says yes to the sanitiser's own serialisation: allowed
+//! tags, balanced; attributes double-quoted, only `href` (absolute http/https), `rel` (exactly
+//! the sanitiser's) and allowed `class`es, on the elements that may carry them; text and values
+//! with nothing unescaped but the serialiser's entities. Anything else — a comment, an unknown
+//! tag or attribute, a stray `>` — goes through the full sanitiser. The property test checks the
+//! one thing that matters: whatever it accepts, the sanitiser would return unchanged.
+
+use super::{ALLOWED_CLASSES, ALLOWED_TAGS, LINK_REL};
+
+/// Whether `html` is already in the sanitiser's canonical output form.
+pub(super) fn is_clean(html: &str) -> bool {
+    let mut open: Vec<&str> = Vec::new();
+    let mut rest = html;
+    loop {
+        let lt = rest.find('<').unwrap_or(rest.len());
+        if !clean_text(&rest[..lt]) {
+            return false;
+        }
+        rest = &rest[lt..];
+        if rest.is_empty() {
+            return open.is_empty();
+        }
+        let Some(gt) = rest.find('>') else {
+            return false;
+        };
+        let tag = &rest[1..gt];
+        rest = &rest[gt + 1..];
+        if let Some(name) = tag.strip_prefix('/') {
+            if open.pop() != Some(name) {
+                return false;
+            }
+            continue;
+        }
+        let (name, attrs) = tag.split_once(' ').unwrap_or((tag, ""));
+        let Some(&name) = ALLOWED_TAGS.iter().find(|t| **t == name) else {
+            return false;
+        };
+        if !clean_attributes(name, attrs) {
+            return false;
+        }
+        if name != "br" {
+            open.push(name);
+        }
+    }
+}
+
+/// Text as the serialiser writes it: no `<` or `>`, and `&` only in its entities.
+fn clean_text(text: &str) -> bool {
+    !text.contains('>') && entities_only(text, &["&amp;", "&lt;", "&gt;", "&nbsp;"])
+}
+
+fn entities_only(text: &str, allowed: &[&str]) -> bool {
+    text.match_indices('&')
+        .all(|(i, _)| allowed.iter().any(|e| text[i..].starts_with(e)))
+}
+
+fn clean_attributes(tag: &str, attrs: &str) -> bool {
+    let mut rest = attrs;
+    let (mut href, mut rel) = (false, false);
+    while !rest.is_empty() {
+        let Some((name, after)) = rest.split_once("=\"") else {
+            return false;
+        };
+        let Some(close) = after.find('"') else {
+            return false;
+        };
+        let value = &after[..close];
+        rest = after[close + 1..]
+            .strip_prefix(' ')
+            .unwrap_or(&after[close + 1..]);
+        if value.contains(['<', '>']) || !entities_only(value, &["&amp;", "&quot;", "&nbsp;"]) {
+            return false;
+        }
+        let ok = match (tag, name) {
+            ("a", "href") => {
+                href = true;
+                absolute_http(value)
+            }
+            ("a", "rel") => {
+                rel = true;
+                value == LINK_REL
+            }
+            ("a" | "span", "class") => {
+                !value.is_empty() && value.split(' ').all(|c| ALLOWED_CLASSES.contains(&c))
+            }
+            _ => false,
+        };
+        if !ok {
+            return false;
+        }
+    }
+    // The sanitiser gives every link its `rel`, and unwraps a link without `href`.
+    tag != "a" || (href && rel)
+}
+
+fn absolute_http(value: &str) -> bool {
+    let decoded = value.replace("&amp;", "&");
+    let lower = decoded.get(..8).unwrap_or(&decoded).to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://"))
+        && !decoded.contains(['&', ' ', '\t', '\n', '\r', '\\'])
+        && url::Url::parse(&decoded).is_ok_and(|u| u.as_str() == decoded)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::is_clean;
+    use crate::sanitize::sanitize_fully as sanitize_html;
+
+    #[test]
+    fn the_sanitisers_output_is_recognised() {
+        for input in [
+            r#"<p>Hello <a href="https://a.example/x" class="mention hashtag">#<span>tag</span></a> &amp; you<br>bye</p>"#,
+            r#"<p><span class="h-card"><a href="https://s.example/@ruth" class="u-url mention">@<span>ruth</span></a></span> hi</p>"#,
+            "<ul><li>a</li><li><em>b</em> &lt; c</li></ul><blockquote><p>q</p></blockquote>",
+        ] {
+            let clean = sanitize_html(input);
+            assert!(is_clean(&clean), "{clean}");
+            assert_eq!(sanitize_html(&clean), clean);
+        }
+    }
+
+    #[test]
+    fn anything_else_is_not() {
+        for html in [
+            "<p>unclosed",
+            "<p>a</em>",
+            "<script>x</script>",
+            "<p onclick=\"x\">a</p>",
+            r#"<a href="javascript:alert(1)" rel="nofollow noopener ugc">x</a>"#,
+            r#"<a href="https://a.example/">no rel</a>"#,
+            r#"<a rel="nofollow noopener ugc">no href</a>"#,
+            r#"<span class="evil">x</span>"#,
+            "<!-- c --><p>x</p>",
+            "<p>a > b</p>",
+            "<p>&#60;script&#62;</p>",
+            "<p style=\"color:red\">x</p>",
+            "<img src=\"https://a.example/i.png\">",
+        ] {
+            assert!(!is_clean(html), "{html}");
+        }
+    }
+
+    fn fragment() -> impl Strategy<Value = String> {
+        let atoms = prop::sample::select(vec![
+            "<p>",
+            "</p>",
+            "<br>",
+            "<a href=\"https://a.example/p?q=1&amp;r=2\" rel=\"nofollow noopener ugc\">",
+            "<a href=\"javascript:x\" rel=\"nofollow noopener ugc\">",
+            "</a>",
+            "<span class=\"invisible\">",
+            "<span class=\"h-card\">",
+            "</span>",
+            "<em>",
+            "</em>",
+            "<strong>",
+            "</strong>",
+            "<ul>",
+            "<li>",
+            "</li>",
+            "</ul>",
+            "text",
+            " ",
+            "&amp;",
+            "&lt;",
+            "&gt;",
+            "&nbsp;",
+            "&quot;",
+            "\"",
+            "'",
+            ">",
+            "<script>",
+            "</script>",
+            "<p title=\"x\">",
+            "<a href=\"https://a.example/\">",
+            "<blockquote>",
+            "</blockquote>",
+            "<pre>",
+            "<code>",
+            "</code>",
+            "</pre>",
+            "\n",
+            "<b>",
+            "</b>",
+            "é",
+            "<del>",
+            "</del>",
+        ]);
+        prop::collection::vec(atoms, 0..24).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        /// Whatever the recogniser accepts, the full sanitiser returns unchanged.
+        #[test]
+        fn accepted_html_is_a_fixed_point_of_the_sanitiser(html in fragment()) {
+            if is_clean(&html) {
+                prop_assert_eq!(sanitize_html(&html), html);
+            }
+        }
+
+        /// And the sanitiser's own output is accepted (so the fast path is taken on archives).
+        #[test]
+        fn sanitised_html_is_mostly_recognised(html in fragment()) {
+            let clean = sanitize_html(&html);
+            if is_clean(&clean) {
+                prop_assert_eq!(sanitize_html(&clean), clean);
+            }
+        }
+    }
+}
