@@ -412,6 +412,10 @@ pub struct RenderArgs {
     /// most this many bytes; past it, render to a folder (`--out DIR/`) to keep them.
     #[arg(long, value_name = "BYTES", default_value_t = 20_000_000)]
     pub embed_limit: u64,
+    /// A folder render of a story with more posts than this is split into an index and thread
+    /// pages of about this many posts each, every post on exactly one page.
+    #[arg(long, value_name = "N", default_value_t = 5000, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub page_size: usize,
 }
 
 /// What `render --consent` does with authors who opted out of indexing.

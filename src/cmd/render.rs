@@ -86,15 +86,31 @@ pub fn run(args: &RenderArgs) -> Result<Outcome> {
         .clone()
         .unwrap_or_else(|| format!("{}.{}", file_stem(&display_tag, &tag), format.extension()));
     if out != "-" && (out.ends_with('/') || Path::new(&out).is_dir()) {
-        let written = write_folder(&store, &story, Path::new(&out))?;
+        let written = write_folder(&store, &story, Path::new(&out), args.page_size)?;
+        let pages = if written.pages > 0 {
+            format!(
+                ", {} (threads-N.html)",
+                plural(written.pages, "thread page")
+            )
+        } else {
+            String::new()
+        };
         eprintln!(
-            "wrote {out}: index.html, story.json, story.md and {} in media/ ({}), {}",
+            "wrote {out}: index.html{pages}, story.json, story.md and {} in media/ ({}), {}",
             plural(written.files, "file"),
             size_text(written.bytes),
             plural(story.overview.post_count, "post")
         );
         report_consent(args, &story);
         return Ok(Outcome::Done);
+    }
+    if format == OutputFormat::Html && out != "-" && story.overview.post_count > args.page_size {
+        eprintln!(
+            "note: {} make a long page; render to a folder (--out DIR/) to split it into an index \
+             and thread pages of about {} posts",
+            plural(story.overview.post_count, "post"),
+            args.page_size
+        );
     }
     let mut size = 0u64;
     super::output::write_output_with(&out, |w| {

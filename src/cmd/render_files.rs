@@ -19,16 +19,27 @@ pub(super) struct Written {
     pub(super) files: usize,
     /// Their bytes.
     pub(super) bytes: u64,
+    /// Thread pages beside the index (none when the story fits one page).
+    pub(super) pages: usize,
 }
 
 /// Writes the story as a folder that opens from disk or any static server with the network
 /// unplugged: the page, every archived file it shows (named by content, so an unchanged file is
 /// never written twice), and the JSON and Markdown forms beside it.
-pub(super) fn write_folder(store: &Store, story: &Arc<Story>, dir: &Path) -> Result<Written> {
+pub(super) fn write_folder(
+    store: &Store,
+    story: &Arc<Story>,
+    dir: &Path,
+    page_size: usize,
+) -> Result<Written> {
     let media = dir.join("media");
     std::fs::create_dir_all(&media)
         .with_context(|| format!("cannot create the folder `{}`", media.display()))?;
-    let mut written = Written { files: 0, bytes: 0 };
+    let mut written = Written {
+        files: 0,
+        bytes: 0,
+        pages: 0,
+    };
     for file in story.files_shown() {
         let path = media.join(file.name());
         written.files += 1;
@@ -40,9 +51,20 @@ pub(super) fn write_folder(store: &Store, story: &Arc<Story>, dir: &Path) -> Res
         super::output::write_output(&path.to_string_lossy(), &bytes)?;
     }
     let folder = Arc::new(MediaLinks::Folder);
+    let mut layout = html::Layout::split(story, &html::thread_roots(story), page_size.max(1));
+    written.pages = layout.pages.len();
     super::output::write_output_with(&dir.join("index.html").to_string_lossy(), |w| {
-        html::write_story(w, story, &folder).context("cannot render the story page")
+        html::write_page(w, story, &folder, &Arc::new(layout.clone()))
+            .context("cannot render the story page")
     })?;
+    for page in 0..layout.pages.len() {
+        layout.current = Some(page);
+        let file = dir.join(html::Layout::file(page));
+        super::output::write_output_with(&file.to_string_lossy(), |w| {
+            html::write_page(w, story, &folder, &Arc::new(layout.clone()))
+                .context("cannot render a thread page")
+        })?;
+    }
     super::output::write_output_with(&dir.join("story.json").to_string_lossy(), |w| {
         Ok(json::write_story(w, story)?)
     })?;

@@ -92,6 +92,8 @@ python3 "$HERE/archive_media.py" "$TMP/media.db" "$TAG"
 "$BIN" render --tag "$TAG" --db "$TMP/media.db" --out "$TMP/folder/"
 "$BIN" render --tag "$TAG" --db "$TMP/media.db" --format json --out "$TMP/folder-story.json"
 "$BIN" render --tag "$TAG" --db "$TMP/media.db" --out "$TMP/embedded.html"
+# Split over pages (an index and thread pages), as a story too long for one page is.
+"$BIN" render --tag "$TAG" --db "$TMP/media.db" --out "$TMP/split/" --page-size 10
 lap "curated renders"
 
 status=0
@@ -111,7 +113,7 @@ lap "browser checks"
 
 echo "-- Nu Html Checker"
 VNU_JAR=$(cd "$HERE" && node -e 'console.log(String(require("vnu-jar")))')
-if java -jar "$VNU_JAR" --errors-only "$TMP/story.html" "$TMP/curated.html" "$TMP/anonymized.html" "$TMP/hostile.html" "$TMP/storify.html" "$TMP/folder/index.html" "$TMP/embedded.html"; then
+if java -jar "$VNU_JAR" --errors-only "$TMP/story.html" "$TMP/curated.html" "$TMP/anonymized.html" "$TMP/hostile.html" "$TMP/storify.html" "$TMP/folder/index.html" "$TMP/embedded.html" "$TMP/split/index.html" "$TMP/split/threads-2.html"; then
   echo "PASS Nu Html Checker: no errors"
 else
   echo "FAIL Nu Html Checker: errors above"

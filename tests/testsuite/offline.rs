@@ -131,3 +131,65 @@ fn without_archived_files_a_page_references_nothing_remote() {
     assert!(!page.contains("https://care.example/avatars/"));
     assert!(page.contains("<span class=\"avatar\" aria-hidden=\"true\">"));
 }
+
+#[test]
+fn a_story_too_long_for_one_page_is_an_index_and_thread_pages() {
+    let archive = sample();
+    let out = archive.dir.path().join("split");
+    let run = archive.render(
+        TAG,
+        &["--out", &format!("{}/", out.display()), "--page-size", "10"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let story: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("story.json")).unwrap()).unwrap();
+    let index = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert_eq!(
+        index.matches("<article").count(),
+        0,
+        "the index lists, it does not show"
+    );
+    let pages: Vec<std::path::PathBuf> = (1..)
+        .map(|n| out.join(format!("threads-{n}.html")))
+        .take_while(|p| p.exists())
+        .collect();
+    assert!(pages.len() >= 4, "{} pages", pages.len());
+    let mut seen: Vec<String> = Vec::new();
+    for (i, path) in pages.iter().enumerate() {
+        let page = std::fs::read_to_string(path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy();
+        // Linked both ways: the index to every page, every page to the index.
+        assert!(
+            index.contains(&format!("href=\"{name}\"")),
+            "{name} not on the index"
+        );
+        assert!(
+            page.contains("<a href=\"index.html\">"),
+            "{name} links back"
+        );
+        let articles = page.matches("<article").count();
+        assert!(articles <= 11 || i == 0, "{name}: {articles} posts");
+        for (at, _) in page.match_indices("<article class=\"post") {
+            let rest = &page[at..];
+            let id = &rest[rest.find(" id=\"").unwrap() + 5..];
+            seen.push(id[..id.find('"').unwrap()].to_string());
+        }
+    }
+    // Every post on exactly one page.
+    let mut want: Vec<String> = crate::support::nodes(&story)
+        .into_iter()
+        .map(|(n, _)| tagstory::render::html::anchor_of(n["uri"].as_str().unwrap()))
+        .collect();
+    want.sort();
+    seen.sort();
+    assert_eq!(seen, want);
+    // A link to a post on another page names that page.
+    let all: String = pages
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    assert!(
+        !all.contains("href=\"#t-"),
+        "no in-page link to a thread on another page"
+    );
+}

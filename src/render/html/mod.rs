@@ -9,7 +9,7 @@ mod page;
 mod views;
 
 pub use emoji::{emojify_html, usable_emojis};
-pub use page::{MAX_NESTING, anchor_of, excerpt, page_view};
+pub use page::{Layout, MAX_NESTING, anchor_of, excerpt, page_view, page_view_in, thread_roots};
 pub use views::*;
 
 use minijinja::{AutoEscape, Environment, Output, State, UndefinedBehavior, Value};
@@ -76,7 +76,17 @@ pub fn write_story(
     story: &Arc<Story>,
     media: &Arc<MediaLinks>,
 ) -> Result<(), minijinja::Error> {
-    let story = page_view(story, media);
+    write_page(out, story, media, &Arc::new(Layout::default()))
+}
+
+/// Writes one page of a story laid out as `layout` says (see [`Layout`]).
+pub fn write_page(
+    out: &mut dyn std::io::Write,
+    story: &Arc<Story>,
+    media: &Arc<MediaLinks>,
+    layout: &Arc<Layout>,
+) -> Result<(), minijinja::Error> {
+    let story = page_view_in(story, media, layout);
     environment()
         .get_template("story.html")?
         .render_captured_to(minijinja::context! { story }, out)?;

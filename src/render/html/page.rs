@@ -43,6 +43,7 @@ pub(super) const PARTICIPANTS_LISTED: usize = 40;
 struct Ctx<'a> {
     story: &'a Story,
     media: &'a super::MediaLinks,
+    layout: &'a Layout,
     by_uri: &'a HashMap<String, usize>,
     replies_in_story: &'a HashMap<String, usize>,
 }
@@ -82,6 +83,7 @@ impl std::fmt::Debug for Index {
 struct LazyThreads {
     story: Arc<Story>,
     media: Arc<super::MediaLinks>,
+    layout: Arc<Layout>,
     index: Arc<Index>,
     roots: Vec<usize>,
     curated: Arc<HashSet<usize>>,
@@ -92,6 +94,7 @@ impl LazyThreads {
         let ctx = Ctx {
             story: &self.story,
             media: &self.media,
+            layout: &self.layout,
             by_uri: &self.index.by_uri,
             replies_in_story: &self.index.replies_in_story,
         };
@@ -120,6 +123,68 @@ impl Object for LazyThreads {
     }
 }
 
+/// How a story is laid out over pages: one page, or (a story too large for one) an index and
+/// thread pages, each thread whole on one of them.
+#[derive(Debug, Clone, Default)]
+pub struct Layout {
+    /// The first posts of the threads on each thread page; empty for a single page.
+    pub pages: Vec<Vec<usize>>,
+    /// The thread page each post is on (by index into the story's posts).
+    pub page_of: Vec<usize>,
+    /// The page being made: `None` for the single page or the index.
+    pub current: Option<usize>,
+}
+
+impl Layout {
+    /// Threads grouped into pages of about `page_size` posts (a larger thread has a page of
+    /// its own); a single page when the story fits one.
+    pub fn split(story: &Story, roots: &[usize], page_size: usize) -> Layout {
+        if story.overview.post_count <= page_size {
+            return Layout::default();
+        }
+        let mut pages: Vec<Vec<usize>> = vec![Vec::new()];
+        let mut page_of = vec![0; story.posts.len()];
+        let mut filled = 0;
+        for &root in roots {
+            let members: Vec<usize> = story.forest.preorder(root).map(|(n, _)| n).collect();
+            if filled > 0 && filled + members.len() > page_size {
+                pages.push(Vec::new());
+                filled = 0;
+            }
+            let page = pages.len() - 1;
+            pages[page].push(root);
+            filled += members.len();
+            for n in members {
+                page_of[n] = page;
+            }
+        }
+        Layout {
+            pages,
+            page_of,
+            current: None,
+        }
+    }
+
+    /// The file of thread page `page`.
+    pub fn file(page: usize) -> String {
+        format!("threads-{}.html", page + 1)
+    }
+
+    fn is_split(&self) -> bool {
+        !self.pages.is_empty()
+    }
+
+    /// The link to post `node` from the page being made.
+    fn href(&self, node: usize, anchor: &str) -> String {
+        match self.page_of.get(node) {
+            Some(&page) if self.is_split() && self.current != Some(page) => {
+                format!("{}#{anchor}", Layout::file(page))
+            }
+            _ => format!("#{anchor}"),
+        }
+    }
+}
+
 impl Ctx<'_> {
     /// Where the page finds the archived file of `url`, if it is archived and reachable.
     fn src(&self, url: Option<&str>) -> Option<String> {
@@ -134,10 +199,48 @@ impl Ctx<'_> {
 
 /// Builds the page view of `story`, its threads made as the template reaches them.
 pub fn page_view(story: &Arc<Story>, media: &Arc<super::MediaLinks>) -> PageView {
+    page_view_in(story, media, &Arc::new(Layout::default()))
+}
+
+/// The roots of the threads a page of `story` lists (all but the curated posts).
+pub fn thread_roots(story: &Story) -> Vec<usize> {
+    let curated = curated_posts(story);
+    story
+        .forest
+        .roots
+        .iter()
+        .copied()
+        .filter(|root| !curated.contains(root))
+        .collect()
+}
+
+fn curated_posts(story: &Story) -> HashSet<usize> {
+    if story.order == Order::Time {
+        return HashSet::new();
+    }
+    story
+        .curations
+        .iter()
+        .flat_map(|c| &c.entries)
+        .filter_map(|e| match e {
+            CurationEntry::Post(i) => Some(*i),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Builds the view of one page of `story` as `layout` lays it out: the single page, the
+/// index (overview and contents, no threads), or a thread page (its threads only).
+pub fn page_view_in(
+    story: &Arc<Story>,
+    media: &Arc<super::MediaLinks>,
+    layout: &Arc<Layout>,
+) -> PageView {
     let index = Arc::new(Index::of(story));
     let ctx = Ctx {
         story,
         media,
+        layout,
         by_uri: &index.by_uri,
         replies_in_story: &index.replies_in_story,
     };
@@ -155,6 +258,12 @@ pub fn page_view(story: &Arc<Story>, media: &Arc<super::MediaLinks>) -> PageView
             _ => None,
         })
         .collect();
+    // Thread pages of a split story carry only their threads; curated stories are on the index.
+    let curations = if layout.current.is_some() {
+        &[][..]
+    } else {
+        curations
+    };
     let curation_views = curations
         .iter()
         .map(|c| CurationView {
@@ -182,19 +291,19 @@ pub fn page_view(story: &Arc<Story>, media: &Arc<super::MediaLinks>) -> PageView
                 .collect(),
         })
         .collect();
-    let roots: Vec<usize> = story
-        .forest
-        .roots
-        .iter()
-        .copied()
-        .filter(|root| !curated.contains(root))
-        .collect();
-    let toc = roots
+    let all_roots = thread_roots(story);
+    let toc = all_roots
         .iter()
         .map(|&root| {
             let p = &story.posts[root];
+            let anchor = format!("t-{}", anchor_of(&p.uri));
             TocView {
-                anchor: format!("t-{}", anchor_of(&p.uri)),
+                href: if layout.is_split() {
+                    format!("{}#{anchor}", Layout::file(layout.page_of[root]))
+                } else {
+                    format!("#{anchor}")
+                },
+                anchor,
                 title: match p.left_out {
                     Some(why) => why.describe().to_string(),
                     None => p.author.shown_name().to_string(),
@@ -204,9 +313,15 @@ pub fn page_view(story: &Arc<Story>, media: &Arc<super::MediaLinks>) -> PageView
             }
         })
         .collect();
+    let roots = match layout.current {
+        _ if !layout.is_split() => all_roots,
+        None => Vec::new(),
+        Some(page) => layout.pages[page].clone(),
+    };
     let threads = Value::from_object(LazyThreads {
         story: Arc::clone(story),
         media: Arc::clone(media),
+        layout: Arc::clone(layout),
         index: Arc::clone(&index),
         roots,
         curated: Arc::new(curated),
@@ -259,6 +374,21 @@ pub fn page_view(story: &Arc<Story>, media: &Arc<super::MediaLinks>) -> PageView
             })
             .collect(),
         version: env!("CARGO_PKG_VERSION"),
+        pages: layout.is_split().then(|| PagesView {
+            current: layout.current.map(|p| p + 1),
+            pages: layout
+                .pages
+                .iter()
+                .enumerate()
+                .map(|(i, roots)| {
+                    let size = roots
+                        .iter()
+                        .map(|&r| story.forest.preorder(r).count())
+                        .sum();
+                    (Layout::file(i), size)
+                })
+                .collect(),
+        }),
         indexable: story.indexable,
         anonymized: story.anonymized,
         statement: story.statement(),
@@ -419,7 +549,7 @@ fn post_view(ctx: &Ctx<'_>, node: usize, shown_under: Option<usize>) -> PostView
         (Some(parent), _) => {
             let parent_post = &story.posts[parent];
             Some(ReplyToView {
-                anchor: Some(anchor_of(&parent_post.uri)),
+                anchor: Some(ctx.layout.href(parent, &anchor_of(&parent_post.uri))),
                 // A pseudonymous author has no handle: the pseudonym stands for it.
                 handle: (parent_post.left_out.is_none()).then(|| {
                     if parent_post.author.handle.is_empty() {
@@ -514,9 +644,9 @@ fn quote_view(ctx: &Ctx<'_>, uri: &str) -> QuoteView {
     let quoted = ctx
         .by_uri
         .get(uri)
-        .map(|&i| &ctx.story.posts[i])
-        .filter(|q| q.left_out.is_none());
-    let Some(quoted) = quoted else {
+        .map(|&i| (i, &ctx.story.posts[i]))
+        .filter(|(_, q)| q.left_out.is_none());
+    let Some((at, quoted)) = quoted else {
         return QuoteView {
             anchor: None,
             author: None,
@@ -527,7 +657,7 @@ fn quote_view(ctx: &Ctx<'_>, uri: &str) -> QuoteView {
     };
     let spoiler_text = quoted.content_warning().map(str::to_string);
     QuoteView {
-        anchor: Some(anchor_of(&quoted.uri)),
+        anchor: Some(ctx.layout.href(at, &anchor_of(&quoted.uri))),
         author: Some(quoted.author.shown_name().to_string()),
         excerpt: spoiler_text
             .is_none()

@@ -54,6 +54,8 @@ pub struct PageView {
     pub sources: Vec<SourceView>,
     /// This tagstory's version.
     pub version: &'static str,
+    /// For a story split over pages: the thread pages, and which one this is.
+    pub pages: Option<PagesView>,
     /// Search engines may index the page.
     pub indexable: bool,
     /// Everyone is shown under a pseudonym.
@@ -64,11 +66,22 @@ pub struct PageView {
     pub datasheet: Vec<(String, u64)>,
 }
 
+/// The pages of a story too large for one.
+#[derive(Debug, Serialize)]
+pub struct PagesView {
+    /// This page's number (1 for the first thread page), or `None` on the index.
+    pub current: Option<usize>,
+    /// Each thread page: its file and how many posts it holds.
+    pub pages: Vec<(String, usize)>,
+}
+
 /// A thread in the table of contents.
 #[derive(Debug, Serialize)]
 pub struct TocView {
     /// Fragment id of the thread's section.
     pub anchor: String,
+    /// The link to it: `#…`, or its thread page's file and `#…`.
+    pub href: String,
     /// Its first post's author (text), or what stands for a post left out.
     pub title: String,
     /// When it started, as the page shows times.
@@ -239,7 +252,7 @@ pub struct MediaView {
 /// The post a reply answers.
 #[derive(Debug, Serialize)]
 pub struct ReplyToView {
-    /// Fragment id of the parent when it is on the page.
+    /// The link to the parent when it is in the story: `#…`, or its page's file and `#…`.
     pub anchor: Option<String>,
     /// The parent's author, when it is on the page (`None` for a stub).
     pub handle: Option<String>,
@@ -250,7 +263,7 @@ pub struct ReplyToView {
 /// The post a post quotes.
 #[derive(Debug, Serialize)]
 pub struct QuoteView {
-    /// Fragment id of the quoted post when it is on the page.
+    /// The link to the quoted post when it is in the story (as [`ReplyToView::anchor`]).
     pub anchor: Option<String>,
     /// Its author's name (or handle), when it is on the page.
     pub author: Option<String>,
