@@ -41,6 +41,10 @@ pub(super) fn is_clean(html: &str) -> bool {
         if !clean_attributes(name, attrs) {
             return false;
         }
+        // The HTML parser drops a newline that opens a `pre`, so such text is not canonical.
+        if name == "pre" && rest.starts_with(['\n', '\r']) {
+            return false;
+        }
         if name != "br" {
             open.push(name);
         }
@@ -195,6 +199,8 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
         /// Whatever the recogniser accepts, the full sanitiser returns unchanged.
         #[test]
         fn accepted_html_is_a_fixed_point_of_the_sanitiser(html in fragment()) {

@@ -229,7 +229,7 @@ fn curated_posts_follow_the_curator_and_every_post_shows_once() {
     let c_view = &c.entries[2].post.as_ref().expect("post").root;
     assert_eq!(
         c_view.reply_to.as_ref().and_then(|r| r.anchor.clone()),
-        Some(anchor_of("b"))
+        Some(format!("#{}", anchor_of("b")))
     );
     // Without curations the page is threads only.
     let plain = page(&posts, &[], StoredCurator::default());
