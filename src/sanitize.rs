@@ -103,7 +103,19 @@ pub fn sanitize_html(html: &str) -> String {
 }
 
 fn clean_piece(html: &str) -> String {
-    unwrap_dead_links(&CLEANER.clean(html).to_string())
+    keep_pre_newline(unwrap_dead_links(&CLEANER.clean(html).to_string()))
+}
+
+/// An HTML parser drops a newline right after `<pre>`, so a `<pre>` whose text starts with one
+/// must be written with one more (as the HTML serialisation algorithm says; the sanitiser's
+/// serialiser does not), or each pass through the sanitiser loses a line. The sanitiser's
+/// `<pre>` has no attributes, and a literal `<` in text is always escaped.
+fn keep_pre_newline(html: String) -> String {
+    if html.contains("<pre>\n") {
+        html.replace("<pre>\n", "<pre>\n\n")
+    } else {
+        html
+    }
 }
 
 /// Where the next piece of `html` ends: all of it when short; else just after the last
@@ -368,5 +380,21 @@ mod tests {
         let clean = sanitize_html(&hostile);
         assert!(!clean.contains("<script"), "a script survived");
         assert_eq!(piece_end("é".repeat(MAX_PIECE).as_str()) % 2, 0);
+    }
+
+    /// Found by the `sanitize` fuzz target: `<pre>` followed by a NUL and a newline kept the
+    /// newline, which the next pass (at render) then read as the one a parser drops, so
+    /// sanitising twice lost it.
+    #[test]
+    fn sanitising_is_idempotent_for_a_pre_starting_with_a_newline() {
+        for html in [
+            "<pre>\0\r",
+            "<pre>\n\nx</pre>",
+            "<pre>\0\n\n\nx",
+            "<p>a</p><pre>\u{1}\nb</pre>",
+        ] {
+            let once = sanitize_html(html);
+            assert_eq!(sanitize_html(&once), once, "{html:?}");
+        }
     }
 }
