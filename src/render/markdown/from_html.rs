@@ -31,7 +31,9 @@ fn escape(text: &str, at_line_start: bool) -> String {
     for (i, line) in text.split('\n').enumerate() {
         if i > 0 {
             out.push('\n');
-            // Leading spaces would make an indented code block.
+        }
+        if i > 0 || at_line_start {
+            // Leading spaces or a tab would make an indented code block.
             escape_line(&mut out, line.trim_start(), true);
         } else {
             escape_line(&mut out, line, at_line_start);
@@ -448,6 +450,23 @@ mod tests {
             md(html),
             "[example.com/very…](<https://example.com/very/long/path>) [#care](<https://s.example/tags/care>)"
         );
+    }
+
+    /// Found by the `markdown` fuzz target: a tab (or four spaces) at the start of the first
+    /// line made an indented code block; only later lines had their indentation dropped.
+    #[test]
+    fn text_starting_a_line_with_a_tab_or_spaces_is_not_code() {
+        for text in ["\tcode", "    code", " \t code\n\tmore"] {
+            let escaped = escape_text(text);
+            let events: Vec<_> = pulldown_cmark::Parser::new(&escaped).collect();
+            assert!(
+                !events.iter().any(|e| matches!(
+                    e,
+                    pulldown_cmark::Event::Start(pulldown_cmark::Tag::CodeBlock(_))
+                )),
+                "{text:?} became code: {escaped:?}"
+            );
+        }
     }
 
     #[test]
