@@ -10,6 +10,7 @@ mod corpus;
 mod curation;
 mod edge_cases;
 mod formats;
+mod fuzz_regressions;
 mod hostile;
 mod live;
 mod media;
