@@ -12,6 +12,8 @@ mod edge_cases;
 mod formats;
 mod fuzz_regressions;
 mod hostile;
+mod hostile_outputs;
+mod hostile_shapes;
 mod live;
 mod media;
 mod output;
