@@ -7,6 +7,7 @@ mod anonymity;
 mod collect;
 mod concurrency;
 mod corpus;
+mod crash;
 mod curation;
 mod edge_cases;
 mod formats;
