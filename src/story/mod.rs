@@ -526,7 +526,14 @@ fn curated(
                                 .map(|&n| CurationEntry::CuratorNote(n)),
                         );
                     }
-                    (None, Some(html)) => entries.push(CurationEntry::Note(sanitize_html(html))),
+                    // A note with nothing left once sanitised (an archive made under an
+                    // older policy) is left out, not shown as an empty entry.
+                    (None, Some(html)) => {
+                        let html = sanitize_html(html);
+                        if !html.trim().is_empty() {
+                            entries.push(CurationEntry::Note(html));
+                        }
+                    }
                     (None, None) => {}
                 }
             }

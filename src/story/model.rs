@@ -29,7 +29,7 @@ impl Order {
 }
 
 /// A story ready to render.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Story {
     /// Normalised tag, without `#`.
     pub tag: String,

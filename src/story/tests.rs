@@ -238,3 +238,32 @@ fn sources_name_files_not_paths_and_keep_their_latest_collection() {
         ]
     );
 }
+
+/// Found by the `story` fuzz target: a Storify note whose HTML sanitises to nothing (an archive
+/// made under an older, looser policy) became an entry with an empty note, which the page
+/// read as a post entry without a post: render failed with "undefined value".
+#[test]
+fn a_storify_note_that_sanitises_to_nothing_is_left_out_and_the_page_renders() {
+    let curation = StoredCuration {
+        url: "https://storify.com/x/y".into(),
+        title: "Storify title".into(),
+        intro_html: String::new(),
+        curator_name: None,
+        published_at: None,
+        entries: vec![
+            (None, Some("<script>alert(1)</script>".into())),
+            (Some("a".into()), None),
+            (None, Some(String::new())),
+        ],
+    };
+    let input = Input {
+        posts: vec![stored("a", None, 1)],
+        curations: vec![curation],
+        ..Input::default()
+    };
+    let story = assemble("care", input, &Options::default());
+    assert_eq!(story.curations[0].entries, [CurationEntry::Post(0)]);
+    let media = std::sync::Arc::new(crate::render::html::MediaLinks::None);
+    crate::render::html::render_story(&std::sync::Arc::new(story), &media)
+        .expect("the page renders");
+}

@@ -103,3 +103,28 @@ fn four_concurrent_collects_all_succeed_with_every_post_kept() {
         assert_eq!(census(&archive), want, "round {round}");
     }
 }
+
+/// See: issue 11. Four collects of large generated sources at once (two JSON Lines files of
+/// 2,500 posts each per collect, so their write transactions are long and overlap), without a
+/// lock held by the test: every collect succeeds and every post is kept.
+#[test]
+fn four_concurrent_collects_of_large_sources_keep_every_post() {
+    let archive = Archive::new();
+    use crate::crash::{PER_SOURCE, SOURCES};
+    let sources = crate::crash::write_sources(archive.dir.path(), SOURCES, PER_SOURCE);
+    let children: Vec<Child> = sources
+        .chunks(2)
+        .map(|pair| spawn_collect(&archive.db, "crash", pair))
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().expect("waits");
+        assert!(
+            out.status.success(),
+            "{:?}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let all = (SOURCES * PER_SOURCE) as i64;
+    assert_eq!(census(&archive), (all, vec![("crash".to_string(), all)]));
+}

@@ -28,10 +28,14 @@ pub fn escape_inline(text: &str) -> String {
 
 fn escape(text: &str, at_line_start: bool) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
+    // CommonMark ends a line at `\r` as well as `\n`: a `\r` must start a line here too.
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
     for (i, line) in text.split('\n').enumerate() {
         if i > 0 {
             out.push('\n');
-            // Leading spaces would make an indented code block.
+        }
+        if i > 0 || at_line_start {
+            // Leading spaces or a tab would make an indented code block.
             escape_line(&mut out, line.trim_start(), true);
         } else {
             escape_line(&mut out, line, at_line_start);
@@ -448,6 +452,46 @@ mod tests {
             md(html),
             "[example.com/very…](<https://example.com/very/long/path>) [#care](<https://s.example/tags/care>)"
         );
+    }
+
+    /// Found by the `markdown` fuzz target: a `\r` ends a line in CommonMark, so `\r>` made a
+    /// block quote (and `\r#` a heading) that escaping by `\n` lines did not see.
+    #[test]
+    fn a_carriage_return_starts_a_line_that_is_escaped() {
+        for text in ["a\r> quote", "a\r# heading", "a\r\n- item", "a\r\r    code"] {
+            for escaped in [escape_text(text), escape_inline(text)] {
+                let events: Vec<_> = pulldown_cmark::Parser::new(&escaped).collect();
+                let blocks = events.iter().any(|e| {
+                    matches!(
+                        e,
+                        pulldown_cmark::Event::Start(
+                            pulldown_cmark::Tag::BlockQuote(_)
+                                | pulldown_cmark::Tag::Heading { .. }
+                                | pulldown_cmark::Tag::List(_)
+                                | pulldown_cmark::Tag::CodeBlock(_)
+                        )
+                    )
+                });
+                assert!(!blocks, "{text:?} became syntax: {escaped:?}");
+            }
+        }
+    }
+
+    /// Found by the `markdown` fuzz target: a tab (or four spaces) at the start of the first
+    /// line made an indented code block; only later lines had their indentation dropped.
+    #[test]
+    fn text_starting_a_line_with_a_tab_or_spaces_is_not_code() {
+        for text in ["\tcode", "    code", " \t code\n\tmore"] {
+            let escaped = escape_text(text);
+            let events: Vec<_> = pulldown_cmark::Parser::new(&escaped).collect();
+            assert!(
+                !events.iter().any(|e| matches!(
+                    e,
+                    pulldown_cmark::Event::Start(pulldown_cmark::Tag::CodeBlock(_))
+                )),
+                "{text:?} became code: {escaped:?}"
+            );
+        }
     }
 
     #[test]
