@@ -241,7 +241,7 @@ pub struct SourceWriter<'c> {
 }
 
 /// Authors kept in a writer's cache before it starts again.
-const AUTHOR_CACHE: usize = 50_000;
+const AUTHOR_CACHE: usize = 10_000;
 
 impl<'c> SourceWriter<'c> {
     pub(super) fn begin(

@@ -29,7 +29,7 @@ const CHUNK: usize = 64;
 
 /// The longest first line read whole to tell JSON Lines from a single document: a longer one is
 /// a single document (an outbox written on one line), streamed.
-const MAX_FIRST_LINE: usize = 8 << 20;
+const MAX_FIRST_LINE: usize = 4 << 20;
 
 /// The most bytes a `window.YTD.… =` prefix may take.
 const MAX_PREFIX: usize = 256;
