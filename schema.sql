@@ -19,6 +19,7 @@ CREATE TABLE authors (
     avatar_url  TEXT,
     updated_at  TEXT NOT NULL
 );
+CREATE INDEX authors_handle ON authors(lower(handle));   -- boosts known by handle (v9)
 
 -- One row per post, keyed by its canonical URI. Deleted posts are removed (see tombstones).
 CREATE TABLE posts (
@@ -44,6 +45,9 @@ CREATE TABLE posts (
 );
 CREATE INDEX posts_in_reply_to ON posts(in_reply_to_uri);
 CREATE INDEX posts_author ON posts(author_id);
+-- Replies waiting for a parent named by a local id, found when a source names it (v9).
+CREATE INDEX posts_waiting_parent ON posts(reply_to_local_id, reply_to_server)
+    WHERE in_reply_to_uri IS NULL AND reply_to_local_id IS NOT NULL;
 
 -- Mastodon API ids are local to the server that issued them; replies name parents by them.
 CREATE TABLE local_ids (
@@ -115,6 +119,7 @@ CREATE TABLE story_posts (
     added_at  TEXT NOT NULL,
     PRIMARY KEY (tag, post_id)
 ) WITHOUT ROWID;
+CREATE INDEX story_posts_post ON story_posts(post_id);   -- deleting a post finds it (v9)
 
 -- Boosts are events about a post, never copies of it. The boosted post may not be archived
 -- (yet): collecting it later makes the boosts count.

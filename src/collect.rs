@@ -20,7 +20,7 @@ use anyhow::{Context, Result};
 
 use crate::model::{Item, SkipReason};
 use crate::sources::{Format, Warning};
-use crate::store::{PostOutcome, Reason, SourceCounts, Store};
+use crate::store::{PostOutcome, Reason, SourceCounts, SourceWriter, Store};
 use staging::StagingSink;
 
 /// What collecting one source did.
@@ -65,9 +65,7 @@ pub fn collect(
     options: ReadOptions,
 ) -> Result<Vec<SourceReport>> {
     let staged = stage_all(store, tag, inputs, options)?;
-    let mut selected_at = store.data_version()?;
-    staging::resolve_local_parents(store.connection())?;
-    staging::select(store.connection(), tag)?;
+    let mut selected_at = store.decide_membership(tag)?;
     let mut reports = Vec::with_capacity(inputs.len());
     for (index, (input, outcome)) in inputs.iter().zip(staged).enumerate() {
         let location = input.location();
@@ -107,7 +105,7 @@ pub fn collect(
         };
         reports.push(report);
     }
-    staging::drop_all(store.connection())?;
+    store.end_staging()?;
     Ok(reports)
 }
 
@@ -123,9 +121,8 @@ pub fn collect_documents(
     docs: &[serde_json::Value],
 ) -> Result<SourceReport> {
     let forgotten = store.load_forgotten()?;
-    let conn = store.connection();
-    staging::create(conn)?;
-    let mut sink = StagingSink::new(conn, 0, tag, &forgotten);
+    store.begin_staging()?;
+    let mut sink = StagingSink::new(None, tag, &forgotten);
     // A fetched page names the server that issued its Mastodon ids: the one that answered.
     sink.server_hint = crate::urls::authority(location);
     let mut detected = format;
@@ -148,6 +145,10 @@ pub fn collect_documents(
             failure = Some(format!("`{location}`: not readable as {}: {e}", f.name()));
             break;
         }
+        if let Err(e) = store.stage(0, sink.take_rows()) {
+            sink.failure = Some(e);
+            break;
+        }
     }
     if let Some(e) = sink.failure.take() {
         failure = Some(format!("cannot stage `{location}`: {e:#}"));
@@ -159,9 +160,7 @@ pub fn collect_documents(
     let tags = top_tags(std::mem::take(&mut sink.tags_seen), TOP_TAGS);
     let report = match (failure, detected) {
         (None, Some(format)) => {
-            let mut selected_at = store.data_version()?;
-            staging::resolve_local_parents(conn)?;
-            staging::select(conn, tag)?;
+            let mut selected_at = store.decide_membership(tag)?;
             let mut counts = write_source(store, tag, 0, format, location, &mut selected_at)
                 .with_context(|| format!("cannot write `{location}` to the archive"))?;
             counts.errors = errors;
@@ -187,7 +186,7 @@ pub fn collect_documents(
             top_tags: tags,
         },
     };
-    staging::drop_all(store.connection())?;
+    store.end_staging()?;
     Ok(report)
 }
 
@@ -203,7 +202,8 @@ struct StagedSource {
 
 type Staged = Result<StagedSource, String>;
 
-/// Reads every source into staging; a source that fails leaves nothing staged.
+/// Reads every source into staging; a source that fails leaves nothing staged. Each source is
+/// read and parsed on a thread of its own while this one stages what it sends.
 fn stage_all(
     store: &Store,
     tag: &str,
@@ -211,28 +211,56 @@ fn stage_all(
     options: ReadOptions,
 ) -> Result<Vec<Staged>> {
     let forgotten = store.load_forgotten()?;
-    let conn = store.connection();
-    staging::create(conn)?;
+    store.size_cache_for(inputs.iter().map(SourceInput::size).sum())?;
+    store.begin_staging()?;
     let mut outcomes = Vec::with_capacity(inputs.len());
     for (index, input) in inputs.iter().enumerate() {
-        conn.execute_batch("SAVEPOINT stage_source")?;
-        let mut sink = StagingSink::new(conn, index, tag, &forgotten);
-        let outcome = read::stage_source(input, options, &mut sink);
-        match outcome {
-            Ok(format) => {
-                conn.execute_batch("RELEASE stage_source")?;
-                outcomes.push(Ok(StagedSource {
+        store.open_staged_source()?;
+        let (outcome, staging) = std::thread::scope(|scope| {
+            let (out, rows) = std::sync::mpsc::sync_channel(4);
+            let reader = scope.spawn(|| {
+                let mut sink = StagingSink::new(Some(out), tag, &forgotten);
+                let outcome = read::stage_source(input, options, &mut sink);
+                sink.finish();
+                let outcome = match (outcome, sink.failure.take()) {
+                    (Ok(_), Some(e)) => Err(format!("cannot stage `{}`: {e:#}", input.location())),
+                    (outcome, _) => outcome,
+                };
+                outcome.map(|format| StagedSource {
                     format,
                     warnings: std::mem::take(&mut sink.warnings),
                     warning_count: sink.warning_count,
                     notes: std::mem::take(&mut sink.notes),
                     note_count: sink.note_count,
                     top_tags: top_tags(std::mem::take(&mut sink.tags_seen), TOP_TAGS),
-                }));
+                })
+            });
+            let mut staging = Ok(());
+            for batch in &rows {
+                staging = store.stage(index, batch);
+                if staging.is_err() {
+                    break;
+                }
+            }
+            // Dropping the receiver stops a reader still sending.
+            drop(rows);
+            let outcome = match reader.join() {
+                Ok(outcome) => outcome,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            (outcome, staging)
+        });
+        let outcome = match staging {
+            Err(e) => Err(format!("cannot stage `{}`: {e:#}", input.location())),
+            Ok(()) => outcome,
+        };
+        match outcome {
+            Ok(staged) => {
+                store.keep_staged()?;
+                outcomes.push(Ok(staged));
             }
             Err(error) => {
-                conn.execute_batch("ROLLBACK TO stage_source; RELEASE stage_source")?;
-                staging::discard_source(conn, index)?;
+                store.discard_staged(index)?;
                 outcomes.push(Err(error));
             }
         }
@@ -242,8 +270,7 @@ fn stage_all(
 
 /// Writes one staged source in one transaction. `selected_at` is the archive's data version
 /// when membership was decided: if another collect has committed since, membership is decided
-/// again inside the transaction (which holds the write lock, so nothing changes under it), and
-/// a post whose parent that collect just stored is kept as it would be in a run after it.
+/// again inside the transaction (see [`crate::store::SourceWriter::refresh_membership`]).
 fn write_source(
     store: &mut Store,
     tag: &str,
@@ -252,97 +279,99 @@ fn write_source(
     location: &str,
     selected_at: &mut i64,
 ) -> Result<SourceCounts> {
-    let name = format.name();
-    let mut w = store.begin_source(name, location, tag)?;
-    let version = crate::store::data_version(w.connection())?;
-    if version != *selected_at {
-        staging::resolve_local_parents(w.connection())?;
-        staging::select(w.connection(), tag)?;
-        *selected_at = version;
-    }
+    let mut w = store.write_staged(index, format.name(), location, tag)?;
+    w.refresh_membership(selected_at)?;
     let mut c = SourceCounts::default();
     // What this source's profiles say is recorded first: a refusal erases what was archived
     // of the author before, and holds for every post below, whichever came first.
-    for (author_uri, refuses, noindex) in staging::consent_signals(w.connection(), index)? {
+    for (author_uri, refuses, noindex) in w.staged_consent()? {
         c.erased_consent += w.record_consent(&author_uri, refuses, noindex)?;
     }
     let mut after = -1;
     // The curated story being written, and the position of its next entry.
     let mut story: Option<(String, u64)> = None;
     loop {
-        let batch = staging::next_batch(w.connection(), index, after)?;
+        let batch = w.next_staged(after)?;
         let Some((last, _)) = batch.last() else {
             break;
         };
         after = *last;
         for (_, staged) in batch {
-            match &staged.item {
-                Item::Post(post) => {
-                    c.posts_seen += 1;
-                    if staging::refuses(w.connection(), &post.author.uri)? {
-                        c.skipped_consent += 1;
-                        continue;
-                    }
-                    if let Some(local) = &post.local_id {
-                        w.record_local_id(local, &post.uri)?;
-                    }
-                    let Some(tagged) = staged.selected else {
-                        c.skipped_untagged += 1;
-                        continue;
-                    };
-                    let reason = if tagged {
-                        Reason::Tagged
-                    } else {
-                        Reason::Context
-                    };
-                    match w.upsert_post(post, staged.parent.as_deref(), name, tag, reason)? {
-                        PostOutcome::New => c.posts_new += 1,
-                        PostOutcome::Updated => c.posts_updated += 1,
-                        PostOutcome::Unchanged | PostOutcome::Deleted => c.posts_unchanged += 1,
-                    }
-                }
-                Item::Boost(boost) => {
-                    let conn = w.connection();
-                    if staging::is_withheld(conn, &boost.post_uri)?
-                        || staging::refuses(conn, &boost.booster)?
-                    {
-                        continue;
-                    }
-                    c.boosts += u64::from(w.add_boost(boost)?);
-                }
-                Item::TextBoost(boost) => c.boosts += u64::from(w.add_text_boost(boost)?),
-                Item::Delete(deletion) => c.deletions += u64::from(w.delete_post(deletion)?),
-                Item::Actor(author) => {
-                    if !staging::refuses(w.connection(), &author.uri)? {
-                        w.upsert_author(author)?;
-                    }
-                }
-                Item::Skipped(skip) => match skip.reason {
-                    SkipReason::NotPublic => c.skipped_private += 1,
-                    SkipReason::Consent | SkipReason::Forgotten => {
-                        c.posts_seen += 1;
-                        c.skipped_consent += 1;
-                    }
-                    SkipReason::Unsupported => {}
-                },
-                Item::Story(info) => {
-                    w.begin_curated_story(tag, info)?;
-                    let first = info.positions.as_ref().map_or(0, |p| p.start);
-                    story = Some((info.url.clone(), first));
-                }
-                Item::Curated(entry) => {
-                    if let Some((url, position)) = &mut story {
-                        w.curate(tag, url, *position, entry)?;
-                        *position += 1;
-                    }
-                }
-            }
+            write_item(&mut w, &staged, &mut c, &mut story)?;
         }
     }
     w.resolve_local_replies()?;
     w.resolve_text_boosts()?;
     w.commit(&c)?;
     Ok(c)
+}
+
+/// Writes one staged item, counting what it did in `c`.
+fn write_item(
+    w: &mut SourceWriter<'_>,
+    staged: &crate::store::Staged,
+    c: &mut SourceCounts,
+    story: &mut Option<(String, u64)>,
+) -> Result<()> {
+    match &staged.item {
+        Item::Post(post) => {
+            c.posts_seen += 1;
+            if w.refuses(&post.author.uri)? {
+                c.skipped_consent += 1;
+                return Ok(());
+            }
+            if let Some(local) = &post.local_id {
+                w.record_local_id(local, &post.uri)?;
+            }
+            let Some(tagged) = staged.selected else {
+                c.skipped_untagged += 1;
+                return Ok(());
+            };
+            let reason = if tagged {
+                Reason::Tagged
+            } else {
+                Reason::Context
+            };
+            match w.upsert_post(post, staged.parent.as_deref(), reason)? {
+                PostOutcome::New => c.posts_new += 1,
+                PostOutcome::Updated => c.posts_updated += 1,
+                PostOutcome::Unchanged | PostOutcome::Deleted => c.posts_unchanged += 1,
+            }
+        }
+        Item::Boost(boost) => {
+            if w.is_withheld(&boost.post_uri)? || w.refuses(&boost.booster)? {
+                return Ok(());
+            }
+            c.boosts += u64::from(w.add_boost(boost)?);
+        }
+        Item::TextBoost(boost) => c.boosts += u64::from(w.add_text_boost(boost)?),
+        Item::Delete(deletion) => c.deletions += u64::from(w.delete_post(deletion)?),
+        Item::Actor(author) => {
+            if !w.refuses(&author.uri)? {
+                w.upsert_author(author)?;
+            }
+        }
+        Item::Skipped(skip) => match skip.reason {
+            SkipReason::NotPublic => c.skipped_private += 1,
+            SkipReason::Consent | SkipReason::Forgotten => {
+                c.posts_seen += 1;
+                c.skipped_consent += 1;
+            }
+            SkipReason::Unsupported => {}
+        },
+        Item::Story(info) => {
+            w.begin_curated_story(info)?;
+            let first = info.positions.as_ref().map_or(0, |p| p.start);
+            *story = Some((info.url.clone(), first));
+        }
+        Item::Curated(entry) => {
+            if let Some((url, position)) = story {
+                w.curate(url, *position, entry)?;
+                *position += 1;
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -417,9 +446,7 @@ mod tests {
 
         let mut mine = Store::open(&db).unwrap();
         let staged = stage_all(&mine, tag, &inputs, ReadOptions::default()).unwrap();
-        let mut selected_at = mine.data_version().unwrap();
-        staging::resolve_local_parents(mine.connection()).unwrap();
-        staging::select(mine.connection(), tag).unwrap();
+        let mut selected_at = mine.decide_membership(tag).unwrap();
         // Another collect stores the tagged parent now.
         let mut other = Store::open(&db).unwrap();
         let file = SourceInput::File(dir.path().join("parent.json"));

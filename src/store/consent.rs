@@ -58,9 +58,13 @@ impl SourceWriter<'_> {
             noindex,
             self.collected_at
         ])?;
+        self.refusals.remove(author_uri);
         if !refuses {
             return Ok(0);
         }
+        // Erasing deletes posts by condition: index any new ones first (see `fts`).
+        self.fts.finish(&self.tx)?;
+        self.forget_cached_authors();
         let erased = erase_posts(
             &self.tx,
             "author_id IN (SELECT id FROM authors WHERE uri = ?1)",

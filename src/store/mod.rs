@@ -25,8 +25,10 @@ mod curator;
 mod cursors;
 mod events;
 mod forget;
+mod fts;
 mod media;
 mod read;
+mod staging;
 mod write;
 
 pub use catalog::{SearchHit, StorySummary};
@@ -35,6 +37,7 @@ pub use cursors::{Cursor, Refetch};
 pub use forget::{ForgetReport, StoredAuthor};
 pub use media::{ArchivedMedia, MediaUse, PutMediaOutcome, StoryMediaUrl, sha256_hex};
 pub use read::{StoredCuration, StoredMedia, StoredPost, StoredRevision};
+pub use staging::{GraphPlace, StageRow, Staged, StagedItem};
 pub use write::{PostOutcome, Reason, SourceCounts, SourceWriter};
 
 use std::path::Path;
@@ -57,6 +60,7 @@ const UPGRADES: &[&str] = &[
     include_str!("upgrades/v6.sql"),
     include_str!("upgrades/v7.sql"),
     include_str!("upgrades/v8.sql"),
+    include_str!("upgrades/v9.sql"),
 ];
 
 /// How long a writer waits for another to finish before giving up. One source is written in
@@ -65,6 +69,16 @@ const UPGRADES: &[&str] = &[
 /// one round in three with the former 10 s). A writer that holds the lock longer than this is
 /// stuck, not busy.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(60 * 60);
+
+/// The largest page cache of the archive (SQLite's `cache_size`, in KiB); the staging tables
+/// get half as much. SQLite's default of 2 MiB made a large collect re-read the indexes it was
+/// writing (issue 10); see [`Store::size_cache_for`].
+const MAX_CACHE_KIB: u64 = 24 * 1024;
+/// The page size of a new archive.
+const PAGE_SIZE: i64 = 16 * 1024;
+
+/// The smallest (SQLite's default).
+const MIN_CACHE_KIB: u64 = 2 * 1024;
 
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: usize = UPGRADES.len() + 1;
@@ -135,9 +149,29 @@ impl Store {
     fn setup(mut conn: Connection) -> Result<Store> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update(None, "foreign_keys", true)?;
+        conn.set_prepared_statement_cache_capacity(64);
+        // A new archive gets larger pages than SQLite's 4 KiB: a post row (its source JSON
+        // is most of it) then shares a page instead of filling one, and every index is a level
+        // shallower. An existing archive keeps its page size (the pragma does nothing there).
+        if user_version(&conn)? == 0 {
+            conn.pragma_update(None, "page_size", PAGE_SIZE)?;
+        }
         enable_wal(&conn)?;
         migrate(&mut conn)?;
         Ok(Store { conn })
+    }
+
+    /// Sizes the page caches for collecting `input_bytes` of input: a sixteenth of that, from
+    /// SQLite's default of 2 MiB up to [`MAX_CACHE_KIB`] for the archive and half as much for
+    /// the staging tables, so that a large collect does not re-read what it writes while a
+    /// small one stays small (memory stays well below the input's size).
+    pub fn size_cache_for(&self, input_bytes: u64) -> Result<()> {
+        let kib = (input_bytes / 16 / 1024).clamp(MIN_CACHE_KIB, MAX_CACHE_KIB);
+        let main = i64::try_from(kib).unwrap_or(i64::MAX);
+        self.conn.pragma_update(None, "cache_size", -main)?;
+        self.conn
+            .pragma_update(Some("temp"), "cache_size", -(main / 2).max(2048))?;
+        Ok(())
     }
 
     /// The schema version of the open archive.
@@ -152,7 +186,18 @@ impl Store {
         location: &str,
         tag: &str,
     ) -> Result<SourceWriter<'_>> {
-        SourceWriter::begin(&mut self.conn, format, location, tag)
+        SourceWriter::begin(&mut self.conn, format, location, tag, None)
+    }
+
+    /// Starts writing the run's staged source number `source` (see [`Store::stage`]).
+    pub fn write_staged(
+        &mut self,
+        source: usize,
+        format: &str,
+        location: &str,
+        tag: &str,
+    ) -> Result<SourceWriter<'_>> {
+        SourceWriter::begin(&mut self.conn, format, location, tag, Some(source))
     }
 
     /// The URI of the post a server knows by `local`, if any source has told us. When either
@@ -186,8 +231,9 @@ impl Store {
         Ok(data_version(&self.conn)?)
     }
 
-    /// The underlying connection, for read-only queries in tests and tools.
-    pub fn connection(&self) -> &Connection {
+    /// The underlying connection, for read-only queries in tests.
+    #[cfg(test)]
+    pub(crate) fn connection(&self) -> &Connection {
         &self.conn
     }
 }
@@ -304,5 +350,7 @@ pub fn time_text(t: &chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+#[cfg(test)]
+mod plan_tests;
 #[cfg(test)]
 mod tests;

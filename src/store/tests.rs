@@ -42,9 +42,7 @@ fn post(uri: &str, text: &str, created: &str) -> Post {
 
 fn write(store: &mut Store, p: &Post) -> PostOutcome {
     let mut w = store.begin_source("test", "mem", "care").unwrap();
-    let outcome = w
-        .upsert_post(p, None, "test", "care", Reason::Tagged)
-        .unwrap();
+    let outcome = w.upsert_post(p, None, Reason::Tagged).unwrap();
     w.commit(&SourceCounts::default()).unwrap();
     outcome
 }
@@ -138,8 +136,6 @@ fn uncommitted_source_leaves_nothing() {
         w.upsert_post(
             &post("https://a.example/3", "x", "2026-08-20T08:00:00Z"),
             None,
-            "test",
-            "care",
             Reason::Tagged,
         )
         .unwrap();
@@ -268,7 +264,7 @@ fn a_curated_story_keeps_its_order_and_a_second_collection_replaces_it() {
     };
     for entries in [3, 2] {
         let mut w = store.begin_source("storify", "s.json", "care").unwrap();
-        w.begin_curated_story("care", &info).unwrap();
+        w.begin_curated_story(&info).unwrap();
         for i in 0..entries {
             let entry = if i % 2 == 0 {
                 Curated::Note {
@@ -279,7 +275,7 @@ fn a_curated_story_keeps_its_order_and_a_second_collection_replaces_it() {
                     uri: format!("https://a.example/{i}"),
                 }
             };
-            w.curate("care", &info.url, i, &entry).unwrap();
+            w.curate(&info.url, i, &entry).unwrap();
         }
         w.commit(&SourceCounts::default()).unwrap();
     }

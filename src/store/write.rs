@@ -1,11 +1,144 @@
 //! Writing one source inside one transaction: idempotent upserts of posts, authors, boosts and
 //! deletions.
 
+use std::collections::HashMap;
+
 use anyhow::Result;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::{now_text, time_text};
-use crate::model::{Author, Post};
+use crate::model::{Author, Consent, Post};
+
+const SQL_AUTHOR: &str = "SELECT id, handle, name, url, avatar_url FROM authors WHERE uri = ?1";
+const SQL_INSERT_AUTHOR: &str = "INSERT INTO authors (uri, handle, name, url, avatar_url,
+     updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+const SQL_UPDATE_AUTHOR: &str = "UPDATE authors SET handle = ?2, name = ?3, url = ?4,
+     avatar_url = ?5, updated_at = ?6 WHERE id = ?1";
+
+/// A stored post as the upsert needs it, in one lookup: its id, its version, how much it tells
+/// (see [`richness`]), which of the fields another copy may fill are missing (bits: parent,
+/// permalink, language, quote), and its place in the writer's story.
+const SQL_EXISTING: &str = "SELECT p.id, coalesce(p.edited_at, p.created_at),
+     length(p.text) + 20 * (SELECT count(*) FROM media m WHERE m.post_id = p.id)
+     + 40 * (SELECT count(alt_text) FROM media m WHERE m.post_id = p.id)
+     + 10 * (p.url IS NOT NULL) + 5 * (p.language IS NOT NULL)
+     + 5 * (p.quote_of_uri IS NOT NULL) + 5 * (p.in_reply_to_uri IS NOT NULL),
+     (p.in_reply_to_uri IS NULL) | ((p.url IS NULL) << 1) | ((p.language IS NULL) << 2)
+     | ((p.quote_of_uri IS NULL) << 3),
+     (SELECT reason FROM story_posts s WHERE s.tag = ?2 AND s.post_id = p.id)
+     FROM posts p WHERE p.uri = ?1";
+
+const SQL_INSERT_POST: &str = "INSERT INTO posts (uri, url, author_id, created_at, edited_at,
+     content_html, text, language, in_reply_to_uri, reply_to_server, reply_to_local_id,
+     conversation, sensitive, spoiler_text, source_format, source_json, collected_at,
+     quote_of_uri)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
+
+const SQL_INSERT_MEDIA: &str = "INSERT INTO media (post_id, position, url, kind, alt_text,
+     width, height) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+const SQL_INSERT_TAG: &str = "INSERT OR IGNORE INTO post_tags (post_id, tag) VALUES (?1, ?2)";
+const SQL_INSERT_EMOJI: &str =
+    "INSERT OR REPLACE INTO emojis (post_id, shortcode, url) VALUES (?1, ?2, ?3)";
+const SQL_JOIN_STORY_NEWER: &str = "INSERT INTO story_posts (tag, post_id, reason, added_at)
+     VALUES (?1, ?2, ?3, ?4) ON CONFLICT (tag, post_id) DO UPDATE SET reason = excluded.reason";
+const SQL_JOIN_STORY_OLDER: &str = "INSERT INTO story_posts (tag, post_id, reason, added_at)
+     VALUES (?1, ?2, ?3, ?4) ON CONFLICT (tag, post_id) DO UPDATE SET reason = 'tagged'
+     WHERE excluded.reason = 'tagged'";
+const SQL_TOMBSTONED: &str = "SELECT 1 FROM tombstones WHERE uri = ?1";
+/// Whether any tombstone exists (a probe that stops at the first row).
+pub(super) const SQL_ANY_TOMBSTONE: &str = "SELECT EXISTS (SELECT 1 FROM tombstones)";
+
+const SQL_KEEP_REPLACED: &str = "INSERT OR IGNORE INTO revisions (post_id, edited_at,
+     content_html, text, spoiler_text)
+     SELECT id, coalesce(edited_at, created_at), content_html, text, spoiler_text
+     FROM posts WHERE id = ?1";
+const SQL_KEEP_OLDER: &str = "INSERT OR IGNORE INTO revisions (post_id, edited_at, content_html,
+     text, spoiler_text) SELECT ?1, ?2, ?3, ?4, ?5
+     WHERE ?2 < (SELECT coalesce(edited_at, created_at) FROM posts WHERE id = ?1)";
+const SQL_UPDATE_POST: &str =
+    "UPDATE posts SET url = coalesce(?2, url), author_id = ?3, edited_at = ?4,
+     content_html = ?5, text = ?6, language = ?7,
+     in_reply_to_uri = coalesce(?8, in_reply_to_uri),
+     reply_to_server = coalesce(?9, reply_to_server),
+     reply_to_local_id = coalesce(?10, reply_to_local_id),
+     conversation = coalesce(?11, conversation), sensitive = ?12, spoiler_text = ?13,
+     source_format = ?14, source_json = ?15, collected_at = ?16,
+     quote_of_uri = coalesce(?17, quote_of_uri)
+     WHERE id = ?1";
+const SQL_FILL_MISSING: &str = "UPDATE posts SET in_reply_to_uri = coalesce(in_reply_to_uri, ?2),
+     url = coalesce(url, ?3), language = coalesce(language, ?4),
+     quote_of_uri = coalesce(quote_of_uri, ?5)
+     WHERE id = ?1";
+const SQL_CLEAR_POST: [&str; 4] = [
+    "DELETE FROM media WHERE post_id = ?1",
+    "DELETE FROM post_tags WHERE post_id = ?1",
+    "DELETE FROM emojis WHERE post_id = ?1",
+    "DELETE FROM polls WHERE post_id = ?1",
+];
+const SQL_INSERT_POLL: &str =
+    "INSERT INTO polls (post_id, multiple, closes_at, voters) VALUES (?1, ?2, ?3, ?4)";
+const SQL_INSERT_POLL_OPTION: &str =
+    "INSERT INTO poll_options (post_id, position, title, votes) VALUES (?1, ?2, ?3, ?4)";
+
+/// Statements the writer runs per post (for the query-plan test).
+#[cfg(test)]
+pub(super) const PER_POST_QUERIES: &[&str] = &[
+    SQL_KEEP_REPLACED,
+    SQL_KEEP_OLDER,
+    SQL_UPDATE_POST,
+    SQL_FILL_MISSING,
+    SQL_CLEAR_POST[0],
+    SQL_CLEAR_POST[1],
+    SQL_CLEAR_POST[2],
+    SQL_CLEAR_POST[3],
+    SQL_INSERT_POLL,
+    SQL_INSERT_POLL_OPTION,
+    SQL_AUTHOR,
+    SQL_INSERT_AUTHOR,
+    SQL_UPDATE_AUTHOR,
+    SQL_EXISTING,
+    SQL_INSERT_POST,
+    SQL_INSERT_MEDIA,
+    SQL_INSERT_TAG,
+    SQL_INSERT_EMOJI,
+    SQL_JOIN_STORY_NEWER,
+    SQL_JOIN_STORY_OLDER,
+    SQL_TOMBSTONED,
+];
+
+/// What [`SQL_EXISTING`] reads.
+struct Existing {
+    id: i64,
+    version: String,
+    richness: i64,
+    missing: i64,
+    in_story: Option<String>,
+}
+
+impl Existing {
+    /// Whether `post` knows something the stored copy lacks.
+    fn can_fill(&self, post: &Post, in_reply_to: Option<&str>) -> bool {
+        let gives = i64::from(in_reply_to.is_some())
+            | (i64::from(post.url.is_some()) << 1)
+            | (i64::from(post.language.is_some()) << 2)
+            | (i64::from(post.quote_of.is_some()) << 3);
+        self.missing & gives != 0
+    }
+}
+
+/// How much a copy of a post tells: longer text (one copy may be truncated), more media and
+/// alt text, a permalink, a language, a quote, a parent. [`SQL_EXISTING`] counts the same for
+/// the stored copy.
+fn richness(post: &Post, in_reply_to: Option<&str>) -> i64 {
+    let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    count(post.text.chars().count())
+        + 20 * count(post.media.len())
+        + 40 * count(post.media.iter().filter(|m| m.alt.is_some()).count())
+        + 10 * i64::from(post.url.is_some())
+        + 5 * i64::from(post.language.is_some())
+        + 5 * i64::from(post.quote_of.is_some())
+        + 5 * i64::from(in_reply_to.is_some())
+}
 
 /// Why a post belongs to a story.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,11 +217,31 @@ impl SourceCounts {
 }
 
 /// Writes one source; dropped without [`SourceWriter::commit`], it stores nothing.
+///
+/// The writer holds the source: its row in `sources`, its format, the tag it is collected
+/// under and, for a staged source, which one of the run's it is.
 pub struct SourceWriter<'c> {
     pub(super) tx: Transaction<'c>,
     pub(super) source_id: i64,
     pub(super) collected_at: String,
+    pub(super) tag: String,
+    format: String,
+    /// The run's index of the staged source being written (-1: none).
+    pub(super) staged_source: i64,
+    /// Whether the archive holds any tombstone (asked once, set by deletions).
+    tombstones: Option<bool>,
+    /// This source recorded local ids new to the archive (in `temp.new_local_ids`).
+    pub(super) new_local_ids: bool,
+    /// Whether each author refuses archiving, as asked (a bounded cache).
+    pub(super) refusals: HashMap<String, bool>,
+    /// Authors as this transaction stored them, by URI (a bounded cache of the `authors` rows).
+    authors: HashMap<String, (i64, Author)>,
+    /// The full-text index of new posts, filled in bulk at commit.
+    pub(super) fts: super::fts::Deferred,
 }
+
+/// Authors kept in a writer's cache before it starts again.
+const AUTHOR_CACHE: usize = 10_000;
 
 impl<'c> SourceWriter<'c> {
     pub(super) fn begin(
@@ -96,6 +249,7 @@ impl<'c> SourceWriter<'c> {
         format: &str,
         location: &str,
         tag: &str,
+        staged_source: Option<usize>,
     ) -> Result<Self> {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let collected_at = now_text();
@@ -109,40 +263,49 @@ impl<'c> SourceWriter<'c> {
             source_id: tx.last_insert_rowid(),
             tx,
             collected_at,
+            tag: tag.to_string(),
+            format: format.to_string(),
+            staged_source: staged_source
+                .and_then(|s| i64::try_from(s).ok())
+                .unwrap_or(-1),
+            tombstones: None,
+            new_local_ids: false,
+            refusals: HashMap::new(),
+            authors: HashMap::new(),
+            fts: super::fts::Deferred::default(),
         })
     }
 
-    /// The connection, inside this source's transaction (for reading the run's staging).
-    pub fn connection(&self) -> &Connection {
-        &self.tx
+    /// The tag this source is collected under.
+    pub fn tag(&self) -> &str {
+        &self.tag
     }
 
     /// Inserts or completes an author. A record with neither name nor avatar (an actor known
     /// only by its URI) never overwrites a richer one.
     pub fn upsert_author(&mut self, author: &Author) -> Result<i64> {
         let rich = !author.name.is_empty() || author.avatar.is_some();
-        let existing: Option<(i64, Author)> = self
-            .tx
-            .prepare_cached("SELECT id, handle, name, url, avatar_url FROM authors WHERE uri = ?1")?
-            .query_row([&author.uri], |r| {
-                let stored = Author {
-                    uri: author.uri.clone(),
-                    handle: r.get(1)?,
-                    name: r.get(2)?,
-                    url: r.get(3)?,
-                    avatar: r.get(4)?,
-                    ..Default::default()
-                };
-                Ok((r.get(0)?, stored))
-            })
-            .optional()?;
-        let Some((id, stored)) = existing else {
-            self.tx
-                .prepare_cached(
-                    "INSERT INTO authors (uri, handle, name, url, avatar_url, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )?
-                .execute(params![
+        if !self.authors.contains_key(&author.uri) {
+            if self.authors.len() >= AUTHOR_CACHE {
+                self.authors.clear();
+            }
+            let stored = self
+                .tx
+                .prepare_cached(SQL_AUTHOR)?
+                .query_row([&author.uri], |r| {
+                    let stored = Author {
+                        uri: author.uri.clone(),
+                        handle: r.get(1)?,
+                        name: r.get(2)?,
+                        url: r.get(3)?,
+                        avatar: r.get(4)?,
+                        ..Default::default()
+                    };
+                    Ok((r.get(0)?, stored))
+                })
+                .optional()?;
+            let Some(stored) = stored else {
+                self.tx.prepare_cached(SQL_INSERT_AUTHOR)?.execute(params![
                     author.uri,
                     author.handle,
                     author.name,
@@ -150,74 +313,107 @@ impl<'c> SourceWriter<'c> {
                     author.avatar,
                     self.collected_at
                 ])?;
-            return Ok(self.tx.last_insert_rowid());
+                let id = self.tx.last_insert_rowid();
+                let row = Author {
+                    consent: Consent::default(),
+                    ..author.clone()
+                };
+                self.authors.insert(author.uri.clone(), (id, row));
+                return Ok(id);
+            };
+            self.authors.insert(author.uri.clone(), stored);
+        }
+        let Some((id, stored)) = self.authors.get_mut(&author.uri) else {
+            unreachable!("cached above");
         };
-        let merged = Author {
-            url: author.url.clone().or_else(|| stored.url.clone()),
-            avatar: author.avatar.clone().or_else(|| stored.avatar.clone()),
-            ..author.clone()
-        };
-        if rich && merged != stored {
-            self.tx
-                .prepare_cached(
-                    "UPDATE authors SET handle = ?2, name = ?3, url = ?4, avatar_url = ?5,
-                     updated_at = ?6 WHERE id = ?1",
-                )?
-                .execute(params![
-                    id,
-                    merged.handle,
-                    merged.name,
-                    merged.url,
-                    merged.avatar,
-                    self.collected_at
-                ])?;
+        let id = *id;
+        let url = author.url.as_ref().or(stored.url.as_ref());
+        let avatar = author.avatar.as_ref().or(stored.avatar.as_ref());
+        let same = author.handle == stored.handle
+            && author.name == stored.name
+            && url == stored.url.as_ref()
+            && avatar == stored.avatar.as_ref();
+        if rich && !same {
+            let merged = Author {
+                url: url.cloned(),
+                avatar: avatar.cloned(),
+                consent: Consent::default(),
+                ..author.clone()
+            };
+            self.tx.prepare_cached(SQL_UPDATE_AUTHOR)?.execute(params![
+                id,
+                merged.handle,
+                merged.name,
+                merged.url,
+                merged.avatar,
+                self.collected_at
+            ])?;
+            *stored = merged;
         }
         Ok(id)
     }
 
-    /// Stores `post` in the story of `tag`, keeping whichever version is newest.
+    /// Forgets the cached `authors` rows (after statements that change them in bulk).
+    pub(super) fn forget_cached_authors(&mut self) {
+        self.authors.clear();
+    }
+
+    /// Stores `post` in the story of the writer's tag, keeping whichever version is newest.
     pub fn upsert_post(
         &mut self,
         post: &Post,
         in_reply_to: Option<&str>,
-        format: &str,
-        tag: &str,
         reason: Reason,
     ) -> Result<PostOutcome> {
         if self.is_tombstoned(&post.uri)? {
             return Ok(PostOutcome::Deleted);
         }
         let author_id = self.upsert_author(&post.author)?;
-        let existing: Option<(i64, String)> = self
+        let existing: Option<Existing> = self
             .tx
-            .prepare_cached("SELECT id, coalesce(edited_at, created_at) FROM posts WHERE uri = ?1")?
-            .query_row([&post.uri], |r| Ok((r.get(0)?, r.get(1)?)))
+            .prepare_cached(SQL_EXISTING)?
+            .query_row(params![post.uri, self.tag], |r| {
+                Ok(Existing {
+                    id: r.get(0)?,
+                    version: r.get(1)?,
+                    richness: r.get(2)?,
+                    missing: r.get(3)?,
+                    in_story: r.get(4)?,
+                })
+            })
             .optional()?;
         let version = time_text(&post.edited_at.unwrap_or(post.created_at));
-        let (post_id, outcome) = match existing {
-            None => (
-                self.insert_post(post, author_id, in_reply_to, format)?,
-                PostOutcome::New,
-            ),
-            Some((id, stored)) if version > stored => {
-                self.update_post(id, post, author_id, in_reply_to, format, true)?;
-                (id, PostOutcome::Updated)
-            }
+        let Some(existing) = existing else {
+            let post_id = self.insert_post(post, author_id, in_reply_to)?;
+            self.add_media_and_tags(post_id, post)?;
+            self.join_story(post_id, reason, true)?;
+            return Ok(PostOutcome::New);
+        };
+        let id = existing.id;
+        let outcome = if version > existing.version {
+            self.update_post(id, post, author_id, in_reply_to, true)?;
+            PostOutcome::Updated
+        } else if version == existing.version && richness(post, in_reply_to) > existing.richness {
             // The same version from another source or format: the richer copy wins.
-            Some((id, stored)) if version == stored && self.is_richer(id, post, in_reply_to)? => {
-                self.update_post(id, post, author_id, in_reply_to, format, false)?;
-                (id, PostOutcome::Updated)
-            }
-            Some((id, _)) => {
+            self.update_post(id, post, author_id, in_reply_to, false)?;
+            PostOutcome::Updated
+        } else {
+            if existing.can_fill(post, in_reply_to) {
                 self.fill_missing(id, post, in_reply_to)?;
-                self.keep_older_version(id, post, &version)?;
-                (id, PostOutcome::Unchanged)
             }
+            if version < existing.version {
+                self.keep_older_version(id, post, &version)?;
+            }
+            PostOutcome::Unchanged
         };
         if outcome != PostOutcome::Unchanged {
-            self.replace_media_and_tags(post_id, post)?;
+            self.replace_media_and_tags(id, post)?;
+            self.join_story(id, reason, true)?;
+        } else if existing.in_story.is_none()
+            || (reason == Reason::Tagged && existing.in_story.as_deref() != Some("tagged"))
+        {
+            self.join_story(id, reason, false)?;
         }
-        self.join_story(post_id, tag, reason, outcome != PostOutcome::Unchanged)?;
         Ok(outcome)
     }
 
@@ -226,38 +422,32 @@ impl<'c> SourceWriter<'c> {
         post: &Post,
         author_id: i64,
         in_reply_to: Option<&str>,
-        format: &str,
     ) -> Result<i64> {
         let reply_local = post.in_reply_to_local.as_ref();
-        self.tx
-            .prepare_cached(
-                "INSERT INTO posts (uri, url, author_id, created_at, edited_at, content_html, text,
-                 language, in_reply_to_uri, reply_to_server, reply_to_local_id, conversation,
-                 sensitive, spoiler_text, source_format, source_json, collected_at, quote_of_uri)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18)",
-            )?
-            .execute(params![
-                post.uri,
-                post.url,
-                author_id,
-                time_text(&post.created_at),
-                post.edited_at.as_ref().map(time_text),
-                post.content_html,
-                post.text,
-                post.language,
-                in_reply_to,
-                reply_local.map(|l| &l.server),
-                reply_local.map(|l| &l.id),
-                post.conversation,
-                post.sensitive,
-                post.spoiler_text,
-                format,
-                post.source_json,
-                self.collected_at,
-                post.quote_of,
-            ])?;
-        Ok(self.tx.last_insert_rowid())
+        self.fts.before_insert(&self.tx)?;
+        self.tx.prepare_cached(SQL_INSERT_POST)?.execute(params![
+            post.uri,
+            post.url,
+            author_id,
+            time_text(&post.created_at),
+            post.edited_at.as_ref().map(time_text),
+            post.content_html,
+            post.text,
+            post.language,
+            in_reply_to,
+            reply_local.map(|l| &l.server),
+            reply_local.map(|l| &l.id),
+            post.conversation,
+            post.sensitive,
+            post.spoiler_text,
+            self.format,
+            post.source_json,
+            self.collected_at,
+            post.quote_of,
+        ])?;
+        let id = self.tx.last_insert_rowid();
+        self.fts.inserted(id);
+        Ok(id)
     }
 
     fn update_post(
@@ -266,154 +456,92 @@ impl<'c> SourceWriter<'c> {
         post: &Post,
         author_id: i64,
         in_reply_to: Option<&str>,
-        format: &str,
         newer_version: bool,
     ) -> Result<()> {
         let reply_local = post.in_reply_to_local.as_ref();
+        self.fts.before_change(&self.tx, id)?;
         if newer_version {
             // The version being replaced becomes part of the post's edit history.
-            self.tx
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO revisions (post_id, edited_at, content_html, text, spoiler_text)
-                     SELECT id, coalesce(edited_at, created_at), content_html, text, spoiler_text
-                     FROM posts WHERE id = ?1",
-                )?
-                .execute([id])?;
+            self.tx.prepare_cached(SQL_KEEP_REPLACED)?.execute([id])?;
         }
-        self.tx
-            .prepare_cached(
-                "UPDATE posts SET url = coalesce(?2, url), author_id = ?3, edited_at = ?4,
-                 content_html = ?5, text = ?6, language = ?7,
-                 in_reply_to_uri = coalesce(?8, in_reply_to_uri),
-                 reply_to_server = coalesce(?9, reply_to_server),
-                 reply_to_local_id = coalesce(?10, reply_to_local_id),
-                 conversation = coalesce(?11, conversation), sensitive = ?12, spoiler_text = ?13,
-                 source_format = ?14, source_json = ?15, collected_at = ?16,
-                 quote_of_uri = coalesce(?17, quote_of_uri)
-                 WHERE id = ?1",
-            )?
-            .execute(params![
-                id,
-                post.url,
-                author_id,
-                post.edited_at.as_ref().map(time_text),
-                post.content_html,
-                post.text,
-                post.language,
-                in_reply_to,
-                reply_local.map(|l| &l.server),
-                reply_local.map(|l| &l.id),
-                post.conversation,
-                post.sensitive,
-                post.spoiler_text,
-                format,
-                post.source_json,
-                self.collected_at,
-                post.quote_of,
-            ])?;
+        self.tx.prepare_cached(SQL_UPDATE_POST)?.execute(params![
+            id,
+            post.url,
+            author_id,
+            post.edited_at.as_ref().map(time_text),
+            post.content_html,
+            post.text,
+            post.language,
+            in_reply_to,
+            reply_local.map(|l| &l.server),
+            reply_local.map(|l| &l.id),
+            post.conversation,
+            post.sensitive,
+            post.spoiler_text,
+            self.format,
+            post.source_json,
+            self.collected_at,
+            post.quote_of,
+        ])?;
         Ok(())
     }
 
     /// An older copy of a stored post is kept as a revision, when it is a different version.
     fn keep_older_version(&mut self, id: i64, post: &Post, version: &str) -> Result<()> {
-        self.tx
-            .prepare_cached(
-                "INSERT OR IGNORE INTO revisions (post_id, edited_at, content_html, text, spoiler_text)
-                 SELECT ?1, ?2, ?3, ?4, ?5
-                 WHERE ?2 < (SELECT coalesce(edited_at, created_at) FROM posts WHERE id = ?1)",
-            )?
-            .execute(params![id, version, post.content_html, post.text, post.spoiler_text])?;
+        self.tx.prepare_cached(SQL_KEEP_OLDER)?.execute(params![
+            id,
+            version,
+            post.content_html,
+            post.text,
+            post.spoiler_text
+        ])?;
         Ok(())
     }
 
     /// Another copy may know what the stored one does not: a parent (a resolved local id), the
     /// permalink, the language, the quoted post.
     fn fill_missing(&mut self, id: i64, post: &Post, in_reply_to: Option<&str>) -> Result<()> {
-        self.tx
-            .prepare_cached(
-                "UPDATE posts SET in_reply_to_uri = coalesce(in_reply_to_uri, ?2),
-                 url = coalesce(url, ?3), language = coalesce(language, ?4),
-                 quote_of_uri = coalesce(quote_of_uri, ?5)
-                 WHERE id = ?1",
-            )?
-            .execute(params![
-                id,
-                in_reply_to,
-                post.url,
-                post.language,
-                post.quote_of
-            ])?;
+        self.tx.prepare_cached(SQL_FILL_MISSING)?.execute(params![
+            id,
+            in_reply_to,
+            post.url,
+            post.language,
+            post.quote_of
+        ])?;
         Ok(())
     }
 
-    /// Whether `post` tells more than the stored copy of the same version: longer text (one copy
-    /// may be truncated), more media and alt text, a permalink, a language, a quote, a parent.
-    fn is_richer(&self, id: i64, post: &Post, in_reply_to: Option<&str>) -> Result<bool> {
-        let stored: i64 = self
-            .tx
-            .prepare_cached(
-                "SELECT length(text) + 20 * (SELECT count(*) FROM media m WHERE m.post_id = p.id)
-                 + 40 * (SELECT count(alt_text) FROM media m WHERE m.post_id = p.id)
-                 + 10 * (url IS NOT NULL) + 5 * (language IS NOT NULL)
-                 + 5 * (quote_of_uri IS NOT NULL) + 5 * (in_reply_to_uri IS NOT NULL)
-                 FROM posts p WHERE id = ?1",
-            )?
-            .query_row([id], |r| r.get(0))?;
-        let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
-        let incoming = count(post.text.chars().count())
-            + 20 * count(post.media.len())
-            + 40 * count(post.media.iter().filter(|m| m.alt.is_some()).count())
-            + 10 * i64::from(post.url.is_some())
-            + 5 * i64::from(post.language.is_some())
-            + 5 * i64::from(post.quote_of.is_some())
-            + 5 * i64::from(in_reply_to.is_some());
-        Ok(incoming > stored)
+    fn replace_media_and_tags(&mut self, post_id: i64, post: &Post) -> Result<()> {
+        for sql in SQL_CLEAR_POST {
+            self.tx.prepare_cached(sql)?.execute([post_id])?;
+        }
+        self.add_media_and_tags(post_id, post)
     }
 
-    fn replace_media_and_tags(&mut self, post_id: i64, post: &Post) -> Result<()> {
-        self.tx
-            .prepare_cached("DELETE FROM media WHERE post_id = ?1")?
-            .execute([post_id])?;
-        for table in ["post_tags", "emojis", "polls"] {
-            self.tx
-                .prepare_cached(&format!("DELETE FROM {table} WHERE post_id = ?1"))?
-                .execute([post_id])?;
-        }
-        let mut media = self.tx.prepare_cached(
-            "INSERT INTO media (post_id, position, url, kind, alt_text, width, height)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?;
+    /// Writes a post's media, tags, emoji and poll (a new post has none yet: no deletes).
+    fn add_media_and_tags(&mut self, post_id: i64, post: &Post) -> Result<()> {
+        let mut media = self.tx.prepare_cached(SQL_INSERT_MEDIA)?;
         for (position, m) in post.media.iter().enumerate() {
             media.execute(params![
                 post_id, position, m.url, m.kind, m.alt, m.width, m.height
             ])?;
         }
-        let mut tags = self
-            .tx
-            .prepare_cached("INSERT OR IGNORE INTO post_tags (post_id, tag) VALUES (?1, ?2)")?;
+        let mut tags = self.tx.prepare_cached(SQL_INSERT_TAG)?;
         for tag in &post.tags {
             tags.execute(params![post_id, tag])?;
         }
-        let mut emojis = self.tx.prepare_cached(
-            "INSERT OR REPLACE INTO emojis (post_id, shortcode, url) VALUES (?1, ?2, ?3)",
-        )?;
+        let mut emojis = self.tx.prepare_cached(SQL_INSERT_EMOJI)?;
         for emoji in &post.emojis {
             emojis.execute(params![post_id, emoji.shortcode, emoji.url])?;
         }
         if let Some(poll) = &post.poll {
-            self.tx
-                .prepare_cached(
-                    "INSERT INTO polls (post_id, multiple, closes_at, voters) VALUES (?1, ?2, ?3, ?4)",
-                )?
-                .execute(params![
-                    post_id,
-                    poll.multiple,
-                    poll.closes_at.as_ref().map(time_text),
-                    poll.voters
-                ])?;
-            let mut option = self.tx.prepare_cached(
-                "INSERT INTO poll_options (post_id, position, title, votes) VALUES (?1, ?2, ?3, ?4)",
-            )?;
+            self.tx.prepare_cached(SQL_INSERT_POLL)?.execute(params![
+                post_id,
+                poll.multiple,
+                poll.closes_at.as_ref().map(time_text),
+                poll.voters
+            ])?;
+            let mut option = self.tx.prepare_cached(SQL_INSERT_POLL_OPTION)?;
             for (position, o) in poll.options.iter().enumerate() {
                 option.execute(params![post_id, position, o.title, o.votes])?;
             }
@@ -423,17 +551,14 @@ impl<'c> SourceWriter<'c> {
 
     /// Adds the post to the story; a newer version decides the reason, an older copy can only
     /// promote `context` to `tagged`.
-    fn join_story(&mut self, post_id: i64, tag: &str, reason: Reason, newer: bool) -> Result<()> {
+    fn join_story(&mut self, post_id: i64, reason: Reason, newer: bool) -> Result<()> {
         let sql = if newer {
-            "INSERT INTO story_posts (tag, post_id, reason, added_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (tag, post_id) DO UPDATE SET reason = excluded.reason"
+            SQL_JOIN_STORY_NEWER
         } else {
-            "INSERT INTO story_posts (tag, post_id, reason, added_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (tag, post_id) DO UPDATE SET reason = 'tagged'
-             WHERE excluded.reason = 'tagged'"
+            SQL_JOIN_STORY_OLDER
         };
         self.tx.prepare_cached(sql)?.execute(params![
-            tag,
+            self.tag,
             post_id,
             reason.as_str(),
             self.collected_at
@@ -441,15 +566,29 @@ impl<'c> SourceWriter<'c> {
         Ok(())
     }
 
-    fn is_tombstoned(&self, uri: &str) -> Result<bool> {
-        Ok(self
-            .tx
-            .prepare_cached("SELECT 1 FROM tombstones WHERE uri = ?1")?
-            .exists([uri])?)
+    fn is_tombstoned(&mut self, uri: &str) -> Result<bool> {
+        let any = match self.tombstones {
+            Some(any) => any,
+            None => {
+                let any = self.tx.query_row(SQL_ANY_TOMBSTONE, [], |r| r.get(0))?;
+                self.tombstones = Some(any);
+                any
+            }
+        };
+        if !any {
+            return Ok(false);
+        }
+        Ok(self.tx.prepare_cached(SQL_TOMBSTONED)?.exists([uri])?)
+    }
+
+    /// Notes that a tombstone was recorded in this transaction.
+    pub(super) fn tombstone_recorded(&mut self) {
+        self.tombstones = Some(true);
     }
 
     /// Records the source's tallies and commits everything written through this writer.
-    pub fn commit(self, c: &SourceCounts) -> Result<()> {
+    pub fn commit(mut self, c: &SourceCounts) -> Result<()> {
+        self.fts.finish(&self.tx)?;
         self.tx.execute(
             "UPDATE sources SET posts_seen = ?2, posts_new = ?3, posts_updated = ?4, boosts = ?5,
              deletions = ?6, skipped_untagged = ?7, skipped_private = ?8, errors = ?9,

@@ -105,9 +105,10 @@ fn a_100_mb_single_line_is_read_in_bounded_memory_with_a_clear_outcome() {
     );
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(archive.count("SELECT count(*) FROM posts"), n as i64);
-    // A chunk of 64 posts of 100 KB is held at a time, in a few forms: not the file.
+    // Chunks of 64 posts of 100 KB are held, a few at a time while parsing runs beside
+    // writing, each in a few forms: bounded by the chunks, not by the file.
     assert!(
-        peak < 256 * MIB,
+        peak < 512 * MIB,
         "peak {} MiB for a streamed array",
         peak / MIB
     );

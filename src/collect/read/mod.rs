@@ -2,7 +2,9 @@
 //! element, JSON Lines read line by line, a single JSON document, a Twitter archive's
 //! `window.YTD… =` prefix), format detection on the first document, and parsing into the
 //! staging sink. Nothing here holds a whole large input in memory: arrays and lines are parsed
-//! a bounded chunk at a time. A single JSON object (an API page, an outbox) is read whole.
+//! a bounded chunk at a time, and so are the items of a single JSON object that is a
+//! collection (a Mastodon account export's `outbox.json`: one object of a million activities).
+//! Any other single JSON object (an API page) is read whole.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -13,6 +15,7 @@ use super::depth::{self, DepthGuard};
 use super::staging::StagingSink;
 
 mod array;
+mod object;
 
 use crate::model::Author;
 use crate::sources::{
@@ -23,6 +26,10 @@ use array::Chunks;
 /// Array elements parsed together, so that a format can use neighbours as context (which
 /// server issued Mastodon ids) while memory stays bounded.
 const CHUNK: usize = 64;
+
+/// The longest first line read whole to tell JSON Lines from a single document: a longer one is
+/// a single document (an outbox written on one line), streamed.
+const MAX_FIRST_LINE: usize = 4 << 20;
 
 /// The most bytes a `window.YTD.… =` prefix may take.
 const MAX_PREFIX: usize = 256;
@@ -37,6 +44,29 @@ pub enum SourceInput {
 }
 
 impl SourceInput {
+    /// About how many bytes the source holds: a file's size, the files of a folder and of its
+    /// `data/` (a Twitter archive); 0 for standard input.
+    pub fn size(&self) -> u64 {
+        let SourceInput::File(path) = self else {
+            return 0;
+        };
+        let files = |dir: &Path| -> u64 {
+            std::fs::read_dir(dir).map_or(0, |entries| {
+                entries
+                    .flatten()
+                    .filter_map(|e| e.metadata().ok())
+                    .filter(std::fs::Metadata::is_file)
+                    .map(|m| m.len())
+                    .sum()
+            })
+        };
+        if path.is_dir() {
+            files(path) + files(&path.join("data"))
+        } else {
+            std::fs::metadata(path).map_or(0, |m| m.len())
+        }
+    }
+
     /// How the source is named in messages and in the `sources` table.
     pub fn location(&self) -> String {
         match self {
@@ -261,8 +291,12 @@ impl Stream<'_, '_, '_> {
 
     /// One JSON object, or JSON Lines: decided by whether the first line is a whole document.
     fn read_object_or_lines(&mut self, reader: &mut dyn BufRead) -> Result<Format, String> {
-        let mut first = String::new();
-        read_line(reader, &mut first, self.location, 1)?;
+        let head = read_head_line(reader, MAX_FIRST_LINE)
+            .map_err(|e| format!("cannot read `{}` at line 1: {e}", self.location))?;
+        if head.last() != Some(&b'\n') && head.len() >= MAX_FIRST_LINE {
+            return self.read_document(reader, head);
+        }
+        let first = line_text(head, self.location, 1)?;
         match depth::value_from_str(&first) {
             Ok(doc) => self.read_lines_from(reader, &doc, 1),
             Err(e) if e.is_eof() => self.read_document(reader, first.into_bytes()),
@@ -349,11 +383,11 @@ impl Stream<'_, '_, '_> {
         }
     }
 
-    /// A single JSON document, read whole.
+    /// A single JSON document: a collection's items streamed a chunk at a time, anything else
+    /// read whole (see [`object`]).
     fn read_document(&mut self, reader: &mut dyn BufRead, head: Vec<u8>) -> Result<Format, String> {
         let chained = std::io::Cursor::new(head).chain(reader);
-        let doc = depth::value_from_reader(chained).map_err(|e| json_error(self.location, &e))?;
-        self.parse(&doc, "").map_err(|e| self.format_error("", &e))
+        object::read(self, chained)
     }
 
     /// A Mastodon account export names its author only in `actor.json` beside `outbox.json`.
@@ -439,6 +473,35 @@ fn read_line(
             ))
         }
     }
+}
+
+/// Reads the first line, up to `limit` bytes (the newline included when it came).
+fn read_head_line(reader: &mut dyn BufRead, limit: usize) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    while bytes.len() < limit {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            break;
+        }
+        let room = limit - bytes.len();
+        let take = buf.len().min(room);
+        if let Some(at) = buf[..take].iter().position(|&b| b == b'\n') {
+            bytes.extend_from_slice(&buf[..=at]);
+            reader.consume(at + 1);
+            break;
+        }
+        bytes.extend_from_slice(&buf[..take]);
+        reader.consume(take);
+    }
+    Ok(bytes)
+}
+
+/// `bytes` of line `line_no` as text; invalid UTF-8 is an error naming the position.
+fn line_text(bytes: Vec<u8>, location: &str, line_no: usize) -> Result<String, String> {
+    String::from_utf8(bytes).map_err(|e| {
+        let column = e.utf8_error().valid_up_to() + 1;
+        format!("`{location}`:{line_no}:{column}: invalid UTF-8; save the file as UTF-8")
+    })
 }
 
 fn json_error(location: &str, e: &serde_json::Error) -> String {

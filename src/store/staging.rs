@@ -1,0 +1,490 @@
+//! Staging: every item of a run's sources is parked in temporary tables while the sources are
+//! read, so that story membership can be decided over all of them and the archived story at
+//! once, however large the inputs are. The collector hands rows over ([`StageRow`]) and reads
+//! back decisions; every statement is here.
+//!
+//! The tables live in SQLite's `temp` schema of the archive's own connection: they vanish when
+//! the run ends and are never part of the archive. They are kept in a temporary file, not in
+//! memory (a million staged posts are gigabytes), behind a page cache sized by
+//! [`Store::size_cache_for`].
+//!
+//! # Encoding
+//! A staged post keeps its three large strings (plain text, sanitised HTML, the source JSON)
+//! in columns of their own, as they are; only the small rest of the item goes through JSON.
+//! Escaping and unescaping the source JSON inside another JSON text was most of the cost of
+//! staging (issue 10).
+//!
+//! # Membership
+//! [`Store::decide_membership`] gives every reply that named its parent by a server-local id
+//! the parent's URI, then selects the staged posts whose reply tree — through staged and
+//! archived reply links of the story, in either direction — holds a tagged post or a post
+//! already in the story. Each step reads the staged table once, in set-based statements; no
+//! per-post statement scans a table (see `tests::collect_queries_use_indexes`).
+
+use anyhow::{Context, Result};
+use rusqlite::{Connection, params};
+
+use super::write::SourceWriter;
+use super::{Store, pick_local_match};
+use crate::model::{Item, LocalId};
+
+/// Authors whose consent a writer remembers before it starts again.
+const REFUSALS_CACHED: usize = 10_000;
+
+/// How many staged items are read back at a time when writing a source.
+const BATCH: usize = 1000;
+
+const CREATE: &str = "
+    CREATE TEMP TABLE IF NOT EXISTS staged (
+        seq           INTEGER PRIMARY KEY,
+        source        INTEGER NOT NULL,
+        uri           TEXT,               -- posts only
+        parent        TEXT,               -- parent URI, once known
+        local_server  TEXT,
+        local_id      TEXT,
+        parent_server TEXT,
+        parent_local  TEXT,
+        tagged        INTEGER NOT NULL DEFAULT 0,
+        withheld      INTEGER NOT NULL DEFAULT 0   -- a post not to store (consent, forgotten)
+    );
+    -- The items themselves, apart, so that deciding membership reads only the small rows above.
+    CREATE TEMP TABLE IF NOT EXISTS staged_items (
+        seq           INTEGER PRIMARY KEY,  -- staged.seq
+        item          TEXT NOT NULL,        -- the Item as JSON, without the three below
+        text          TEXT,                 -- a post's plain text,
+        html          TEXT,                 --   sanitised content
+        source_json   TEXT                  --   and source JSON
+    );
+    CREATE TEMP TABLE IF NOT EXISTS staged_consent (
+        source      INTEGER NOT NULL,
+        author_uri  TEXT NOT NULL,
+        refuses     INTEGER NOT NULL,
+        noindex     INTEGER NOT NULL,
+        PRIMARY KEY (source, author_uri)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS temp.staged_consent_author ON staged_consent(author_uri);
+    CREATE TEMP TABLE IF NOT EXISTS story_edges (child TEXT NOT NULL, parent TEXT NOT NULL,
+        PRIMARY KEY (child, parent)) WITHOUT ROWID;
+    CREATE TEMP TABLE IF NOT EXISTS story_selected (uri TEXT PRIMARY KEY, tagged INTEGER NOT NULL)
+        WITHOUT ROWID;
+";
+
+/// Indexes over `staged`, built once every source is read (cheaper than keeping them up to
+/// date row by row). They cover what membership reads through them, so that it never reads a
+/// staged row in random order (a million of them do not fit the cache).
+const INDEX: &str = "
+    CREATE INDEX IF NOT EXISTS temp.staged_uri ON staged(uri, tagged);
+    CREATE INDEX IF NOT EXISTS temp.staged_local ON staged(local_id, local_server, uri);
+";
+
+/// The reply links by parent (by child is their key), built once they are all in.
+const EDGE_INDEX: &str = "CREATE INDEX temp.story_edges_parent ON story_edges(parent, child)";
+
+/// One thing to stage, made by the collector (possibly on another thread).
+#[derive(Debug)]
+pub enum StageRow {
+    /// An item, with its place in the reply graph when it is a post.
+    Item(Box<StagedItem>),
+    /// What an author's profile said about consent.
+    Consent {
+        /// The author.
+        author_uri: String,
+        /// The profile refuses archiving.
+        refuses: bool,
+        /// The profile opts out of indexing.
+        noindex: bool,
+    },
+}
+
+/// An item ready to stage: its place in the reply graph, and the item itself, encoded.
+#[derive(Debug)]
+pub struct StagedItem {
+    uri: Option<String>,
+    parent: Option<String>,
+    local: Option<LocalId>,
+    parent_local: Option<LocalId>,
+    tagged: bool,
+    withheld: bool,
+    json: String,
+    text: Option<String>,
+    html: Option<String>,
+    source_json: Option<String>,
+}
+
+/// A post's place in the reply graph, as staged with it.
+#[derive(Debug, Default)]
+pub struct GraphPlace {
+    /// Its URI.
+    pub uri: Option<String>,
+    /// Its parent's URI, when the source names it.
+    pub parent: Option<String>,
+    /// Its server-local id.
+    pub local: Option<LocalId>,
+    /// Its parent's server-local id.
+    pub parent_local: Option<LocalId>,
+    /// It carries the tag.
+    pub tagged: bool,
+    /// It must not be stored (only its place is kept).
+    pub withheld: bool,
+}
+
+impl StagedItem {
+    /// Encodes `item` for staging at `place`.
+    pub fn new(mut item: Item, place: GraphPlace) -> Result<Self> {
+        let (mut text, mut html, mut source_json) = (None, None, None);
+        if let Item::Post(post) = &mut item {
+            text = Some(std::mem::take(&mut post.text));
+            html = Some(std::mem::take(&mut post.content_html));
+            source_json = Some(std::mem::take(&mut post.source_json));
+        }
+        let json = serde_json::to_string(&item).context("cannot stage an item")?;
+        Ok(StagedItem {
+            uri: place.uri,
+            parent: place.parent,
+            local: place.local,
+            parent_local: place.parent_local,
+            tagged: place.tagged,
+            withheld: place.withheld,
+            json,
+            text,
+            html,
+            source_json,
+        })
+    }
+}
+
+/// A staged item read back: the item, its resolved parent and whether it was selected (and
+/// tagged).
+#[derive(Debug)]
+pub struct Staged {
+    /// The item.
+    pub item: Item,
+    /// Its parent's URI, resolved from a local id when needed.
+    pub parent: Option<String>,
+    /// `Some(tagged)` when the post is in the story.
+    pub selected: Option<bool>,
+}
+
+impl Store {
+    /// Prepares empty staging tables.
+    pub fn begin_staging(&self) -> Result<()> {
+        self.conn.execute_batch(CREATE)?;
+        self.conn.execute_batch(
+            "DROP INDEX IF EXISTS temp.staged_uri; DROP INDEX IF EXISTS temp.staged_local;
+             DELETE FROM staged; DELETE FROM staged_items; DELETE FROM story_edges;
+             DELETE FROM story_selected; DELETE FROM staged_consent;",
+        )?;
+        Ok(())
+    }
+
+    /// Starts staging one source: what it stages is kept by [`Store::keep_staged`] or
+    /// forgotten by [`Store::discard_staged`].
+    pub fn open_staged_source(&self) -> Result<()> {
+        self.conn.execute_batch("SAVEPOINT stage_source")?;
+        Ok(())
+    }
+
+    /// Keeps what the current source staged.
+    pub fn keep_staged(&self) -> Result<()> {
+        self.conn.execute_batch("RELEASE stage_source")?;
+        Ok(())
+    }
+
+    /// Forgets what source `source` staged (it failed).
+    pub fn discard_staged(&self, source: usize) -> Result<()> {
+        self.conn
+            .execute_batch("ROLLBACK TO stage_source; RELEASE stage_source")?;
+        self.conn.execute(
+            "DELETE FROM staged_items WHERE seq IN (SELECT seq FROM staged WHERE source = ?1)",
+            [source],
+        )?;
+        self.conn
+            .execute("DELETE FROM staged WHERE source = ?1", [source])?;
+        self.conn
+            .execute("DELETE FROM staged_consent WHERE source = ?1", [source])?;
+        Ok(())
+    }
+
+    /// Stages `rows` of source `source`.
+    pub fn stage(&self, source: usize, rows: Vec<StageRow>) -> Result<()> {
+        let mut item = self.conn.prepare_cached(SQL_STAGE_ITEM)?;
+        let mut body = self.conn.prepare_cached(SQL_STAGE_BODY)?;
+        let mut consent = self.conn.prepare_cached(SQL_STAGE_CONSENT)?;
+        for row in rows {
+            match row {
+                StageRow::Item(s) => {
+                    item.execute(params![
+                        source,
+                        s.uri,
+                        s.parent,
+                        s.local.as_ref().map(|l| &l.server),
+                        s.local.as_ref().map(|l| &l.id),
+                        s.parent_local.as_ref().map(|l| &l.server),
+                        s.parent_local.as_ref().map(|l| &l.id),
+                        s.tagged,
+                        s.withheld,
+                    ])?;
+                    let seq = self.conn.last_insert_rowid();
+                    body.execute(params![seq, s.json, s.text, s.html, s.source_json])?;
+                }
+                StageRow::Consent {
+                    author_uri,
+                    refuses,
+                    noindex,
+                } => {
+                    consent.execute(params![source, author_uri, refuses, noindex])?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Decides which staged posts are in the story of `tag` (see the module's doc). Returns
+    /// the archive's data version it was decided at.
+    pub fn decide_membership(&self, tag: &str) -> Result<i64> {
+        let version = self.data_version()?;
+        self.conn.execute_batch(INDEX)?;
+        decide(&self.conn, tag)?;
+        Ok(version)
+    }
+
+    /// Drops the staging tables.
+    pub fn end_staging(&self) -> Result<()> {
+        self.conn.execute_batch(
+            "DROP TABLE IF EXISTS temp.staged; DROP TABLE IF EXISTS temp.staged_items;
+             DROP TABLE IF EXISTS temp.story_edges;
+             DROP TABLE IF EXISTS temp.story_selected; DROP TABLE IF EXISTS temp.staged_consent;",
+        )?;
+        Ok(())
+    }
+}
+
+const SQL_STAGE_ITEM: &str = "INSERT INTO staged (source, uri, parent, local_server, local_id,
+     parent_server, parent_local, tagged, withheld)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+const SQL_STAGE_BODY: &str = "INSERT INTO staged_items (seq, item, text, html, source_json)
+     VALUES (?1, ?2, ?3, ?4, ?5)";
+
+const SQL_STAGE_CONSENT: &str = "INSERT INTO staged_consent (source, author_uri, refuses, noindex)
+     VALUES (?1, ?2, ?3, ?4)
+     ON CONFLICT (source, author_uri) DO UPDATE SET
+         refuses = max(refuses, excluded.refuses),
+         noindex = max(noindex, excluded.noindex)";
+
+/// Staged replies waiting for a parent named by local id.
+const SQL_PENDING_LOCAL: &str = "SELECT seq, parent_server, parent_local FROM staged
+     WHERE parent IS NULL AND parent_local IS NOT NULL";
+/// Staged posts with a local id (a parent for the replies above).
+const SQL_STAGED_LOCAL: &str = "SELECT DISTINCT local_server, uri FROM staged
+     WHERE local_id = ?2 AND (local_server = ?1 OR local_server = '' OR ?1 = '')";
+/// Archived posts with a local id. `local_ids` is keyed by (server, local_id) and indexed by
+/// local_id, so this is a lookup whichever server is asked.
+const SQL_ARCHIVED_LOCAL: &str = "SELECT server, post_uri FROM local_ids
+     WHERE local_id = ?2 AND (server = ?1 OR server = '' OR ?1 = '')";
+const SQL_SET_PARENT: &str = "UPDATE staged SET parent = ?2 WHERE seq = ?1";
+
+const SQL_EDGES: &str = "INSERT OR IGNORE INTO story_edges (child, parent)
+     SELECT uri, parent FROM staged WHERE uri IS NOT NULL AND parent IS NOT NULL
+     UNION
+     SELECT p.uri, p.in_reply_to_uri FROM story_posts s JOIN posts p ON p.id = s.post_id
+     WHERE s.tag = ?1 AND p.in_reply_to_uri IS NOT NULL";
+
+const SQL_SELECT: &str = "WITH RECURSIVE
+       seed(uri) AS (
+         SELECT uri FROM staged WHERE tagged = 1
+         UNION SELECT p.uri FROM story_posts s JOIN posts p ON p.id = s.post_id WHERE s.tag = ?1),
+       reach(uri) AS (
+         SELECT uri FROM seed
+         UNION SELECT e.parent FROM story_edges e JOIN reach r ON e.child = r.uri
+         UNION SELECT e.child FROM story_edges e JOIN reach r ON e.parent = r.uri)
+     INSERT INTO story_selected (uri, tagged)
+     SELECT r.uri, coalesce((SELECT max(tagged) FROM staged s WHERE s.uri = r.uri), 0)
+     FROM reach r WHERE EXISTS (SELECT 1 FROM staged s WHERE s.uri = r.uri)";
+
+const SQL_NEXT_BATCH: &str = "SELECT st.seq, it.item, it.text, it.html, it.source_json, st.parent,
+     sel.tagged FROM staged st
+     JOIN staged_items it ON it.seq = st.seq
+     LEFT JOIN story_selected sel ON sel.uri = st.uri
+     WHERE st.source = ?1 AND st.seq > ?2 ORDER BY st.seq LIMIT ?3";
+
+const SQL_CONSENT_SIGNALS: &str =
+    "SELECT author_uri, max(refuses), max(noindex) FROM staged_consent
+     WHERE author_uri IN (SELECT author_uri FROM staged_consent WHERE source = ?1)
+     GROUP BY author_uri ORDER BY author_uri";
+
+const SQL_REFUSES: &str = "SELECT coalesce(
+         (SELECT max(refuses) FROM staged_consent WHERE author_uri = ?1),
+         (SELECT refuses FROM main.author_consent WHERE author_uri = ?1), 0)";
+
+const SQL_WITHHELD: &str = "SELECT 1 FROM staged WHERE uri = ?1 AND withheld = 1";
+
+#[cfg(test)]
+/// Every statement of the staging side of a collect that runs more than once per source
+/// (per post, per batch or per reply), for the query-plan test.
+pub(super) const PER_ROW_QUERIES: &[&str] = &[
+    SQL_STAGE_ITEM,
+    SQL_STAGE_BODY,
+    SQL_STAGE_CONSENT,
+    SQL_STAGED_LOCAL,
+    SQL_ARCHIVED_LOCAL,
+    SQL_SET_PARENT,
+    SQL_NEXT_BATCH,
+    SQL_REFUSES,
+    SQL_WITHHELD,
+];
+
+#[cfg(test)]
+/// Statements that run once per source or run, reading the staged table once.
+pub(super) const ONCE_QUERIES: &[&str] = &[
+    SQL_PENDING_LOCAL,
+    SQL_EDGES,
+    SQL_SELECT,
+    SQL_CONSENT_SIGNALS,
+];
+
+#[cfg(test)]
+/// The staging tables and their indexes, for the query-plan test.
+pub(super) fn create_for_test(conn: &Connection) -> Result<()> {
+    conn.execute_batch(CREATE)?;
+    conn.execute_batch(INDEX)?;
+    conn.execute_batch(EDGE_INDEX)?;
+    Ok(())
+}
+
+/// Decides membership in one transaction of the staging tables (a savepoint inside a writer's
+/// transaction): row by row in autocommit, resolving local parents committed once per reply,
+/// 30% of a collect of Mastodon statuses (issue 10).
+fn decide(conn: &Connection, tag: &str) -> Result<()> {
+    conn.execute_batch("SAVEPOINT decide")?;
+    match decide_in(conn, tag) {
+        Ok(()) => conn.execute_batch("RELEASE decide")?,
+        Err(e) => {
+            conn.execute_batch("ROLLBACK TO decide; RELEASE decide")?;
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+fn decide_in(conn: &Connection, tag: &str) -> Result<()> {
+    resolve_local_parents(conn)?;
+    conn.execute_batch(
+        "DELETE FROM story_edges; DELETE FROM story_selected;
+         DROP INDEX IF EXISTS temp.story_edges_child; DROP INDEX IF EXISTS temp.story_edges_parent;",
+    )?;
+    conn.execute(SQL_EDGES, [tag])?;
+    conn.execute_batch(EDGE_INDEX)?;
+    conn.execute(SQL_SELECT, [tag])?;
+    Ok(())
+}
+
+/// Gives a parent URI to every staged reply that named its parent by a server-local id, from
+/// the run's own posts or the archive's `local_ids`.
+fn resolve_local_parents(conn: &Connection) -> Result<()> {
+    let pending: Vec<(i64, LocalId)> = conn
+        .prepare(SQL_PENDING_LOCAL)?
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                LocalId {
+                    server: r.get(1)?,
+                    id: r.get(2)?,
+                },
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut set = conn.prepare_cached(SQL_SET_PARENT)?;
+    for (seq, local) in pending {
+        if let Some(uri) = resolve_local(conn, &local)? {
+            set.execute(params![seq, uri])?;
+        }
+    }
+    Ok(())
+}
+
+fn resolve_local(conn: &Connection, local: &LocalId) -> Result<Option<String>> {
+    let candidates = |sql: &str| -> Result<Vec<(String, String)>> {
+        let mut stmt = conn.prepare_cached(sql)?;
+        let rows = stmt.query_map((&local.server, &local.id), |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    };
+    if let Some(uri) = pick_local_match(local, candidates(SQL_STAGED_LOCAL)?) {
+        return Ok(Some(uri));
+    }
+    Ok(pick_local_match(local, candidates(SQL_ARCHIVED_LOCAL)?))
+}
+
+impl SourceWriter<'_> {
+    /// Decides membership again when another collect committed since `selected_at` (the data
+    /// version it was decided at): this transaction holds the write lock, so nothing changes
+    /// under it, and a post whose parent that collect just stored is kept as it would be in a
+    /// run after it.
+    pub fn refresh_membership(&mut self, selected_at: &mut i64) -> Result<()> {
+        let version = super::data_version(&self.tx)?;
+        if version != *selected_at {
+            decide(&self.tx, &self.tag)?;
+            *selected_at = version;
+        }
+        Ok(())
+    }
+
+    /// What the profiles this writer's staged source showed say about consent, merged over
+    /// every source of the run (a refusal anywhere in the run holds): `(author URI, refuses,
+    /// noindex)`.
+    pub fn staged_consent(&self) -> Result<Vec<(String, bool, bool)>> {
+        let mut stmt = self.tx.prepare_cached(SQL_CONSENT_SIGNALS)?;
+        let rows = stmt.query_map([self.staged_source], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The next batch of this writer's staged items after sequence number `after`, in order,
+    /// with their sequence numbers.
+    pub fn next_staged(&self, after: i64) -> Result<Vec<(i64, Staged)>> {
+        let mut stmt = self.tx.prepare_cached(SQL_NEXT_BATCH)?;
+        let mut rows = stmt.query(params![self.staged_source, after, BATCH])?;
+        let mut batch = Vec::with_capacity(BATCH);
+        while let Some(r) = rows.next()? {
+            let json: String = r.get(1)?;
+            let mut item: Item =
+                serde_json::from_str(&json).context("cannot read back a staged item")?;
+            if let Item::Post(post) = &mut item {
+                post.text = r.get::<_, Option<String>>(2)?.unwrap_or_default();
+                post.content_html = r.get::<_, Option<String>>(3)?.unwrap_or_default();
+                post.source_json = r.get::<_, Option<String>>(4)?.unwrap_or_default();
+            }
+            batch.push((
+                r.get(0)?,
+                Staged {
+                    item,
+                    parent: r.get(5)?,
+                    selected: r.get(6)?,
+                },
+            ));
+        }
+        Ok(batch)
+    }
+
+    /// Whether the author at `author_uri` refuses archiving: as this run's profiles say, else
+    /// as the archive recorded from earlier runs.
+    pub fn refuses(&mut self, author_uri: &str) -> Result<bool> {
+        if let Some(&refuses) = self.refusals.get(author_uri) {
+            return Ok(refuses);
+        }
+        let refuses = self
+            .tx
+            .prepare_cached(SQL_REFUSES)?
+            .query_row([author_uri], |r| r.get(0))?;
+        if self.refusals.len() >= REFUSALS_CACHED {
+            self.refusals.clear();
+        }
+        self.refusals.insert(author_uri.to_string(), refuses);
+        Ok(refuses)
+    }
+
+    /// Whether the post at `uri` was read in this run but must not be stored.
+    pub fn is_withheld(&self, uri: &str) -> Result<bool> {
+        Ok(self.tx.prepare_cached(SQL_WITHHELD)?.exists([uri])?)
+    }
+}
