@@ -162,7 +162,7 @@ impl Store {
     }
 
     /// Sizes the page caches for collecting `input_bytes` of input: a sixteenth of that, from
-    /// SQLite's default of 2 MiB up to [`MAX_CACHE_KIB`] for the archive and half as much for
+    /// SQLite's default of 2 MiB up to `MAX_CACHE_KIB` for the archive and half as much for
     /// the staging tables, so that a large collect does not re-read what it writes while a
     /// small one stays small (memory stays well below the input's size).
     pub fn size_cache_for(&self, input_bytes: u64) -> Result<()> {
