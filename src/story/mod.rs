@@ -341,24 +341,22 @@ fn kept_posts(posts: &[StoredPost], left: &[Option<LeftOut>], order: Order) -> V
 
 /// The reply forest of a story's stored posts (indices into `posts`).
 pub fn threads_of(posts: &[StoredPost]) -> Forest {
-    let links: Vec<Link<'_>> = posts
-        .iter()
-        .map(|p| Link {
-            uri: &p.uri,
-            parent: p.in_reply_to.as_deref(),
-            created_at: p.created_at,
-        })
-        .collect();
-    build_threads(&links)
+    forest(posts.iter().map(|p| (&p.uri, &p.in_reply_to, p.created_at)))
 }
 
 fn forest_of(posts: &[Post]) -> Forest {
+    forest(posts.iter().map(|p| (&p.uri, &p.in_reply_to, p.created_at)))
+}
+
+/// The reply forest of posts given as `(uri, parent, created_at)`.
+fn forest<'a>(
+    posts: impl Iterator<Item = (&'a String, &'a Option<String>, DateTime<Utc>)>,
+) -> Forest {
     let links: Vec<Link<'_>> = posts
-        .iter()
-        .map(|p| Link {
-            uri: &p.uri,
-            parent: p.in_reply_to.as_deref(),
-            created_at: p.created_at,
+        .map(|(uri, parent, created_at)| Link {
+            uri,
+            parent: parent.as_deref(),
+            created_at,
         })
         .collect();
     build_threads(&links)

@@ -141,6 +141,29 @@ impl Story {
     }
 }
 
+impl Datasheet {
+    /// The counts as every output lists them: `(count, what)`, the ones that are not zero
+    /// (posts collected always).
+    pub fn rows(&self) -> Vec<(u64, &'static str)> {
+        [
+            (self.collected, "posts collected"),
+            (self.hidden, "left out by the curator"),
+            (self.deleted, "deleted by their authors"),
+            (self.anonymised, "authors shown under a pseudonym"),
+            (self.left_out_for_consent, "posts left out for consent"),
+            (
+                self.not_stored_for_consent,
+                "posts never stored: their authors refuse archiving",
+            ),
+        ]
+        .into_iter()
+        .enumerate()
+        .filter(|&(i, (n, _))| i == 0 || n > 0)
+        .map(|(_, row)| row)
+        .collect()
+    }
+}
+
 /// Counts a datasheet gives, beside the sources.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Datasheet {
@@ -159,6 +182,37 @@ pub struct Datasheet {
 }
 
 impl Story {
+    /// The curated stories a page shows: none in a timeline, which shows every post once, in
+    /// time, rather than in a curator's order.
+    pub fn shown_curations(&self) -> &[Curation] {
+        match self.order {
+            Order::Time => &[],
+            Order::Threads => &self.curations,
+        }
+    }
+
+    /// The posts the shown curated stories place (indices into `posts`).
+    pub fn curated_posts(&self) -> std::collections::HashSet<usize> {
+        self.shown_curations()
+            .iter()
+            .flat_map(|c| &c.entries)
+            .filter_map(|e| match e {
+                CurationEntry::Post(i) => Some(*i),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The first posts of the threads shown apart from the curated stories.
+    pub fn thread_roots(&self, curated: &std::collections::HashSet<usize>) -> Vec<usize> {
+        self.forest
+            .roots
+            .iter()
+            .copied()
+            .filter(|root| !curated.contains(root))
+            .collect()
+    }
+
     /// The posts that are shown (not stubs), as indices into `posts`.
     pub fn shown(&self) -> impl Iterator<Item = usize> + '_ {
         (0..self.posts.len()).filter(|&i| self.posts[i].left_out.is_none())

@@ -10,14 +10,7 @@ const RUTH: &str = "https://care.example/users/ruth";
 
 fn sample() -> Archive {
     let archive = Archive::new();
-    let mut sources: Vec<std::path::PathBuf> = std::fs::read_dir(fixture("mastodon-api"))
-        .expect("fixtures")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    sources.sort();
-    sources.push(fixture("activitypub/conversation.json"));
-    sources.push(fixture("activitypub/export/outbox.json"));
+    let mut sources = crate::support::sample_sources();
     // The hostile post too: its author's markup-laden name must not survive either.
     sources.push(fixture("hostile/status-mallory.json"));
     let refs: Vec<&std::path::Path> = sources.iter().map(|p| p.as_path()).collect();

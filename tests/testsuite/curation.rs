@@ -18,14 +18,7 @@ fn sample() -> Archive {
 }
 
 fn collect_sample(archive: &Archive) {
-    let mut sources: Vec<std::path::PathBuf> = std::fs::read_dir(fixture("mastodon-api"))
-        .expect("fixtures")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    sources.sort();
-    sources.push(fixture("activitypub/conversation.json"));
-    sources.push(fixture("activitypub/export/outbox.json"));
+    let sources = crate::support::sample_sources();
     let refs: Vec<&std::path::Path> = sources.iter().map(|p| p.as_path()).collect();
     archive.collect_ok(TAG, &refs);
 }

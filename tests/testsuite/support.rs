@@ -12,6 +12,20 @@ pub fn fixture(rel: &str) -> PathBuf {
         .join(rel)
 }
 
+/// The README's quick-start sources: the sample conversation in Mastodon API, AS2 and
+/// account-export form.
+pub fn sample_sources() -> Vec<PathBuf> {
+    let mut sources: Vec<PathBuf> = std::fs::read_dir(fixture("mastodon-api"))
+        .expect("fixtures")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    sources.sort();
+    sources.push(fixture("activitypub/conversation.json"));
+    sources.push(fixture("activitypub/export/outbox.json"));
+    sources
+}
+
 /// A path under `../shared/corpus/`, or `None` (after saying so) when the corpus is absent, as
 /// it is in a user's clone.
 pub fn corpus(rel: &str) -> Option<PathBuf> {

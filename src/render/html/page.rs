@@ -28,7 +28,7 @@ use super::emoji::{emojify_html, usable_emojis};
 use super::views::*;
 use crate::model::Poll;
 use crate::sanitize::{escape_html, safe_url};
-use crate::story::{Clock, CurationEntry, Order, Revision, Story};
+use crate::story::{Clock, CurationEntry, Revision, Story};
 
 /// Indentation levels shown before replies are flattened.
 pub const MAX_NESTING: usize = 5;
@@ -204,29 +204,7 @@ pub fn page_view(story: &Arc<Story>, media: &Arc<super::MediaLinks>) -> PageView
 
 /// The roots of the threads a page of `story` lists (all but the curated posts).
 pub fn thread_roots(story: &Story) -> Vec<usize> {
-    let curated = curated_posts(story);
-    story
-        .forest
-        .roots
-        .iter()
-        .copied()
-        .filter(|root| !curated.contains(root))
-        .collect()
-}
-
-fn curated_posts(story: &Story) -> HashSet<usize> {
-    if story.order == Order::Time {
-        return HashSet::new();
-    }
-    story
-        .curations
-        .iter()
-        .flat_map(|c| &c.entries)
-        .filter_map(|e| match e {
-            CurationEntry::Post(i) => Some(*i),
-            _ => None,
-        })
-        .collect()
+    story.thread_roots(&story.curated_posts())
 }
 
 /// Builds the view of one page of `story` as `layout` lays it out: the single page, the
@@ -244,25 +222,12 @@ pub fn page_view_in(
         by_uri: &index.by_uri,
         replies_in_story: &index.replies_in_story,
     };
-    // A timeline shows every post once, in time: curated stories' order is not used there.
-    let curations = if story.order == Order::Time {
-        &[][..]
-    } else {
-        &story.curations[..]
-    };
-    let curated: HashSet<usize> = curations
-        .iter()
-        .flat_map(|c| &c.entries)
-        .filter_map(|e| match e {
-            CurationEntry::Post(i) => Some(*i),
-            _ => None,
-        })
-        .collect();
+    let curated = story.curated_posts();
     // Thread pages of a split story carry only their threads; curated stories are on the index.
     let curations = if layout.current.is_some() {
         &[][..]
     } else {
-        curations
+        story.shown_curations()
     };
     let curation_views = curations
         .iter()
@@ -291,7 +256,7 @@ pub fn page_view_in(
                 .collect(),
         })
         .collect();
-    let all_roots = thread_roots(story);
+    let all_roots = story.thread_roots(&curated);
     let toc = all_roots
         .iter()
         .map(|&root| {
@@ -392,27 +357,13 @@ pub fn page_view_in(
         indexable: story.indexable,
         anonymized: story.anonymized,
         statement: story.statement(),
-        datasheet: datasheet_rows(&story.datasheet),
+        datasheet: story
+            .datasheet
+            .rows()
+            .into_iter()
+            .map(|(n, label)| (label.to_string(), n))
+            .collect(),
     }
-}
-
-/// The datasheet's counts that are not zero, in words.
-fn datasheet_rows(d: &crate::story::Datasheet) -> Vec<(String, u64)> {
-    [
-        ("posts collected", d.collected),
-        ("left out by the curator", d.hidden),
-        ("deleted by their authors", d.deleted),
-        ("authors shown under a pseudonym", d.anonymised),
-        ("posts left out for consent", d.left_out_for_consent),
-        (
-            "posts never stored: their authors refuse archiving",
-            d.not_stored_for_consent,
-        ),
-    ]
-    .into_iter()
-    .filter(|&(label, n)| n > 0 || label == "posts collected")
-    .map(|(label, n)| (label.to_string(), n))
-    .collect()
 }
 
 /// Every thread of the page's view of `story`, built at once (for tests that want them as

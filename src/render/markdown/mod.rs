@@ -31,19 +31,8 @@ pub fn render_story(story: &Story) -> String {
         .enumerate()
         .map(|(i, p)| (p.uri.as_str(), i))
         .collect();
-    let curations = if story.order == Order::Time {
-        &[][..]
-    } else {
-        &story.curations[..]
-    };
-    let curated: HashSet<usize> = curations
-        .iter()
-        .flat_map(|c| &c.entries)
-        .filter_map(|e| match e {
-            CurationEntry::Post(i) => Some(*i),
-            _ => None,
-        })
-        .collect();
+    let curations = story.shown_curations();
+    let curated = story.curated_posts();
     for c in curations {
         let _ = writeln!(md, "## {}\n", esc(&one_line(&c.title)));
         if let (Some(intro), false) = (&c.intro_html, story.intro_html == c.intro_html) {
@@ -62,13 +51,7 @@ pub fn render_story(story: &Story) -> String {
             }
         }
     }
-    let roots: Vec<usize> = story
-        .forest
-        .roots
-        .iter()
-        .copied()
-        .filter(|r| !curated.contains(r))
-        .collect();
+    let roots = story.thread_roots(&curated);
     if !curations.is_empty() && !roots.is_empty() {
         md.push_str("## Also in this archive\n\n");
     }
@@ -177,22 +160,8 @@ fn footer(md: &mut String, story: &Story) {
         md.push('\n');
     }
     let _ = writeln!(md, "**About this archive:** {}\n", esc(&story.statement()));
-    let d = &story.datasheet;
-    let counts = [
-        (d.collected, "posts collected"),
-        (d.hidden, "left out by the curator"),
-        (d.deleted, "deleted by their authors"),
-        (d.anonymised, "authors shown under a pseudonym"),
-        (d.left_out_for_consent, "posts left out for consent"),
-        (
-            d.not_stored_for_consent,
-            "posts never stored: their authors refuse archiving",
-        ),
-    ];
-    for (n, label) in counts {
-        if n > 0 || label == "posts collected" {
-            let _ = writeln!(md, "- {n} {label}");
-        }
+    for (n, label) in story.datasheet.rows() {
+        let _ = writeln!(md, "- {n} {label}");
     }
     md.push('\n');
     let _ = writeln!(
