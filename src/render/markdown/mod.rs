@@ -14,6 +14,32 @@ use from_html::{escape_inline as esc, link, to_markdown};
 use crate::story::{Clock, CurationEntry, Order, Post, Story};
 use crate::words::{counted, plural, times};
 
+/// Posts by URI, and how many replies in the story each has, counted once per render.
+struct Lookup<'a> {
+    by_uri: HashMap<&'a str, usize>,
+    replies: HashMap<&'a str, usize>,
+}
+
+impl<'a> Lookup<'a> {
+    fn of(story: &'a Story) -> Self {
+        let mut lookup = Lookup {
+            by_uri: HashMap::with_capacity(story.posts.len()),
+            replies: HashMap::new(),
+        };
+        for (i, p) in story.posts.iter().enumerate() {
+            lookup.by_uri.insert(p.uri.as_str(), i);
+            if let Some(parent) = &p.in_reply_to {
+                *lookup.replies.entry(parent.as_str()).or_default() += 1;
+            }
+        }
+        lookup
+    }
+
+    fn get(&self, uri: &str) -> Option<&usize> {
+        self.by_uri.get(uri)
+    }
+}
+
 /// Block-quote levels before replies are flattened.
 pub const MAX_QUOTE_DEPTH: usize = 5;
 
@@ -25,12 +51,7 @@ pub fn render_story(story: &Story) -> String {
         let _ = writeln!(md, "{}\n", to_markdown(intro));
     }
     overview(&mut md, story);
-    let by_uri: HashMap<&str, usize> = story
-        .posts
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.uri.as_str(), i))
-        .collect();
+    let by_uri = Lookup::of(story);
     let curations = story.shown_curations();
     let curated = story.curated_posts();
     for c in curations {
@@ -178,7 +199,7 @@ fn footer(md: &mut String, story: &Story) {
 fn thread(
     md: &mut String,
     story: &Story,
-    by_uri: &HashMap<&str, usize>,
+    by_uri: &Lookup<'_>,
     root: usize,
     curated: &HashSet<usize>,
 ) {
@@ -202,12 +223,7 @@ fn thread(
 }
 
 /// One post: byline, notes, content warning, text, media, poll, quote, reply counts.
-fn post_block(
-    story: &Story,
-    by_uri: &HashMap<&str, usize>,
-    node: usize,
-    say_parent: bool,
-) -> String {
+fn post_block(story: &Story, by_uri: &Lookup<'_>, node: usize, say_parent: bool) -> String {
     let p = &story.posts[node];
     let clock = &story.clock;
     let mut b = String::new();
@@ -273,7 +289,7 @@ fn byline(b: &mut String, p: &Post, clock: &Clock) {
     b.push('\n');
 }
 
-fn reply_line(b: &mut String, story: &Story, by_uri: &HashMap<&str, usize>, p: &Post) {
+fn reply_line(b: &mut String, story: &Story, by_uri: &Lookup<'_>, p: &Post) {
     let Some(parent) = &p.in_reply_to else {
         if p.reply_to_unknown {
             b.push_str("Replying to a post that is not in this archive\n");
@@ -292,7 +308,7 @@ fn reply_line(b: &mut String, story: &Story, by_uri: &HashMap<&str, usize>, p: &
     }
 }
 
-fn extras(b: &mut String, story: &Story, by_uri: &HashMap<&str, usize>, node: usize) {
+fn extras(b: &mut String, story: &Story, by_uri: &Lookup<'_>, node: usize) {
     let p = &story.posts[node];
     for m in &p.media {
         let kind = match m.kind.as_str() {
@@ -345,11 +361,7 @@ fn extras(b: &mut String, story: &Story, by_uri: &HashMap<&str, usize>, node: us
         // Threads hold every reply in the story as a child; a timeline has to count them.
         let archived = match story.order {
             Order::Threads => story.forest.children[node].len() as u64,
-            Order::Time => story
-                .posts
-                .iter()
-                .filter(|r| r.in_reply_to.as_deref() == Some(p.uri.as_str()))
-                .count() as u64,
+            Order::Time => by_uri.replies.get(p.uri.as_str()).copied().unwrap_or(0) as u64,
         };
         if total > archived {
             let _ = writeln!(b, "*{archived} of {total} replies archived*\n");
