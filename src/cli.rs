@@ -47,7 +47,8 @@ pub enum Command {
     Render(RenderArgs),
     /// Set the title and introduction of the story of TAG, or show them.
     Story(StoryArgs),
-    /// Add, list or remove a curator's note placed before or after a post.
+    /// Add, list or remove a curator's note placed before or after a post, or a content
+    /// warning the curator puts on a post and its replies (`--on POST --cw TEXT`).
     Note(NoteArgs),
     /// Leave posts out of the story (their replies stay, under a stub). Nothing is deleted.
     Hide(HideArgs),
