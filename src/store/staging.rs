@@ -283,9 +283,12 @@ const SQL_ARCHIVED_LOCAL: &str = "SELECT server, post_uri FROM local_ids
      WHERE local_id = ?2 AND (server = ?1 OR server = '' OR ?1 = '')";
 const SQL_SET_PARENT: &str = "UPDATE staged SET parent = ?2 WHERE seq = ?1";
 
+/// The staged reply links, then the archived story's. Two inserts rather than a `UNION`: the
+/// table's key drops duplicates, where a `UNION` sorted every link in a sorter as large as
+/// the page cache (15 MB more at a second collect of a million posts).
 const SQL_EDGES: &str = "INSERT OR IGNORE INTO story_edges (child, parent)
-     SELECT uri, parent FROM staged WHERE uri IS NOT NULL AND parent IS NOT NULL
-     UNION
+     SELECT uri, parent FROM staged WHERE uri IS NOT NULL AND parent IS NOT NULL";
+const SQL_STORY_EDGES: &str = "INSERT OR IGNORE INTO story_edges (child, parent)
      SELECT p.uri, p.in_reply_to_uri FROM story_posts s JOIN posts p ON p.id = s.post_id
      WHERE s.tag = ?1 AND p.in_reply_to_uri IS NOT NULL";
 
@@ -338,6 +341,7 @@ pub(super) const PER_ROW_QUERIES: &[&str] = &[
 pub(super) const ONCE_QUERIES: &[&str] = &[
     SQL_PENDING_LOCAL,
     SQL_EDGES,
+    SQL_STORY_EDGES,
     SQL_SELECT,
     SQL_CONSENT_SIGNALS,
 ];
@@ -372,7 +376,8 @@ fn decide_in(conn: &Connection, tag: &str) -> Result<()> {
         "DELETE FROM story_edges; DELETE FROM story_selected;
          DROP INDEX IF EXISTS temp.story_edges_child; DROP INDEX IF EXISTS temp.story_edges_parent;",
     )?;
-    conn.execute(SQL_EDGES, [tag])?;
+    conn.execute(SQL_EDGES, [])?;
+    conn.execute(SQL_STORY_EDGES, [tag])?;
     conn.execute_batch(EDGE_INDEX)?;
     conn.execute(SQL_SELECT, [tag])?;
     Ok(())

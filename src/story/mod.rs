@@ -569,7 +569,10 @@ fn overview_of(nodes: &[Post], forest: &Forest, hidden_count: usize, clock: &Clo
 /// One line per source: file names only (a local path says nothing to a reader and may name
 /// the curator's home directory), URLs whole; the latest collection of each.
 fn sources_of(sources: Vec<StoredSource>) -> Vec<Source> {
-    let mut latest: HashMap<(String, String), DateTime<Utc>> = HashMap::new();
+    // The store lists collections in the order they were made; a source collected again
+    // moves to its latest place. Times alone cannot order them: several small sources of one
+    // run are written within the same millisecond.
+    let mut list: Vec<Source> = Vec::new();
     for s in sources {
         let name = if s.location.contains("://") {
             s.location
@@ -580,18 +583,13 @@ fn sources_of(sources: Vec<StoredSource>) -> Vec<Source> {
                 .file_name()
                 .map_or(s.location.clone(), |n| n.to_string_lossy().into_owned())
         };
-        let at = latest.entry((name, s.format)).or_insert(s.collected_at);
-        *at = (*at).max(s.collected_at);
-    }
-    let mut list: Vec<Source> = latest
-        .into_iter()
-        .map(|((name, format), collected_at)| Source {
+        list.retain(|seen| (&seen.name, &seen.format) != (&name, &s.format));
+        list.push(Source {
             name,
-            format,
-            collected_at,
-        })
-        .collect();
-    list.sort_by(|a, b| (a.collected_at, &a.name).cmp(&(b.collected_at, &b.name)));
+            format: s.format,
+            collected_at: s.collected_at,
+        });
+    }
     list
 }
 

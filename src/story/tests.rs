@@ -216,10 +216,11 @@ fn sources_name_files_not_paths_and_keep_their_latest_collection() {
     let input = Input {
         posts: vec![stored("a", None, 0)],
         sources: vec![
+            // As the store lists them: in the order they were collected.
             source("/home/curator/private/timeline.json", 1),
-            source("/home/curator/private/timeline.json", 5),
             source("https://s.example/tags/care", 3),
             source("-", 4),
+            source("/home/curator/private/timeline.json", 5),
         ],
         ..Input::default()
     };
