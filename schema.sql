@@ -66,6 +66,7 @@ CREATE TABLE media (
     alt_text    TEXT,
     width       INTEGER,
     height      INTEGER,
+    preview_url TEXT,                          -- poster or cover of a video or sound (v10)
     PRIMARY KEY (post_id, position)
 ) WITHOUT ROWID;
 

@@ -182,6 +182,11 @@ pub struct Media {
     pub width: Option<u32>,
     /// Pixel height, when known.
     pub height: Option<u32>,
+    /// A still picture standing for a video or sound (its poster, thumbnail or cover), when the
+    /// source names one other than `url`. Mastodon API: `preview_url`; AS2: `icon`; Twitter:
+    /// `media_url_https` of a video; twarc 2: `preview_image_url`; Bluesky: `thumbnail`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview: Option<String>,
 }
 
 /// A boost of a post.

@@ -14,9 +14,13 @@
 //!   `--max-media-bytes`.
 //! - A failed file is reported and recorded with its reason; the others are still fetched.
 //!
-//! Not done here: preview and poster images of video are not stored by the parsers today (only
-//! the attachment's own URL is), so only that URL is fetched; files of an account export named by
-//! relative paths are skipped, as they are not URLs.
+//! - A video or sound comes with its **poster or cover** picture when the source names one
+//!   (Mastodon's `preview_url`, AS2 `icon`, Twitter's thumbnail, Bluesky's `thumbnail`): it is
+//!   fetched as a picture, so a story shows a still where the player would be even when the
+//!   video itself was too large to keep.
+//!
+//! Not done here: files of an account export named by relative paths are skipped, as they are
+//! not URLs.
 
 mod progress;
 pub mod sniff;

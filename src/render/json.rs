@@ -13,18 +13,21 @@
 //! Entry = {"post": str} | {"note_html": str} | {"note": int, "note_html": str}
 //! Node = {"uri": str, "url": str|null, "author": {"handle": str, "name": str},
 //!         "created_at": RFC 3339 UTC str, "text": str, "tagged": bool, "in_reply_to": str|null,
-//!         "sensitive": bool, "spoiler_text": str|null, "media": [{"url": str|null, "alt": str|null}],
+//!         "sensitive": bool, "spoiler_text": str|null, "media": [Media],
 //!         "boosts": int, "replies": [Node], "quote_of": str|null,
 //!         "edited_at": RFC 3339 UTC str|null, "poll": Poll|null,
 //!         "left_out": null|"curator"|"consent", "replies_total": int|null,
 //!         "curator_cw": str|null}
+//! Media = {"url": str|null, "alt": str|null, "kind": str, "preview_url": str|null}
 //! Poll = {"options": [{"title": str, "votes": int|null}], "multiple": bool,
 //!         "closes_at": RFC 3339 UTC str|null, "voters": int|null}
 //! ```
 //! `quote_of` is the URI of the quoted post (which may or may not be in the story), `edited_at`
 //! the time of the version shown (null when never edited), `votes` null while a poll hides its
-//! results, `voters` null when the source does not say. `url` and `media[].url` are absolute
-//! http(s) URLs or null. `replies_total` is how many replies the source said the post had.
+//! results, `voters` null when the source does not say. `url`, `media[].url` and
+//! `media[].preview_url` are absolute http(s) URLs or null; `kind` is `image`, `video`,
+//! `gifv`, `audio` or `unknown`, and `preview_url` the poster or cover of a video or sound.
+//! `replies_total` is how many replies the source said the post had.
 //! `curation` is null unless the tag holds curated stories (Storify); it then lists their
 //! entries in the curators' order, story after story: a post by URI (always one of `threads`,
 //! each at most once), a Storify note as sanitised HTML, or a tagstory note (`note` is its id)
@@ -115,6 +118,8 @@ struct Counts {
 struct Media<'a> {
     url: Option<&'a str>,
     alt: Option<&'a str>,
+    kind: &'a str,
+    preview_url: Option<&'a str>,
 }
 
 /// Writes `story` as JSON to `out`.
@@ -250,6 +255,8 @@ fn write_node_fields(out: &mut (impl Write + ?Sized), p: &Post) -> io::Result<()
         .map(|m| Media {
             url: m.url.as_deref(),
             alt: m.alt.as_deref(),
+            kind: &m.kind,
+            preview_url: m.preview.as_deref(),
         })
         .collect();
     let poll = p.poll.as_ref().map(|poll| Poll {

@@ -586,13 +586,15 @@ fn media_of(embed: Option<&Value>) -> Vec<Media> {
         let n = item.get("aspectRatio")?.get(key)?.as_u64()?;
         u32::try_from(n).ok()
     };
-    let media = |item: &Value, url: Option<&str>, kind: &str| {
+    let media = |item: &Value, url: Option<&str>, kind: &str, preview: Option<&str>| {
+        let url = url?;
         Some(Media {
-            url: url?.to_owned(),
+            url: url.to_owned(),
             kind: kind.to_owned(),
             alt: owned(item.get("alt")),
             width: size(item, "width"),
             height: size(item, "height"),
+            preview: preview.filter(|p| *p != url).map(str::to_owned),
         })
     };
     match str_of(embed.get("$type")) {
@@ -603,12 +605,13 @@ fn media_of(embed: Option<&Value>) -> Vec<Media> {
             .flatten()
             .filter_map(|image| {
                 let url = str_of(image.get("fullsize")).or_else(|| str_of(image.get("thumb")));
-                media(image, url, "image")
+                media(image, url, "image", None)
             })
             .collect(),
         Some("app.bsky.embed.video#view") => {
-            let url = str_of(embed.get("playlist")).or_else(|| str_of(embed.get("thumbnail")));
-            media(embed, url, "video").into_iter().collect()
+            let thumbnail = str_of(embed.get("thumbnail"));
+            let url = str_of(embed.get("playlist")).or(thumbnail);
+            media(embed, url, "video", thumbnail).into_iter().collect()
         }
         _ => Vec::new(),
     }

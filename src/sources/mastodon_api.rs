@@ -464,7 +464,9 @@ fn tags_of(tags: Option<&Value>) -> Vec<String> {
 }
 
 /// Attachments with a usable URL: `url` is null while the server still processes the file,
-/// and remote media may not be cached, so fall back to `remote_url`, then `preview_url`.
+/// and remote media may not be cached, so fall back to `remote_url`, then `preview_url`. For
+/// a video or sound `preview_url` is its poster or cover, kept beside it (for a picture it is
+/// only a smaller copy of the same).
 fn media_of(attachments: Option<&Value>) -> Vec<Media> {
     let attachments = attachments.and_then(Value::as_array).into_iter().flatten();
     attachments
@@ -473,12 +475,16 @@ fn media_of(attachments: Option<&Value>) -> Vec<Media> {
                 .into_iter()
                 .find_map(|key| str_of(a.get(key)))?;
             let size = a.pointer("/meta/original");
+            let kind = str_of(a.get("type")).unwrap_or("unknown");
+            let preview = str_of(a.get("preview_url"))
+                .filter(|p| matches!(kind, "video" | "gifv" | "audio") && *p != url);
             Some(Media {
                 url: url.to_owned(),
-                kind: str_of(a.get("type")).unwrap_or("unknown").to_owned(),
+                kind: kind.to_owned(),
                 alt: owned(a.get("description")),
                 width: dimension(size.and_then(|s| s.get("width"))),
                 height: dimension(size.and_then(|s| s.get("height"))),
+                preview: preview.map(str::to_owned),
             })
         })
         .collect()

@@ -306,6 +306,7 @@ fn tweet_post(el: &Object, id: &str) -> Result<Post, String> {
             alt: None,
             width: None,
             height: None,
+            preview: None,
         })
         .into_iter()
         .collect();

@@ -494,7 +494,7 @@ fn author_of(author_id: &str, user: Option<&Object>) -> Author {
 }
 
 /// One media object. Photos: `url`. Videos and GIFs: the highest-bit-rate MP4 of `variants`,
-/// else any variant, else `preview_image_url`.
+/// else any variant, else `preview_image_url`, which is otherwise kept as the poster.
 fn media_item(m: &Object) -> Option<Media> {
     let kind = match m.get("type").and_then(Value::as_str) {
         Some("photo") => "image",
@@ -524,12 +524,14 @@ fn media_item(m: &Object) -> Option<Media> {
             .or_else(|| str_of(m.get("url")))
     }?;
     let pixels = |key| u32::try_from(m.get(key)?.as_u64()?).ok();
+    let preview = str_of(m.get("preview_image_url")).filter(|p| kind != "image" && *p != url);
     Some(Media {
         url: url.to_owned(),
         kind: kind.to_owned(),
         alt: str_of(m.get("alt_text")).map(str::to_owned),
         width: pixels("width"),
         height: pixels("height"),
+        preview: preview.map(str::to_owned),
     })
 }
 

@@ -117,6 +117,7 @@ pub(super) fn collect_media_garbage(conn: &Connection) -> Result<()> {
     conn.execute_batch(
         "DELETE FROM media_files WHERE url NOT IN (
              SELECT url FROM media
+             UNION SELECT preview_url FROM media WHERE preview_url IS NOT NULL
              UNION SELECT avatar_url FROM authors WHERE avatar_url IS NOT NULL
              UNION SELECT url FROM emojis);
          DELETE FROM blobs WHERE sha256 NOT IN (

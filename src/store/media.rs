@@ -28,6 +28,8 @@ pub enum MediaUse {
     Audio,
     /// An attachment of a kind the source did not say.
     Unknown,
+    /// The poster or cover picture of a video or sound.
+    Preview,
 }
 
 impl MediaUse {
@@ -43,7 +45,10 @@ impl MediaUse {
 
     /// Whether the file should be a picture (so the smaller size limit applies).
     pub fn is_picture(self) -> bool {
-        matches!(self, MediaUse::Avatar | MediaUse::Emoji | MediaUse::Image)
+        matches!(
+            self,
+            MediaUse::Avatar | MediaUse::Emoji | MediaUse::Image | MediaUse::Preview
+        )
     }
 }
 
@@ -88,12 +93,16 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 impl Store {
-    /// Every avatar, attachment and custom-emoji URL of the posts in the story of `tag`, each
-    /// once, in URL order.
+    /// Every avatar, attachment (with the poster or cover of a video or sound) and custom-emoji
+    /// URL of the posts in the story of `tag`, each once, in URL order.
     pub fn media_urls_of_story(&self, tag: &str) -> Result<Vec<StoryMediaUrl>> {
         let mut stmt = self.conn.prepare(
             "SELECT m.url, m.kind FROM media m
              JOIN story_posts s ON s.post_id = m.post_id AND s.tag = ?1
+             UNION ALL
+             SELECT m.preview_url, 'preview' FROM media m
+             JOIN story_posts s ON s.post_id = m.post_id AND s.tag = ?1
+             WHERE m.preview_url IS NOT NULL AND m.preview_url <> ''
              UNION ALL
              SELECT a.avatar_url, 'avatar' FROM story_posts s
              JOIN posts p ON p.id = s.post_id JOIN authors a ON a.id = p.author_id
@@ -111,6 +120,7 @@ impl Store {
             let used_as = match kind.as_str() {
                 "avatar" => MediaUse::Avatar,
                 "emoji" => MediaUse::Emoji,
+                "preview" => MediaUse::Preview,
                 other => MediaUse::of_attachment(other),
             };
             let entry = by_url.entry(url).or_insert(used_as);

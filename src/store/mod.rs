@@ -61,6 +61,7 @@ const UPGRADES: &[&str] = &[
     include_str!("upgrades/v7.sql"),
     include_str!("upgrades/v8.sql"),
     include_str!("upgrades/v9.sql"),
+    include_str!("upgrades/v10.sql"),
 ];
 
 /// How long a writer waits for another to finish before giving up. One source is written in

@@ -84,6 +84,8 @@ pub struct StoredMedia {
     pub kind: String,
     /// Alt text.
     pub alt: Option<String>,
+    /// The poster or cover picture of a video or sound, as received.
+    pub preview_url: Option<String>,
 }
 
 impl Store {
@@ -150,7 +152,7 @@ impl Store {
 
     fn load_story_media(&self, tag: &str) -> Result<HashMap<i64, Vec<StoredMedia>>> {
         let mut stmt = self.conn.prepare(
-            "SELECT m.post_id, m.url, m.kind, m.alt_text FROM media m
+            "SELECT m.post_id, m.url, m.kind, m.alt_text, m.preview_url FROM media m
              JOIN story_posts s ON s.post_id = m.post_id AND s.tag = ?1
              ORDER BY m.post_id, m.position",
         )?;
@@ -162,6 +164,7 @@ impl Store {
                     url: r.get(1)?,
                     kind: r.get(2)?,
                     alt: r.get(3)?,
+                    preview_url: r.get(4)?,
                 },
             ))
         })?;

@@ -310,6 +310,7 @@ fn of_two_copies_of_one_version_the_richer_wins_whatever_the_order() {
         alt: Some("A handwritten name badge".into()),
         width: None,
         height: None,
+        preview: None,
     }];
     for order in [[&truncated, &full], [&full, &truncated]] {
         let mut store = Store::open_in_memory().unwrap();
@@ -325,6 +326,35 @@ fn of_two_copies_of_one_version_the_richer_wins_whatever_the_order() {
             "a richer copy is not an edit"
         );
     }
+}
+
+#[test]
+fn a_copy_naming_a_video_s_poster_fills_it_in_and_the_story_lists_it_as_a_picture() {
+    let bare = post_with_media(
+        "https://a.example/7",
+        "https://a.example/ana.png",
+        &[("https://a.example/clip.mp4", "video")],
+        "https://a.example/e.png",
+    );
+    let mut with_poster = bare.clone();
+    with_poster.media[0].preview = Some("https://a.example/clip.jpg".into());
+    let mut store = Store::open_in_memory().unwrap();
+    write(&mut store, &bare);
+    write(&mut store, &with_poster);
+    write(&mut store, &bare);
+    let story = store.load_story("care").unwrap();
+    assert_eq!(
+        story[0].media[0].preview_url.as_deref(),
+        Some("https://a.example/clip.jpg"),
+        "an archive collected before posters were kept gets them from a new copy"
+    );
+    let urls = store.media_urls_of_story("care").unwrap();
+    let poster = urls
+        .iter()
+        .find(|u| u.url == "https://a.example/clip.jpg")
+        .expect("the poster is fetched");
+    assert_eq!(poster.used_as, MediaUse::Preview);
+    assert!(poster.used_as.is_picture());
 }
 
 #[test]
@@ -378,6 +408,7 @@ fn post_with_media(uri: &str, avatar: &str, media: &[(&str, &str)], emoji: &str)
             alt: None,
             width: None,
             height: None,
+            preview: None,
         })
         .collect();
     p.emojis = vec![crate::model::CustomEmoji {

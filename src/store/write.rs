@@ -19,8 +19,8 @@ const SQL_UPDATE_AUTHOR: &str = "UPDATE authors SET handle = ?2, name = ?3, url 
 /// (see [`richness`]), which of the fields another copy may fill are missing (bits: parent,
 /// permalink, language, quote), and its place in the writer's story.
 const SQL_EXISTING: &str = "SELECT p.id, coalesce(p.edited_at, p.created_at),
-     length(p.text) + 20 * (SELECT count(*) FROM media m WHERE m.post_id = p.id)
-     + 40 * (SELECT count(alt_text) FROM media m WHERE m.post_id = p.id)
+     length(p.text) + (SELECT 20 * count(*) + 40 * count(alt_text) + 5 * count(preview_url)
+     FROM media m WHERE m.post_id = p.id)
      + 10 * (p.url IS NOT NULL) + 5 * (p.language IS NOT NULL)
      + 5 * (p.quote_of_uri IS NOT NULL) + 5 * (p.in_reply_to_uri IS NOT NULL),
      (p.in_reply_to_uri IS NULL) | ((p.url IS NULL) << 1) | ((p.language IS NULL) << 2)
@@ -35,7 +35,7 @@ const SQL_INSERT_POST: &str = "INSERT INTO posts (uri, url, author_id, created_a
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
 
 const SQL_INSERT_MEDIA: &str = "INSERT INTO media (post_id, position, url, kind, alt_text,
-     width, height) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+     width, height, preview_url) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 const SQL_INSERT_TAG: &str = "INSERT OR IGNORE INTO post_tags (post_id, tag) VALUES (?1, ?2)";
 const SQL_INSERT_EMOJI: &str =
     "INSERT OR REPLACE INTO emojis (post_id, shortcode, url) VALUES (?1, ?2, ?3)";
@@ -134,6 +134,7 @@ fn richness(post: &Post, in_reply_to: Option<&str>) -> i64 {
     count(post.text.chars().count())
         + 20 * count(post.media.len())
         + 40 * count(post.media.iter().filter(|m| m.alt.is_some()).count())
+        + 5 * count(post.media.iter().filter(|m| m.preview.is_some()).count())
         + 10 * i64::from(post.url.is_some())
         + 5 * i64::from(post.language.is_some())
         + 5 * i64::from(post.quote_of.is_some())
@@ -523,7 +524,7 @@ impl<'c> SourceWriter<'c> {
         let mut media = self.tx.prepare_cached(SQL_INSERT_MEDIA)?;
         for (position, m) in post.media.iter().enumerate() {
             media.execute(params![
-                post_id, position, m.url, m.kind, m.alt, m.width, m.height
+                post_id, position, m.url, m.kind, m.alt, m.width, m.height, m.preview
             ])?;
         }
         let mut tags = self.tx.prepare_cached(SQL_INSERT_TAG)?;

@@ -233,6 +233,7 @@ fn apply_plan(
         if plan.full {
             for m in &mut p.media {
                 m.url = None;
+                m.preview = None;
             }
         }
         p.uri = plan.post_uri(&p.uri);
@@ -450,6 +451,7 @@ fn media_of(m: &StoredMedia) -> Media {
         url: safe_url(&m.url),
         alt: m.alt.clone(),
         kind: m.kind.clone(),
+        preview: m.preview_url.as_deref().and_then(safe_url),
     }
 }
 

@@ -117,7 +117,8 @@ impl Story {
         self.files.get(url)
     }
 
-    /// Every archived file the page shows: shown posts' attachments, their authors' avatars
+    /// Every archived file the page shows: shown posts' attachments (and their posters), their
+    /// authors' avatars
     /// (none when everyone is anonymised) and their custom emoji.
     pub fn files_shown(&self) -> Vec<&LocalFile> {
         let mut seen = std::collections::HashSet::new();
@@ -126,7 +127,8 @@ impl Story {
             let urls = p
                 .media
                 .iter()
-                .filter_map(|m| m.url.as_deref())
+                .flat_map(|m| [m.url.as_deref(), m.preview.as_deref()])
+                .flatten()
                 .chain(p.author.avatar.as_deref())
                 .chain(p.emojis.iter().map(|e| e.url.as_str()));
             for url in urls {
@@ -143,23 +145,40 @@ impl Story {
 
 impl Datasheet {
     /// The counts as every output lists them: `(count, what)`, the ones that are not zero
-    /// (posts collected always).
+    /// (posts collected always), what said in the singular for one.
     pub fn rows(&self) -> Vec<(u64, &'static str)> {
         [
-            (self.collected, "posts collected"),
-            (self.hidden, "left out by the curator"),
-            (self.deleted, "deleted by their authors"),
-            (self.anonymised, "authors shown under a pseudonym"),
-            (self.left_out_for_consent, "posts left out for consent"),
+            (self.collected, "post collected", "posts collected"),
+            (
+                self.hidden,
+                "left out by the curator",
+                "left out by the curator",
+            ),
+            (
+                self.deleted,
+                "deleted by its author",
+                "deleted by their authors",
+            ),
+            (
+                self.anonymised,
+                "author shown under a pseudonym",
+                "authors shown under a pseudonym",
+            ),
+            (
+                self.left_out_for_consent,
+                "post left out for consent",
+                "posts left out for consent",
+            ),
             (
                 self.not_stored_for_consent,
+                "post never stored: its author refuses archiving",
                 "posts never stored: their authors refuse archiving",
             ),
         ]
         .into_iter()
         .enumerate()
-        .filter(|&(i, (n, _))| i == 0 || n > 0)
-        .map(|(_, row)| row)
+        .filter(|&(i, (n, _, _))| i == 0 || n > 0)
+        .map(|(_, (n, one, many))| (n, if n == 1 { one } else { many }))
         .collect()
     }
 }
@@ -339,6 +358,8 @@ pub struct Media {
     pub alt: Option<String>,
     /// `image`, `video`, `gifv`, `audio`, `unknown`.
     pub kind: String,
+    /// The poster or cover picture of a video or sound, if it is a safe absolute http(s) URL.
+    pub preview: Option<String>,
 }
 
 impl Media {

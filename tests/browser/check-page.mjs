@@ -72,12 +72,13 @@ const threads = (story.threads || []).map((root) => {
   const stack = [root]; // explicit stack: threads can nest deeper than a comfortable recursion
   while (stack.length) {
     const n = stack.pop();
-    nodes.push({ uri: n.uri, anchor: anchorOf(n.uri), link: expectedLink(n) });
+    nodes.push({ uri: n.uri, anchor: anchorOf(n.uri), link: expectedLink(n), cw: Boolean(n.spoiler_text || n.curator_cw) });
     for (const r of [...(n.replies || [])].reverse()) stack.push(r);
   }
   return nodes;
 });
 const nodeCount = threads.reduce((a, t) => a + t.length, 0);
+const cwCount = threads.reduce((a, t) => a + t.filter((n) => n.cw).length, 0);
 
 // ---- reporting -------------------------------------------------------------------------------
 
@@ -307,8 +308,8 @@ try {
     }));
   const printCwBad = printCw.filter((c) => !(c.label && c.content && c.screenHidden))
     .map((c) => `#${c.id}: label ${c.label}, content ${c.content}, collapsed copy hidden ${c.screenHidden}`);
-  check('print: posts behind a content warning print expanded, under their warning', printCw.length > 0 && printCwBad.length === 0,
-    printCwBad.length ? list(printCwBad) : `${printCw.length} post(s)`);
+  check('print: posts behind a content warning print expanded, under their warning', (printCw.length > 0 || cwCount === 0) && printCwBad.length === 0,
+    printCwBad.length ? list(printCwBad) : `${printCw.length} post(s)${cwCount === 0 ? ' (no content warning in this story)' : ''}`);
   let pdf;
   try {
     pdf = await page.pdf({ format: 'A4', printBackground: false });
@@ -343,6 +344,20 @@ try {
     const min = Number(process.env.EXPECT_MEDIA);
     check(`every picture loads from the folder or the page (at least ${min})`, bad.length === 0 && imgs.length >= min,
       `${imgs.length} img(s)${bad.length ? `; broken or remote: ${list(bad.map((i) => i.src.slice(0, 80)), 3)}` : ''}`);
+    // Posters of videos: each is a picture of the folder or the page, and it loads.
+    const posters = await page.evaluate(() => Promise.all([...document.querySelectorAll('video[poster]')].map((v) => {
+      const img = new Image();
+      const src = new URL(v.getAttribute('poster'), document.baseURI).href;
+      return new Promise((done) => {
+        img.onload = () => done({ src, ok: img.naturalWidth > 0 });
+        img.onerror = () => done({ src, ok: false });
+        img.src = src;
+      });
+    })));
+    const badPosters = posters.filter((p) => !p.ok || !(p.src.startsWith('data:image/') || p.src.startsWith(dir)));
+    const minPosters = Number(process.env.EXPECT_POSTERS || 0);
+    check(`every video poster loads from the folder or the page (at least ${minPosters})`, badPosters.length === 0 && posters.length >= minPosters,
+      `${posters.length} poster(s)${badPosters.length ? `; broken or remote: ${list(badPosters.map((p) => p.src.slice(0, 80)), 3)}` : ''}`);
   }
   check('no Content-Security-Policy violation or page error', cspViolations.length === 0, list(cspViolations, 4));
 } catch (e) {

@@ -92,6 +92,10 @@ python3 "$HERE/archive_media.py" "$TMP/media.db" "$TAG"
 "$BIN" render --tag "$TAG" --db "$TMP/media.db" --out "$TMP/folder/"
 "$BIN" render --tag "$TAG" --db "$TMP/media.db" --format json --out "$TMP/folder-story.json"
 "$BIN" render --tag "$TAG" --db "$TMP/media.db" --out "$TMP/embedded.html"
+# Video, animation and sound with their posters and cover, archived, as a folder.
+"$BIN" collect --tag posters --db "$TMP/posters.db" fixtures/mastodon-api/quirks/media_previews.json
+python3 "$HERE/archive_media.py" "$TMP/posters.db" posters
+"$BIN" render --tag posters --db "$TMP/posters.db" --out "$TMP/posters/"
 # Split over pages (an index and thread pages), as a story too long for one page is.
 "$BIN" render --tag "$TAG" --db "$TMP/media.db" --out "$TMP/split/" --page-size 10
 lap "curated renders"
@@ -107,13 +111,15 @@ echo "-- check-page.mjs on the folder render, network off"
 EXPECT_MEDIA=15 node "$HERE/check-page.mjs" "$TMP/folder/index.html" "$TMP/folder/story.json" "$SHOTS/folder.png" || status=1
 echo "-- check-page.mjs on the single page with its pictures inside"
 EXPECT_MEDIA=15 node "$HERE/check-page.mjs" "$TMP/embedded.html" "$TMP/folder-story.json" "$SHOTS/embedded.png" || status=1
+echo "-- check-page.mjs on a folder with videos, their posters and a sound's cover, network off"
+EXPECT_MEDIA=2 EXPECT_POSTERS=2 node "$HERE/check-page.mjs" "$TMP/posters/index.html" "$TMP/posters/story.json" "$SHOTS/posters.png" || status=1
 echo "-- check-page.mjs on the page with the hostile test post"
 node "$HERE/check-page.mjs" "$TMP/hostile.html" "$TMP/hostile.json" "$SHOTS/hostile.png" || status=1
 lap "browser checks"
 
 echo "-- Nu Html Checker"
 VNU_JAR=$(cd "$HERE" && node -e 'console.log(String(require("vnu-jar")))')
-if java -jar "$VNU_JAR" --errors-only "$TMP/story.html" "$TMP/curated.html" "$TMP/anonymized.html" "$TMP/hostile.html" "$TMP/storify.html" "$TMP/folder/index.html" "$TMP/embedded.html" "$TMP/split/index.html" "$TMP/split/threads-2.html"; then
+if java -jar "$VNU_JAR" --errors-only "$TMP/story.html" "$TMP/curated.html" "$TMP/anonymized.html" "$TMP/hostile.html" "$TMP/storify.html" "$TMP/folder/index.html" "$TMP/embedded.html" "$TMP/split/index.html" "$TMP/split/threads-2.html" "$TMP/posters/index.html"; then
   echo "PASS Nu Html Checker: no errors"
 else
   echo "FAIL Nu Html Checker: errors above"

@@ -225,7 +225,7 @@ fn pages_ask_not_to_be_indexed_unless_told_and_carry_a_datasheet() {
     assert!(!open.contains("name=\"robots\""));
     let md = render(&archive, "markdown", &[]);
     assert!(md.contains("**About this archive:** This story may contain sensitive health"));
-    assert!(md.contains("- 48 posts collected") && md.contains("- 1 deleted by their authors"));
+    assert!(md.contains("- 48 posts collected") && md.contains("- 1 deleted by its author"));
 }
 
 #[test]

@@ -135,6 +135,9 @@ fn mastodon_status(i: usize) -> Value {
              "url": u, "preview_url": u, "remote_url": u, "description": p},
             {"id": format!("{i}2"), "type": "image", "url": "https://ok.example/m.png",
              "preview_url": u, "description": p},
+            // A poster is kept apart from its video: hostile on its own.
+            {"id": format!("{i}3"), "type": "video", "url": "https://ok.example/m.mp4",
+             "preview_url": u, "description": p},
         ],
         "mentions": [{"id": "1", "username": p, "acct": p, "url": u}],
         "tags": [{"name": "hostile", "url": u}],

@@ -68,7 +68,8 @@ fn a_tweet_from_storify_and_from_twitter_is_one_row_with_the_full_text() {
         assert_eq!(
             mira["media"],
             json!([{"url": "https://pbs.twimg.example/media/bags.jpg",
-                    "alt": "Forty full litter bags in a row on the grass"}])
+                    "alt": "Forty full litter bags in a row on the grass",
+                    "kind": "image", "preview_url": null}])
         );
         assert_eq!(mira["replies"][0]["uri"], status("7000000000000000010"));
         // And the curation still names it once.

@@ -565,6 +565,7 @@ fn post_view(ctx: &Ctx<'_>, node: usize, shown_under: Option<usize>) -> PostView
                 url: ctx.src(m.url.as_deref()),
                 alt: m.description().map(str::to_string),
                 kind: m.kind.clone(),
+                poster: ctx.src(m.preview.as_deref()),
             })
             .collect(),
         boosts: p.boosts,

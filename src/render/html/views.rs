@@ -247,6 +247,8 @@ pub struct MediaView {
     pub alt: Option<String>,
     /// `image`, `video`, `gifv`, `audio`, `unknown`.
     pub kind: String,
+    /// The archived poster or cover picture of a video or sound.
+    pub poster: Option<String>,
 }
 
 /// The post a reply answers.

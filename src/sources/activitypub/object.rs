@@ -219,12 +219,7 @@ fn emojis(note: &Object) -> Vec<CustomEmoji> {
             continue;
         };
         let shortcode = str_of(map.get("name")).map(|n| n.trim().trim_matches(':'));
-        let url = one_or_many(map.get("icon"))
-            .into_iter()
-            .find_map(|icon| match icon {
-                Value::Object(image) => links(image.get("url")).into_iter().next(),
-                other => links(Some(other)).into_iter().next(),
-            });
+        let url = icon_url(map);
         if let (Some(shortcode), Some(url)) = (shortcode, url)
             && !shortcode.is_empty()
             && !out.iter().any(|e| e.shortcode == shortcode)
@@ -245,13 +240,7 @@ pub(super) fn actor(map: &Object) -> Option<Author> {
         (Some(name), Some(host)) => format!("@{}@{host}", name.trim().trim_start_matches('@')),
         _ => guess_handle(uri),
     };
-    let avatar = one_or_many(map.get("icon"))
-        .into_iter()
-        .next()
-        .and_then(|icon| match icon {
-            Value::Object(image) => links(image.get("url")).into_iter().next(),
-            other => links(Some(other)).into_iter().next(),
-        });
+    let avatar = icon_url(map);
     Some(Author {
         uri: uri.to_string(),
         handle,
@@ -294,6 +283,20 @@ fn guess_handle(uri: &str) -> String {
 }
 
 /// The URLs in a `url`-like field: a string, a `Link` object (`href`), or an array of either.
+/// The picture of an `icon` (an emoji's image, an actor's avatar, a video's poster): an `Image`
+/// whose `url` is a string or a `Link`, or a URL, or a list of them (the first that names one).
+fn icon_url(map: &Object) -> Option<&str> {
+    one_or_many(map.get("icon"))
+        .into_iter()
+        .find_map(|icon| match icon {
+            Value::Object(image) => links(image.get("url"))
+                .into_iter()
+                .next()
+                .or_else(|| str_of(image.get("href"))),
+            other => links(Some(other)).into_iter().next(),
+        })
+}
+
 fn links(v: Option<&Value>) -> Vec<&str> {
     one_or_many(v)
         .into_iter()
@@ -372,12 +375,15 @@ fn media(v: &Value) -> Option<Media> {
             .and_then(Value::as_u64)
             .and_then(|n| u32::try_from(n).ok())
     };
+    // Mastodon sends the poster or cover of a video or sound as `icon`, as PeerTube does.
+    let preview = icon_url(map).filter(|p| matches!(kind, "video" | "audio") && *p != url);
     Some(Media {
         url: url.to_string(),
         kind: kind.to_string(),
         alt: alt.map(str::to_string),
         width: pixels("width"),
         height: pixels("height"),
+        preview: preview.map(str::to_string),
     })
 }
 

@@ -362,6 +362,7 @@ fn corpus_mastodon_export_outbox() {
             alt: Some("Picture of a white cat laying on a white couch".into()),
             width: Some(1440),
             height: Some(1081),
+            preview: None,
         }]
     );
     assert_eq!(find("110052656419170276").tags, ["fediverse"]);
@@ -420,6 +421,7 @@ fn corpus_mastodon_note_with_alt_text() {
             ),
             width: Some(1500),
             height: Some(1095),
+            preview: None,
         }]
     );
     assert!(got.text.ends_with("[3/3]"), "{}", got.text);
@@ -686,6 +688,7 @@ fn alt_text_in_summary_gotosocial() {
             alt: Some("A teapot on a windowsill".into()),
             width: None,
             height: None,
+            preview: None,
         }],
         ..post(
             "https://gts.example/users/mira/statuses/01HS",
@@ -697,6 +700,31 @@ fn alt_text_in_summary_gotosocial() {
         )
     };
     assert_eq!(only_post(&doc), want);
+}
+
+#[test]
+fn attachment_icon_is_the_poster_of_a_video_or_sound_only() {
+    let doc = quirk("attachment_icon_poster");
+    let post = only_post(&doc);
+    let got: Vec<(&str, Option<&str>)> = post
+        .media
+        .iter()
+        .map(|m| (m.kind.as_str(), m.preview.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "video",
+                Some("https://birch.example/media/estuary_poster.jpg")
+            ),
+            (
+                "audio",
+                Some("https://birch.example/media/curlews_cover.png")
+            ),
+            ("image", None),
+        ]
+    );
 }
 
 #[test]

@@ -100,6 +100,7 @@ fn image(url: &str, alt: Option<&str>, size: Option<(u32, u32)>) -> Media {
         alt: alt.map(str::to_owned),
         width: size.map(|(w, _)| w),
         height: size.map(|(_, h)| h),
+        preview: None,
     }
 }
 
@@ -777,6 +778,7 @@ fn video_embed_is_video_media() {
             alt: None,
             width: Some(1080),
             height: Some(1920),
+            preview: Some("https://video.bsky.app/watch/x/bafkreivideo/thumbnail.jpg".to_owned()),
         }]
     );
     assert!(!post.sensitive);

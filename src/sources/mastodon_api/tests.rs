@@ -204,6 +204,7 @@ fn corpus_media_alt_text_and_sensitive_without_cw() {
                 alt: some("John Lennon doing a funny walk"),
                 width: Some(600),
                 height: Some(600),
+                preview: None,
             },
             Media {
                 url: format!("{files}/117/020/576/661/238/952/original/c71a1b53ce29a852.jpg"),
@@ -211,6 +212,7 @@ fn corpus_media_alt_text_and_sensitive_without_cw() {
                 alt: some("hololives #1 detective, watson ameliachan"),
                 width: Some(400),
                 height: Some(400),
+                preview: None,
             },
         ]
     );
@@ -457,6 +459,7 @@ fn media_falls_back_to_remote_then_preview_url() {
                 alt: some("A web in morning dew"),
                 width: Some(1200),
                 height: Some(800),
+                preview: None,
             },
             Media {
                 url: "https://quay.example/cache/clip_small.jpg".to_owned(),
@@ -464,11 +467,45 @@ fn media_falls_back_to_remote_then_preview_url() {
                 alt: None,
                 width: None,
                 height: None,
+                preview: None,
             },
         ]
     );
     assert!(post.sensitive);
     assert_eq!(post.spoiler_text.as_deref(), Some("spiders"));
+}
+
+#[test]
+fn a_video_or_sound_keeps_its_poster_and_a_picture_no_smaller_copy() {
+    let post = only_post(&parse(&quirk("media_previews.json"))).clone();
+    let got: Vec<(&str, &str, Option<&str>)> = post
+        .media
+        .iter()
+        .map(|m| (m.kind.as_str(), m.url.as_str(), m.preview.as_deref()))
+        .collect();
+    let media = "https://birch.example/media/";
+    assert_eq!(
+        got,
+        [
+            (
+                "video",
+                &*format!("{media}estuary.mp4"),
+                Some(&*format!("{media}estuary_poster.jpg"))
+            ),
+            (
+                "gifv",
+                &*format!("{media}gulls.mp4"),
+                Some(&*format!("{media}gulls_poster.jpg"))
+            ),
+            (
+                "audio",
+                &*format!("{media}curlews.mp3"),
+                Some(&*format!("{media}curlews_cover.png"))
+            ),
+            ("image", &*format!("{media}heron.jpg"), None),
+            ("video", &*format!("{media}tide.mp4"), None),
+        ]
+    );
 }
 
 #[test]

@@ -283,6 +283,7 @@ fn corpus_austin_digest_notes_and_truncated_tweets() {
             alt: None,
             width: None,
             height: None,
+            preview: None,
         }]
     );
     // A `link` tweet: only the oEmbed title is left.

@@ -154,6 +154,7 @@ fn corpus_rest_array_retweet_reply_and_quote() {
             alt: None,
             width: Some(1024),
             height: Some(768),
+            preview: None,
         }]
     );
     assert_eq!(reply.author.handle, "@simonw");
@@ -217,6 +218,7 @@ fn corpus_media_alt_text_and_hair_spaces() {
             alt: some("“Jon Snow is dead.…” from “GAME OF THRONES SEASON 6 EPISODES” by HBO PR."),
             width: Some(750),
             height: Some(748),
+            preview: None,
         }]
     );
 }
@@ -251,6 +253,7 @@ fn corpus_official_sample_is_protected_and_hides_its_prefix() {
             alt: None,
             width: Some(480),
             height: Some(268),
+            preview: Some("https://pbs.twimg.com/tweet_video_thumb/ClFejl_VAAAo9Xk.jpg".to_owned()),
         }]
     );
 }
@@ -408,6 +411,11 @@ fn corpus_stream_lines() {
             alt: None,
             width: Some(1280),
             height: Some(720),
+            preview: Some(
+                "https://pbs.twimg.com/ext_tw_video_thumb/972471002679709696/pu/img/\
+                 VyzArirU9yWb3giP.jpg"
+                    .to_owned(),
+            ),
         }]
     );
     assert_eq!(

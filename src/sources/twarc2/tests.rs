@@ -364,6 +364,7 @@ fn corpus_retweet_is_a_boost_after_the_original_from_includes() {
             alt: None,
             width: Some(2048),
             height: Some(1356),
+            preview: None,
         }],
         source_json: doc["includes"]["tweets"][4].to_string(),
         ..post("1440653508089237514", rec, "2021-09-22T12:25:37.000Z")
@@ -391,6 +392,7 @@ fn corpus_quote_with_three_photos_one_alt_text() {
         alt: alt.map(str::to_owned),
         width: Some(width),
         height: Some(height),
+        preview: None,
     };
     assert_eq!(
         quote.media,
@@ -585,6 +587,7 @@ fn corpus_escaped_ampersand_gif_and_undetermined_language() {
             alt: None,
             width: Some(498),
             height: Some(352),
+            preview: None,
         }]
     );
     assert!(
@@ -640,6 +643,7 @@ fn flattened_line_reads_inline_author_media_and_parent() {
             alt: some("A closed door with a hand raised to knock"),
             width: Some(1200),
             height: Some(800),
+            preview: None,
         }],
         source_json: doc.to_string(),
         ..post("1700000000000000200", joe(), "2023-09-08T10:15:00.000Z")
@@ -920,6 +924,9 @@ fn video_and_gif_use_their_best_mp4() {
                 alt: None,
                 width: Some(1280),
                 height: Some(720),
+                preview: Some(
+                    "https://pbs.twimg.com/ext_tw_video_thumb/1/pu/img/clip.jpg".to_owned()
+                ),
             },
             Media {
                 url: "https://video.twimg.com/tweet_video/wave.mp4".to_owned(),
@@ -927,6 +934,7 @@ fn video_and_gif_use_their_best_mp4() {
                 alt: None,
                 width: Some(498),
                 height: Some(280),
+                preview: Some("https://pbs.twimg.com/tweet_video_thumb/wave.jpg".to_owned()),
             },
         ]
     );

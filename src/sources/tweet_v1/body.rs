@@ -120,11 +120,14 @@ pub(super) fn media_of(m: &Value) -> Option<Media> {
         _ => "unknown",
     };
     let image = str_of(m.get("media_url_https")).or_else(|| str_of(m.get("media_url")));
-    let url = if matches!(kind, "video" | "gifv") {
+    let moving = matches!(kind, "video" | "gifv");
+    let url = if moving {
         best_variant(m).or(image)
     } else {
         image
     }?;
+    // A video's `media_url_https` is its poster frame.
+    let preview = image.filter(|p| moving && *p != url);
     let (width, height) = match m.get("original_info") {
         Some(info) if info.get("width").is_some() => (info.get("width"), info.get("height")),
         _ => {
@@ -141,6 +144,7 @@ pub(super) fn media_of(m: &Value) -> Option<Media> {
         alt: str_of(m.get("ext_alt_text")).map(str::to_owned),
         width: width.and_then(index).and_then(|n| u32::try_from(n).ok()),
         height: height.and_then(index).and_then(|n| u32::try_from(n).ok()),
+        preview: preview.map(str::to_owned),
     })
 }
 

@@ -84,6 +84,7 @@ fn emoji_and_cjk_before_a_link_use_code_point_indices() {
             alt: None,
             width: Some(1200),
             height: Some(900),
+            preview: None,
         }],
         quote_of: None,
         poll: None,
@@ -361,6 +362,7 @@ fn video_takes_the_best_mp4_and_gif_is_gifv() {
                 alt: some("A wave breaking on rocks"),
                 width: Some(1280),
                 height: Some(720),
+                preview: Some("https://pbs.twimg.com/ext_tw_video_thumb/1/wave.jpg".to_owned()),
             },
             Media {
                 url: "https://video.twimg.com/tweet_video/crab.mp4".to_owned(),
@@ -368,6 +370,7 @@ fn video_takes_the_best_mp4_and_gif_is_gifv() {
                 alt: None,
                 width: Some(480),
                 height: Some(270),
+                preview: Some("https://pbs.twimg.com/tweet_video_thumb/crab.jpg".to_owned()),
             },
         ]
     );

@@ -104,6 +104,7 @@ fn corpus_tweets_js() {
             alt: None,
             width: Some(2048),
             height: Some(1536),
+            preview: None,
         }],
         quote_of: None,
         poll: None,
@@ -233,6 +234,7 @@ fn corpus_tweets_js() {
             alt: None,
             width: Some(1516),
             height: Some(426),
+            preview: Some("https://pbs.twimg.com/tweet_video_thumb/C3qjTsyXAAAfl6-.jpg".to_owned()),
         }]
     );
     let video = post_with(&parsed, "802141456697790464");
@@ -251,6 +253,11 @@ fn corpus_tweets_js() {
             alt: None,
             width: Some(720),
             height: Some(1280),
+            preview: Some(
+                "https://pbs.twimg.com/ext_tw_video_thumb/802141281896034306/pu/img/\
+                 yiIyiheP4KFeqUVT.jpg"
+                    .to_owned(),
+            ),
         }]
     );
 
@@ -360,6 +367,7 @@ fn check_fixture_archive(path: &Path) {
             alt: None,
             width: Some(2048),
             height: Some(1536),
+            preview: None,
         }],
         quote_of: None,
         poll: None,

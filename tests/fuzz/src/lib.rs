@@ -296,6 +296,7 @@ fn stored_post(f: &mut Fields<'_>, uris: &[String], i: usize) -> StoredPost {
             url: f.next(),
             kind: f.next(),
             alt: f.optional(),
+            preview_url: f.optional(),
         }],
         boosts: 0,
         quote_of: f.optional(),

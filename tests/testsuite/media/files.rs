@@ -166,3 +166,10 @@ pub fn mp4(len: usize) -> Vec<u8> {
     out.resize(len, 0);
     out
 }
+
+/// An MP3 file: an ID3v2 tag header, then silence, `len` bytes in all.
+pub fn mp3(len: usize) -> Vec<u8> {
+    let mut out = b"ID3\x03\x00\x00\x00\x00\x00\x00".to_vec();
+    out.resize(len, 0);
+    out
+}

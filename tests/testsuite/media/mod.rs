@@ -6,6 +6,7 @@
 //! server does not have. Every URL points at the loopback server.
 
 mod files;
+mod posters;
 
 use std::collections::HashMap;
 
