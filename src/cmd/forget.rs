@@ -101,11 +101,21 @@ fn describe(r: &ForgetReport) -> String {
             });
         }
     }
+    let mut named = plural(r.scrubbed, "other post");
+    if r.other_texts > 0 {
+        named.push_str(&format!(
+            " and {}",
+            crate::words::counted(
+                r.other_texts,
+                "curator's text or description",
+                "curator's texts or descriptions"
+            )
+        ));
+    }
     format!(
-        "erased {}; removed them from {} that named them; kept {} (nothing readable) so later \
-         collects leave them out; compacted the archive so the bytes are gone from the file",
+        "erased {}; removed them from {named} that named them; kept {} (nothing readable) so \
+         later collects leave them out; compacted the archive so the bytes are gone from the file",
         erased.join(", "),
-        plural(r.scrubbed, "other post"),
         crate::words::counted(r.hashes, "hash", "hashes")
     )
 }

@@ -47,6 +47,9 @@ pub struct ForgetReport {
     pub curation: u64,
     /// Other posts whose text or JSON named them, scrubbed.
     pub scrubbed: u64,
+    /// The curator's words (notes, introductions, titles, content warnings, Storify notes) and
+    /// other posts' descriptions and poll choices that named them, scrubbed.
+    pub other_texts: u64,
     /// Hashes recorded to keep them out of later collects.
     pub hashes: u64,
 }
@@ -146,6 +149,7 @@ impl Store {
             scrubber.add_post(id);
         }
         report.scrubbed = scrub_archive(&tx, &scrubber)?;
+        report.other_texts = scrub_other_texts(&tx, &scrubber)?;
         finish(&tx, &before, &mut report)?;
         tx.commit().context("cannot forget the posts")?;
         Ok(report)
@@ -214,6 +218,7 @@ impl Store {
             }
         }
         report.scrubbed = scrub_archive(&tx, &scrubber)?;
+        report.other_texts = scrub_other_texts(&tx, &scrubber)?;
         finish(&tx, &before, &mut report)?;
         tx.commit().context("cannot forget the author")?;
         Ok(report)
@@ -301,6 +306,70 @@ fn scrub_archive(conn: &Connection, scrubber: &Scrubber<'_>) -> Result<u64> {
         scrubbed += u64::from(scrub_post_row(conn, scrubber, id)?);
     }
     Ok(scrubbed)
+}
+
+/// Texts beside the posts that may name a forgotten person or post: the curator's, written
+/// about the conversation, and the parts of other people's posts kept in their own tables.
+/// `(table, key columns, text column)`; all are names fixed here, never input.
+const OTHER_TEXTS: &[(&str, &[&str], &str)] = &[
+    ("notes", &["id"], "body_md"),
+    ("notes", &["id"], "body_html"),
+    ("stories", &["tag"], "title"),
+    ("stories", &["tag"], "intro_md"),
+    ("stories", &["tag"], "intro_html"),
+    ("curated_stories", &["tag", "url"], "title"),
+    ("curated_stories", &["tag", "url"], "intro_html"),
+    ("curated_stories", &["tag", "url"], "curator_name"),
+    ("curation", &["tag", "story_url", "position"], "note_html"),
+    ("curator_warnings", &["tag", "post_uri"], "text"),
+    ("media", &["post_id", "position"], "alt_text"),
+    ("poll_options", &["post_id", "position"], "title"),
+];
+
+/// Scrubs [`OTHER_TEXTS`]; returns how many texts changed.
+fn scrub_other_texts(conn: &Connection, scrubber: &Scrubber<'_>) -> Result<u64> {
+    use rusqlite::types::Value as Sql;
+    let needles = scrubber.needle_texts();
+    let mut changed = 0;
+    for (table, keys, column) in OTHER_TEXTS {
+        let select = format!(
+            "SELECT {}, {column} FROM {table} WHERE instr(lower({column}), ?1)",
+            keys.join(", ")
+        );
+        let mut rows: Vec<(Vec<Sql>, String)> = Vec::new();
+        for needle in &needles {
+            let mut stmt = conn.prepare_cached(&select)?;
+            let found = stmt.query_map([needle], |r| {
+                let key = (0..keys.len())
+                    .map(|i| r.get(i))
+                    .collect::<Result<_, _>>()?;
+                Ok((key, r.get(keys.len())?))
+            })?;
+            for row in found {
+                let row = row?;
+                if !rows.iter().any(|(key, _)| *key == row.0) {
+                    rows.push(row);
+                }
+            }
+        }
+        let filter: Vec<String> = (0..keys.len())
+            .map(|i| format!("{} = ?{}", keys[i], i + 2))
+            .collect();
+        let update = format!(
+            "UPDATE {table} SET {column} = ?1 WHERE {}",
+            filter.join(" AND ")
+        );
+        for (key, text) in rows {
+            if let Some(scrubbed) = scrubber.scrub_text(&text) {
+                let mut values = vec![Sql::Text(scrubbed)];
+                values.extend(key);
+                conn.prepare_cached(&update)?
+                    .execute(rusqlite::params_from_iter(values))?;
+                changed += 1;
+            }
+        }
+    }
+    Ok(changed)
 }
 
 fn scrub_post_row(conn: &Connection, scrubber: &Scrubber<'_>, id: i64) -> Result<bool> {

@@ -275,6 +275,94 @@ fn forget_author_leaves_no_byte_of_them_even_after_collecting_again_in_another_f
     assert!(rows_holding(&archive, "solforgetthispost") > 0);
 }
 
+/// The curator's own words name people too: a note, the introduction, the title and a content
+/// warning written about the conversation, and someone's picture description. Forgetting an
+/// author scrubs them there as in other people's posts.
+#[test]
+fn forget_author_scrubs_the_curator_s_words_and_other_people_s_descriptions() {
+    let archive = Archive::new();
+    archive.collect_ok(TAG, &[&consent("mastodon-forget.json")]);
+    let db = archive.db.to_string_lossy().into_owned();
+    let ruth = "https://care.example/users/ruth/statuses/400004";
+    let note = archive.file(
+        "note.md",
+        "As @wren@moor.example (Wren Alderly) said: keep going.",
+    );
+    let intro = archive.file(
+        "intro.md",
+        "Started by **Wren Alderly**, see https://moor.example/@wren",
+    );
+    let note = note.to_string_lossy().into_owned();
+    let intro = intro.to_string_lossy().into_owned();
+    for args in [
+        vec![
+            "note", "--tag", TAG, "--db", &db, "--after", ruth, "--file", &note,
+        ],
+        vec![
+            "note",
+            "--tag",
+            TAG,
+            "--db",
+            &db,
+            "--on",
+            ruth,
+            "--cw",
+            "Wren Alderly's stay",
+        ],
+        vec![
+            "story",
+            "--tag",
+            TAG,
+            "--db",
+            &db,
+            "--title",
+            "With Wren Alderly",
+            "--intro-file",
+            &intro,
+        ],
+    ] {
+        let run = archive.tagstory(&args);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+    }
+    rusqlite::Connection::open(&archive.db)
+        .unwrap()
+        .execute(
+            "INSERT INTO media (post_id, position, url, kind, alt_text)
+             SELECT id, 0, 'https://care.example/card.png', 'image', 'A card from Wren Alderly'
+             FROM posts WHERE uri = ?1",
+            [ruth],
+        )
+        .unwrap();
+
+    let run = forget(&archive, &["--author", "@wren@moor.example"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // The note (Markdown and HTML), the warning, the title, the introduction (Markdown and
+    // HTML) and the description.
+    assert!(
+        run.stderr.contains(
+            "removed them from 1 other post and 7 curator's texts or descriptions that named them"
+        ),
+        "{}",
+        run.stderr
+    );
+    for gone in ["wren", "alderly"] {
+        assert!(!file_bytes(&archive).contains(gone), "{gone} in the file");
+    }
+    let story = archive.story_json(TAG);
+    assert_eq!(story["title"], "With [forgotten]");
+    let notes = story["notes"].to_string();
+    assert!(
+        notes.contains("As @forgotten ([forgotten]) said"),
+        "{notes}"
+    );
+    assert!(
+        story["intro_html"]
+            .as_str()
+            .unwrap()
+            .contains("[forgotten]")
+    );
+}
+
 #[test]
 fn forgetting_what_the_archive_does_not_hold_is_an_error_that_changes_nothing() {
     let archive = Archive::new();
