@@ -18,8 +18,8 @@
 //! thread. Included tweets come first, then `data` in order; a tweet is emitted once per page
 //! (`data` wins over `includes`). A retweet (`referenced_tweets[type=retweeted]`) is only ever a
 //! [`Boost`]; its truncated `RT @…` text is dropped. A protected author's tweets are skipped
-//! as not public. `errors[]` entries (unresolvable expansions) become warnings; the page is
-//! still read.
+//! as not public. `errors[]` entries (unresolvable expansions) and unusable `includes` become
+//! notes, not skipped records: every tweet of the page is still read.
 //!
 //! # Text
 //! `note_tweet.text` (long posts) with `note_tweet.entities`, else `text` with `entities`.
@@ -147,7 +147,13 @@ impl<'a> Reader<'a, '_> {
         self.sink.warning(pointer.to_owned(), message.into());
     }
 
-    /// A response page: includes, then `errors` as warnings, then included tweets, then `data`.
+    /// A problem with what the page includes for its tweets (a user, a medium, a poll): no
+    /// tweet is skipped for it, the ones referring to it are read without it.
+    fn note(&mut self, pointer: &str, message: impl Into<String>) {
+        self.sink.note(pointer.to_owned(), message.into());
+    }
+
+    /// A response page: includes, then `errors` as notes, then included tweets, then `data`.
     fn page(&mut self, page: &'a Object) -> Result<(), FormatError> {
         let data: Vec<(String, &Value)> = match page.get("data") {
             None | Some(Value::Null) => Vec::new(),
@@ -191,8 +197,12 @@ impl<'a> Reader<'a, '_> {
             None | Some(Value::Null) => return Vec::new(),
             Some(Value::Object(includes)) => includes,
             Some(other) => {
-                let message = format!("`includes` must be an object, found {}", kind_of(other));
-                self.warn("/includes", message);
+                let message = format!(
+                    "`includes` must be an object, found {}; the page's tweets are read without \
+                     their users, media and polls",
+                    kind_of(other)
+                );
+                self.note("/includes", message);
                 return Vec::new();
             }
         };
@@ -208,8 +218,12 @@ impl<'a> Reader<'a, '_> {
                 None | Some(Value::Null) => continue,
                 Some(Value::Array(items)) => items,
                 Some(other) => {
-                    let message = format!("`{key}` must be an array, found {}", kind_of(other));
-                    self.warn(&base, message);
+                    let message = format!(
+                        "`{key}` must be an array, found {}; the tweets referring to them are \
+                         read without them",
+                        kind_of(other)
+                    );
+                    self.note(&base, message);
                     continue;
                 }
             };
@@ -223,7 +237,11 @@ impl<'a> Reader<'a, '_> {
                     .as_object()
                     .and_then(|obj| Some((str_of(obj.get(id_key))?, obj)));
                 let Some((id, obj)) = keyed else {
-                    self.warn(&pointer, format!("included {key} entry has no `{id_key}`"));
+                    let message = format!(
+                        "included {key} entry has no `{id_key}`; not used (the tweets referring \
+                         to it are read without it)"
+                    );
+                    self.note(&pointer, message);
                     continue;
                 };
                 let map = match key {
@@ -244,7 +262,7 @@ impl<'a> Reader<'a, '_> {
             Some(Value::Array(errors)) => errors,
             Some(other) => {
                 let message = format!("`errors` must be an array, found {}", kind_of(other));
-                return self.warn("/errors", message);
+                return self.note("/errors", message);
             }
         };
         for (i, error) in errors.iter().enumerate() {
@@ -254,9 +272,12 @@ impl<'a> Reader<'a, '_> {
                 (Some(one), None) | (None, Some(one)) => one.to_owned(),
                 (None, None) => "an error without a title or detail".to_owned(),
             };
-            self.warn(
+            self.note(
                 &pointer_join("/errors", i),
-                format!("the API reported: {said}"),
+                format!(
+                    "the API could not include an item ({said}); the tweets referring to it are \
+                     read without it"
+                ),
             );
         }
     }

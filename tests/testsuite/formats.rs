@@ -253,6 +253,26 @@ fn twarc2_skipped_records_and_entity_notes_are_told_apart() {
     assert_eq!(archive.story_json("Fine")["post_count"], 1);
 }
 
+/// See: issue 11. A page's `errors[]` (a referenced tweet that is gone) leaves no tweet
+/// unread: a note saying what could not be included, and exit status 0.
+#[test]
+fn twarc2_api_errors_are_notes_not_skipped_records() {
+    let archive = Archive::new();
+    let run = archive.collect("gone", &[&fixture("twarc2/errors_entry.json")]);
+    assert_eq!(run.code, 0, "nothing was skipped: {}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "errors_entry.json` at /errors/0: the API could not include an item (Not Found \
+             Error: Could not find tweet with referenced_tweets.id: [1700000000000000999].); the \
+             tweets referring to it are read without it"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("record skipped"), "{}", run.stderr);
+    assert!(run.stderr.contains("; 0 errors"), "{}", run.stderr);
+}
+
 /// Bad entity indices in a v1.1 tweet and bad facet ranges in a Bluesky post are passed over
 /// quietly (the text stays plain): no warning, no note, exit status 0, the post stored.
 #[test]

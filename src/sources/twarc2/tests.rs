@@ -822,15 +822,17 @@ fn protected_author_is_skipped_as_not_public() {
 }
 
 #[test]
-fn api_errors_are_warnings_and_the_page_is_kept() {
+fn api_errors_are_notes_and_the_page_is_kept() {
     let doc = fixture("errors_entry.json");
     let parsed = parse(&doc);
+    assert!(parsed.warnings.is_empty(), "no record was skipped");
     assert_eq!(
-        parsed.warnings,
+        parsed.notes,
         [Warning {
             pointer: "/errors/0".to_owned(),
-            message: "the API reported: Not Found Error: Could not find tweet with \
-                      referenced_tweets.id: [1700000000000000999]."
+            message: "the API could not include an item (Not Found Error: Could not find tweet \
+                      with referenced_tweets.id: [1700000000000000999].); the tweets referring \
+                      to it are read without it"
                 .to_owned(),
         }]
     );
@@ -989,7 +991,7 @@ fn refuses_documents_that_are_not_twarc2() {
 }
 
 #[test]
-fn bad_records_are_warnings() {
+fn bad_records_are_warnings_and_bad_includes_notes() {
     let doc = json!({
         "data": [
             "not a tweet",
@@ -1009,18 +1011,34 @@ fn bad_records_are_warnings() {
         .iter()
         .map(|w| (w.pointer.as_str(), w.message.as_str()))
         .collect();
+    let notes: Vec<(&str, &str)> = parsed
+        .notes
+        .iter()
+        .map(|w| (w.pointer.as_str(), w.message.as_str()))
+        .collect();
     assert_eq!(
-        warnings,
+        notes,
         [
-            ("/includes/users/0", "included users entry has no `id`"),
+            (
+                "/includes/users/0",
+                "included users entry has no `id`; not used (the tweets referring to it are read \
+                 without it)"
+            ),
             (
                 "/includes/tweets",
-                "`tweets` must be an array, found a string"
+                "`tweets` must be an array, found a string; the tweets referring to them are read \
+                 without them"
             ),
             (
                 "/errors/0",
-                "the API reported: an error without a title or detail"
+                "the API could not include an item (an error without a title or detail); the \
+                 tweets referring to it are read without it"
             ),
+        ]
+    );
+    assert_eq!(
+        warnings,
+        [
             ("/data/0", "expected a tweet object, found a string"),
             ("/data/1", "tweet has no `id` made of digits"),
             ("/data/2", "tweet `13` has no `author_id` made of digits"),
