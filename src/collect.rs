@@ -9,11 +9,13 @@
 //! are still written.
 
 mod depth;
+mod error;
 pub mod live;
 mod membership;
 mod read;
 mod staging;
 
+pub use error::{At, ReadError, ReadErrorKind};
 pub use read::{ReadOptions, SourceInput};
 
 use anyhow::{Context, Result};
@@ -41,7 +43,7 @@ pub struct SourceReport {
     /// How many notes there were in all.
     pub note_count: u64,
     /// Why the source added nothing, if it failed.
-    pub error: Option<String>,
+    pub error: Option<ReadError>,
     /// The hashtags its posts carry, most used first (at most [`TOP_TAGS`]).
     pub top_tags: Vec<(String, u64)>,
 }
@@ -129,10 +131,7 @@ pub fn collect_documents(
     let mut failure = None;
     for (i, doc) in docs.iter().enumerate() {
         let Some(f) = detected.or_else(|| crate::sources::detect(doc)) else {
-            failure = Some(format!(
-                "`{location}`: unrecognised format; tagstory reads {}",
-                crate::sources::KNOWN_FORMATS
-            ));
+            failure = Some(ReadError::of(location, ReadErrorKind::UnknownFormat));
             break;
         };
         detected = Some(f);
@@ -141,8 +140,9 @@ pub fn collect_documents(
         } else {
             String::new()
         };
-        if let Err(e) = f.parse(doc, &mut sink) {
-            failure = Some(format!("`{location}`: not readable as {}: {e}", f.name()));
+        if let Err(error) = f.parse(doc, &mut sink) {
+            let kind = ReadErrorKind::NotReadableAs { format: f, error };
+            failure = Some(ReadError::of(location, kind));
             break;
         }
         if let Err(e) = store.stage(0, sink.take_rows()) {
@@ -151,7 +151,7 @@ pub fn collect_documents(
         }
     }
     if let Some(e) = sink.failure.take() {
-        failure = Some(format!("cannot stage `{location}`: {e:#}"));
+        failure = Some(ReadError::of(location, ReadErrorKind::Staging(e)));
     }
     let warnings = std::mem::take(&mut sink.warnings);
     let errors = sink.warning_count;
@@ -182,7 +182,7 @@ pub fn collect_documents(
             warnings,
             notes,
             note_count,
-            error: Some(failure.unwrap_or_else(|| format!("`{location}`: nothing to collect"))),
+            error: Some(failure.unwrap_or_else(|| ReadError::of(location, ReadErrorKind::Nothing))),
             top_tags: tags,
         },
     };
@@ -200,7 +200,7 @@ struct StagedSource {
     top_tags: Vec<(String, u64)>,
 }
 
-type Staged = Result<StagedSource, String>;
+type Staged = Result<StagedSource, ReadError>;
 
 /// Reads every source into staging; a source that fails leaves nothing staged. Each source is
 /// read and parsed on a thread of its own while this one stages what it sends.
@@ -223,7 +223,9 @@ fn stage_all(
                 let outcome = read::stage_source(input, options, &mut sink);
                 sink.finish();
                 let outcome = match (outcome, sink.failure.take()) {
-                    (Ok(_), Some(e)) => Err(format!("cannot stage `{}`: {e:#}", input.location())),
+                    (Ok(_), Some(e)) => {
+                        Err(ReadError::of(input.location(), ReadErrorKind::Staging(e)))
+                    }
                     (outcome, _) => outcome,
                 };
                 outcome.map(|format| StagedSource {
@@ -251,7 +253,7 @@ fn stage_all(
             (outcome, staging)
         });
         let outcome = match staging {
-            Err(e) => Err(format!("cannot stage `{}`: {e:#}", input.location())),
+            Err(e) => Err(ReadError::of(input.location(), ReadErrorKind::Staging(e))),
             Ok(()) => outcome,
         };
         match outcome {
@@ -396,7 +398,7 @@ mod tests {
             "mastodon-api/timeline-page1.json",
         ] {
             let report = collect_documents(&mut store, tag, page, None, &[fixture(page)]).unwrap();
-            assert_eq!(report.error, None, "{page}");
+            assert!(report.error.is_none(), "{page}: {:?}", report.error);
         }
         let uris: Vec<String> = store
             .load_story(tag)
@@ -421,7 +423,12 @@ mod tests {
         assert_eq!((again.counts.posts_new, again.counts.posts_updated), (0, 0));
         let bad = collect_documents(&mut store, tag, "bad", None, &[serde_json::json!({"x": 1})])
             .unwrap();
-        assert!(bad.error.unwrap().contains("unrecognised format"));
+        let error = bad.error.expect("not a format");
+        assert!(
+            matches!(error.kind, ReadErrorKind::UnknownFormat),
+            "{error}"
+        );
+        assert_eq!(error.location, "bad");
     }
 
     /// See: issue 11. Membership is decided before the write lock is taken; when another
@@ -472,7 +479,7 @@ mod tests {
         }
         let url = "https://care.example/api/v1/statuses/117129620226059275/context";
         let report = collect_documents(&mut store, "x", url, None, &[page]).unwrap();
-        assert_eq!(report.error, None);
+        assert!(report.error.is_none(), "{:?}", report.error);
         let servers: Vec<String> = store
             .connection()
             .prepare("SELECT DISTINCT server FROM local_ids")

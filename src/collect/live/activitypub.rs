@@ -18,7 +18,7 @@ impl Session<'_> {
         let mut at = fetched.url;
         if is_actor(&doc) {
             let Some(outbox) = id_of(doc.get("outbox")).and_then(|o| at.join(o).ok()) else {
-                self.report.error = Some(format!("`{at}`: the actor has no `outbox` to read"));
+                self.report.error = Some(LiveProblem::NoOutbox(at.to_string()));
                 return Ok(());
             };
             self.commit(&at, Some(Format::ActivityPub), &[doc])?;
@@ -250,9 +250,7 @@ impl Session<'_> {
             self.seen.insert(uri.clone());
         }
         if let Err(e) = self.store.remember_fetch_urls(&entries) {
-            self.report
-                .problems
-                .push(format!("cannot remember fetch URLs: {e:#}"));
+            self.report.problems.push(LiveProblem::Remember(e));
         }
         notes
     }

@@ -69,10 +69,11 @@ impl Session<'_> {
                 }
             };
             let Some(statuses) = fetched.value.as_array() else {
-                let message = format!(
-                    "`{url}`: expected the array of statuses of #{name}, found something else"
-                );
-                self.fail_or_problem_text(first, message);
+                let problem = LiveProblem::NotStatuses {
+                    url: url.to_string(),
+                    tag: name.to_string(),
+                };
+                self.fail_or_problem_with(first, problem);
                 break;
             };
             if statuses.is_empty() {

@@ -30,7 +30,7 @@ use url::Url;
 mod activitypub;
 mod mastodon;
 
-use super::{SourceReport, collect_documents};
+use super::{ReadError, SourceReport, collect_documents};
 use crate::fetch::{FetchError, FetchErrorKind, Fetcher, Want};
 use crate::sources::serde_util::{id_of, one_or_many, parse_time, str_of};
 use crate::sources::{Format, Parsed, Warning};
@@ -162,9 +162,42 @@ pub struct LiveReport {
     /// How many notes there were in all (`notes` keeps the first few hundred of each page).
     pub note_count: u64,
     /// Fetches or pages that failed; what they would have added is missing.
-    pub problems: Vec<String>,
+    pub problems: Vec<LiveProblem>,
     /// Why the source itself could not be read, if so.
-    pub error: Option<String>,
+    pub error: Option<LiveProblem>,
+}
+
+/// Why a live source, or one fetch or page of it, gave nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum LiveProblem {
+    /// The source is not a URL.
+    #[error("`{source_text}` is not a URL: {error}")]
+    NotUrl {
+        /// As given.
+        source_text: String,
+        /// Why it does not parse.
+        error: url::ParseError,
+    },
+    /// A request failed for good (the error names the URL and the status or reason).
+    #[error("{0}")]
+    Fetch(FetchError),
+    /// A fetched page could not be read as its format, or staged.
+    #[error("{0}")]
+    Page(ReadError),
+    /// An actor that names no outbox.
+    #[error("`{0}`: the actor has no `outbox` to read")]
+    NoOutbox(String),
+    /// A tag timeline that answered with something other than an array of statuses.
+    #[error("`{url}`: expected the array of statuses of #{tag}, found something else")]
+    NotStatuses {
+        /// The page.
+        url: String,
+        /// The tag asked for.
+        tag: String,
+    },
+    /// Where to fetch each post again could not be recorded.
+    #[error("cannot remember fetch URLs: {0:#}")]
+    Remember(anyhow::Error),
 }
 
 /// A run of live collection: the state shared by every URL of one `collect`.
@@ -219,7 +252,12 @@ impl<'a> Session<'a> {
             ..LiveReport::default()
         };
         match Url::parse(source) {
-            Err(e) => self.report.error = Some(format!("`{source}` is not a URL: {e}")),
+            Err(error) => {
+                self.report.error = Some(LiveProblem::NotUrl {
+                    source_text: source.to_owned(),
+                    error,
+                });
+            }
             Ok(url) => {
                 let fallback = match tag_timeline(&url) {
                     Some((api, name)) => self.mastodon_timeline(source, &api, &name)?,
@@ -288,11 +326,11 @@ impl<'a> Session<'a> {
 
     /// Parses and writes one page in one transaction.
     fn commit(&mut self, url: &Url, format: Option<Format>, docs: &[Value]) -> Result<()> {
-        let report = collect_documents(self.store, &self.tag, url.as_str(), format, docs)?;
+        let mut report = collect_documents(self.store, &self.tag, url.as_str(), format, docs)?;
         self.report.pages += 1;
         self.progress.page(url, &report);
-        if let Some(error) = &report.error {
-            self.report.problems.push(error.clone());
+        if let Some(error) = report.error.take() {
+            self.report.problems.push(LiveProblem::Page(error));
         }
         for w in report.warnings.iter().cloned() {
             self.report.warnings.push((url.to_string(), w));
@@ -306,18 +344,20 @@ impl<'a> Session<'a> {
     }
 
     fn problem(&mut self, e: &FetchError) {
-        self.report.problems.push(e.to_string());
+        self.report.problems.push(LiveProblem::Fetch(e.clone()));
     }
 
     fn fail_or_problem(&mut self, first: bool, e: &FetchError) {
-        self.fail_or_problem_text(first, e.to_string());
+        self.fail_or_problem_with(first, LiveProblem::Fetch(e.clone()));
     }
 
-    fn fail_or_problem_text(&mut self, first: bool, message: String) {
+    /// A failure of the source itself when it is the first request and nothing was committed
+    /// yet; otherwise one problem among the pages.
+    fn fail_or_problem_with(&mut self, first: bool, problem: LiveProblem) {
         if first && self.report.pages == 0 {
-            self.report.error = Some(message);
+            self.report.error = Some(problem);
         } else {
-            self.report.problems.push(message);
+            self.report.problems.push(problem);
         }
     }
 

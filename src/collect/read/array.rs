@@ -6,8 +6,9 @@ use serde::de::{Error as _, SeqAccess, Visitor};
 use serde_json::Value;
 
 use super::{CHUNK, Stream};
+use crate::collect::error::{At, ReadError, ReadErrorKind};
 use crate::collect::staging::StagingSink;
-use crate::sources::{self, Format, FormatError, ItemSink, KNOWN_FORMATS, twitter_archive};
+use crate::sources::{self, Format, FormatError, ItemSink, twitter_archive};
 
 /// Collects array elements into chunks and parses each chunk as one array document.
 pub(super) struct Chunks<'x, 'a, 's, 'c> {
@@ -15,11 +16,11 @@ pub(super) struct Chunks<'x, 'a, 's, 'c> {
     pub(super) chunk: Vec<Value>,
     pub(super) base: usize,
     pub(super) per_element: bool,
-    pub(super) result: Result<Option<Format>, String>,
+    pub(super) result: Result<Option<Format>, ReadError>,
 }
 
 impl Chunks<'_, '_, '_, '_> {
-    pub(super) fn flush(&mut self) -> Result<(), String> {
+    pub(super) fn flush(&mut self) -> Result<(), ReadError> {
         if self.chunk.is_empty() {
             return Ok(());
         }
@@ -45,16 +46,16 @@ impl Chunks<'_, '_, '_, '_> {
 
     /// A format that reads arrays (statuses, archive elements, tweets) takes the chunk whole;
     /// otherwise each element is a document of its own (an array of ActivityPub objects).
-    fn detect(&mut self, doc: &Value) -> Result<(), String> {
+    fn detect(&mut self, doc: &Value) -> Result<(), ReadError> {
         let first = doc.as_array().and_then(|a| a.first());
         let (format, per_element) = match sources::detect(doc) {
             Some(format) => (format, false),
             None => match first.and_then(sources::detect) {
                 Some(format) => (format, true),
                 None => {
-                    return Err(format!(
-                        "`{}`: unrecognised format; tagstory reads {KNOWN_FORMATS}",
-                        self.stream.location
+                    return Err(ReadError::of(
+                        self.stream.location,
+                        ReadErrorKind::UnknownFormat,
                     ));
                 }
             },
@@ -71,7 +72,7 @@ impl Chunks<'_, '_, '_, '_> {
         doc: &Value,
         base: usize,
         prefix: &str,
-    ) -> Result<(), String> {
+    ) -> Result<(), ReadError> {
         let mut offset = OffsetSink {
             inner: self.stream.sink,
             base,
@@ -84,7 +85,7 @@ impl Chunks<'_, '_, '_, '_> {
             _ => format.parse(doc, &mut offset),
         }
         .map_err(|e| FormatError::new(offset.rewrite(&e.pointer), e.message));
-        result.map_err(|e| self.stream.format_error("", &e))
+        result.map_err(|e| self.stream.format_error(At::Source, e))
     }
 }
 
@@ -99,10 +100,11 @@ impl<'de> Visitor<'de> for &mut Chunks<'_, '_, '_, '_> {
         while let Some(element) = seq.next_element::<Value>()? {
             self.chunk.push(element);
             if self.chunk.len() == CHUNK
-                && let Err(message) = self.flush()
+                && let Err(error) = self.flush()
             {
-                self.result = Err(message.clone());
-                return Err(A::Error::custom(message));
+                // The error is kept here; serde only needs to stop.
+                self.result = Err(error);
+                return Err(A::Error::custom("stopped"));
             }
         }
         Ok(())

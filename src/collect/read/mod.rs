@@ -12,15 +12,14 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::depth::{self, DepthGuard};
+use super::error::{At, ReadError, ReadErrorKind as Kind, strip_position};
 use super::staging::StagingSink;
 
 mod array;
 mod object;
 
 use crate::model::Author;
-use crate::sources::{
-    self, Format, FormatError, ItemSink, KNOWN_FORMATS, Parsed, side_file, twitter_archive,
-};
+use crate::sources::{self, Format, FormatError, ItemSink, Parsed, side_file, twitter_archive};
 use array::Chunks;
 
 /// Array elements parsed together, so that a format can use neighbours as context (which
@@ -85,13 +84,13 @@ pub struct ReadOptions {
     pub strict: bool,
 }
 
-/// Reads `input` into `sink`; returns the format it was read as. The error is a complete
-/// message naming the source and the position.
+/// Reads `input` into `sink`; returns the format it was read as, or why the source cannot be
+/// read, where.
 pub(super) fn stage_source(
     input: &SourceInput,
     options: ReadOptions,
     sink: &mut StagingSink<'_>,
-) -> Result<Format, String> {
+) -> Result<Format, ReadError> {
     let location = input.location();
     if let SourceInput::File(path) = input
         && (path.is_dir()
@@ -103,13 +102,15 @@ pub(super) fn stage_source(
     }
     let reader: Box<dyn Read> = match input {
         SourceInput::Stdin => Box::new(std::io::stdin().lock()),
-        SourceInput::File(path) => Box::new(
-            std::fs::File::open(path).map_err(|e| format!("cannot read `{location}`: {e}"))?,
-        ),
+        SourceInput::File(path) => {
+            Box::new(std::fs::File::open(path).map_err(|e| ReadError::of(&location, Kind::Io(e)))?)
+        }
     };
     let mut reader = BufReader::with_capacity(1 << 16, reader);
     let archive_author = match input {
-        SourceInput::File(path) => archive_author_beside(path)?,
+        SourceInput::File(path) => {
+            archive_author_beside(path).map_err(|e| ReadError::of(&location, Kind::SideFile(e)))?
+        }
         SourceInput::Stdin => None,
     };
     let mut stream = Stream {
@@ -136,7 +137,7 @@ fn stage_twitter_archive(
     location: &str,
     options: ReadOptions,
     sink: &mut StagingSink<'_>,
-) -> Result<Format, String> {
+) -> Result<Format, ReadError> {
     let mut failure = None;
     let mut read_part = |part: &str, account: Option<&Author>, reader: &mut dyn Read| {
         let part_location = format!("{location}:{part}");
@@ -169,9 +170,9 @@ fn stage_twitter_archive(
         Ok(_) => Ok(options.format.unwrap_or(Format::TwitterArchive)),
         Err(e) => Err(failure.unwrap_or_else(|| {
             if path.is_dir() && e.kind() == std::io::ErrorKind::NotFound {
-                format!("`{location}` is a directory but not a Twitter archive ({e}); give the files in it")
+                ReadError::of(location, Kind::NotTwitterArchive(e))
             } else {
-                format!("cannot read `{location}` as a Twitter archive: {e}")
+                ReadError::of(location, Kind::TwitterArchive(e))
             }
         })),
     }
@@ -191,43 +192,41 @@ struct Stream<'a, 's, 'c> {
 }
 
 impl Stream<'_, '_, '_> {
-    fn read(&mut self, reader: &mut dyn BufRead) -> Result<Format, String> {
-        let io = |e: std::io::Error| format!("cannot read `{}`: {e}", self.location);
+    fn read(&mut self, reader: &mut dyn BufRead) -> Result<Format, ReadError> {
+        let io = |e: std::io::Error| ReadError::of(self.location, Kind::Io(e));
         skip_bom_and_space(reader).map_err(io)?;
         if peek(reader)
             .map_err(io)?
             .is_some_and(|b| b.is_ascii_alphabetic())
         {
-            skip_js_prefix(reader).map_err(|e| format!("`{}`:1: {e}", self.location))?;
+            skip_js_prefix(reader)
+                .map_err(|kind| ReadError::new(self.location, At::Line(1), kind))?;
             self.prefixed = true;
             skip_bom_and_space(reader).map_err(io)?;
         }
         match peek(reader).map_err(io)? {
-            None => Err(format!("`{}`: the file is empty", self.location)),
+            None => Err(ReadError::of(self.location, Kind::Empty)),
             Some(b'[') => self.read_array(reader),
             Some(b'{') => self.read_object_or_lines(reader),
             Some(_) => self.read_document(reader, Vec::new()),
         }
     }
 
-    fn check_failure(&mut self) -> Result<(), String> {
+    fn check_failure(&mut self) -> Result<(), ReadError> {
         match self.sink.failure.take() {
-            Some(e) => Err(format!("cannot stage `{}`: {e:#}", self.location)),
+            Some(e) => Err(ReadError::of(self.location, Kind::Staging(e))),
             None => Ok(()),
         }
     }
 
-    /// Detects the format of the first document (unless forced) and parses `doc`.
-    fn parse(&mut self, doc: &Value, position: &str) -> Result<Format, FormatError> {
+    /// Detects the format of the first document (unless forced) and parses `doc`; `position`
+    /// names the document in warnings (`line 3 `) and `at` in the error.
+    fn parse(&mut self, doc: &Value, position: &str, at: At) -> Result<Format, ReadError> {
         let format = match self.format {
             Some(format) => format,
             None => {
-                let format = sources::detect(doc).ok_or_else(|| {
-                    FormatError::new(
-                        "",
-                        format!("unrecognised format; tagstory reads {KNOWN_FORMATS}"),
-                    )
-                })?;
+                let format = sources::detect(doc)
+                    .ok_or_else(|| ReadError::of(self.location, Kind::UnknownFormat))?;
                 self.format = Some(format);
                 format
             }
@@ -235,27 +234,22 @@ impl Stream<'_, '_, '_> {
         self.sink.position = position.to_string();
         let result = format.parse(doc, self.sink);
         self.sink.position.clear();
-        result.map(|()| format)
+        result
+            .map(|()| format)
+            .map_err(|e| self.format_error(at, e))
     }
 
-    fn format_error(&self, position: &str, e: &FormatError) -> String {
-        let Some(format) = self.format else {
-            return format!("`{}`: {}", self.location, e.message);
-        };
-        let at = if position.is_empty() {
-            String::new()
-        } else {
-            format!(" at {position}")
-        };
-        format!(
-            "`{}`{at}: not readable as {}: {e}",
-            self.location,
-            format.name()
-        )
+    fn format_error(&self, at: At, error: FormatError) -> ReadError {
+        match self.format {
+            Some(format) => {
+                ReadError::new(self.location, at, Kind::NotReadableAs { format, error })
+            }
+            None => ReadError::of(self.location, Kind::UnknownFormat),
+        }
     }
 
     /// A JSON array, element by element, `CHUNK` at a time.
-    fn read_array(&mut self, reader: &mut dyn BufRead) -> Result<Format, String> {
+    fn read_array(&mut self, reader: &mut dyn BufRead) -> Result<Format, ReadError> {
         let mut de = serde_json::Deserializer::from_reader(DepthGuard::new(reader));
         de.disable_recursion_limit();
         let mut chunks = Chunks {
@@ -273,14 +267,14 @@ impl Stream<'_, '_, '_> {
         let result = std::mem::replace(&mut chunks.result, Ok(None));
         if let Err(e) = outcome {
             return Err(match result {
-                Err(message) => message,
-                Ok(_) => json_error(self.location, &e),
+                Err(error) => error,
+                Ok(_) => ReadError::json(self.location, &e),
             });
         }
         flushed?;
         // A `window.YTD… = [...]` file may end with `;`: a script, not JSON, after the array.
         if !self.prefixed {
-            de.end().map_err(|e| json_error(self.location, &e))?;
+            de.end().map_err(|e| ReadError::json(self.location, &e))?;
         }
         match result? {
             Some(format) => Ok(format),
@@ -290,9 +284,9 @@ impl Stream<'_, '_, '_> {
     }
 
     /// One JSON object, or JSON Lines: decided by whether the first line is a whole document.
-    fn read_object_or_lines(&mut self, reader: &mut dyn BufRead) -> Result<Format, String> {
+    fn read_object_or_lines(&mut self, reader: &mut dyn BufRead) -> Result<Format, ReadError> {
         let head = read_head_line(reader, MAX_FIRST_LINE)
-            .map_err(|e| format!("cannot read `{}` at line 1: {e}", self.location))?;
+            .map_err(|e| ReadError::new(self.location, At::Line(1), Kind::Io(e)))?;
         if head.last() != Some(&b'\n') && head.len() >= MAX_FIRST_LINE {
             return self.read_document(reader, head);
         }
@@ -307,7 +301,8 @@ impl Stream<'_, '_, '_> {
                 read_line(reader, &mut second, self.location, 2)?;
                 if depth::value_from_str(&second).is_ok_and(|v| v.is_object()) {
                     self.bad_line(1, &first)?;
-                    let doc = depth::value_from_str(&second).map_err(|e| e.to_string())?;
+                    let doc = depth::value_from_str(&second)
+                        .map_err(|e| ReadError::json(self.location, &e))?;
                     self.read_lines_from(reader, &doc, 2)
                 } else {
                     let mut bytes = first.into_bytes();
@@ -318,17 +313,21 @@ impl Stream<'_, '_, '_> {
         }
     }
 
-    fn bad_line(&mut self, line: usize, text: &str) -> Result<(), String> {
+    fn bad_line(&mut self, line: usize, text: &str) -> Result<(), ReadError> {
         let message = match depth::value_from_str(text) {
             Err(e) => format!(
                 "invalid JSON at column {}: {}",
                 e.column(),
-                strip_position(&e)
+                strip_position(&e.to_string())
             ),
             Ok(_) => "not a JSON object".to_string(),
         };
         if self.options.strict {
-            return Err(format!("`{}`:{line}: {message} (--strict)", self.location));
+            return Err(ReadError::new(
+                self.location,
+                At::Line(line),
+                Kind::BadLineStrict(message),
+            ));
         }
         self.sink.warn(format!("line {line}"), message);
         Ok(())
@@ -340,7 +339,7 @@ impl Stream<'_, '_, '_> {
         reader: &mut dyn BufRead,
         first: &Value,
         first_line: usize,
-    ) -> Result<Format, String> {
+    ) -> Result<Format, ReadError> {
         self.line_document(first, first_line)?;
         let mut line_no = first_line;
         let mut line = String::new();
@@ -361,31 +360,37 @@ impl Stream<'_, '_, '_> {
             self.check_failure()?;
         }
         self.format
-            .ok_or_else(|| format!("`{}`: no readable line", self.location))
+            .ok_or_else(|| ReadError::of(self.location, Kind::NoReadableLine))
     }
 
-    fn line_document(&mut self, doc: &Value, line: usize) -> Result<(), String> {
+    fn line_document(&mut self, doc: &Value, line: usize) -> Result<(), ReadError> {
         let position = format!("line {line}");
-        match self.parse(doc, &format!("{position} ")) {
+        match self.parse(doc, &format!("{position} "), At::Document(position.clone())) {
             Ok(_) => {
                 self.read_one = true;
                 Ok(())
             }
             // The first document decides what the file is: if it cannot be read as that, nothing
             // can be.
-            Err(e) if self.format.is_none() || self.options.strict || !self.read_one => {
-                Err(self.format_error(&position, &e))
-            }
-            Err(e) => {
-                self.sink.warn(position, e.to_string());
+            Err(e) if self.format.is_none() || self.options.strict || !self.read_one => Err(e),
+            Err(ReadError {
+                kind: Kind::NotReadableAs { error, .. },
+                ..
+            }) => {
+                self.sink.warn(position, error.to_string());
                 Ok(())
             }
+            Err(e) => Err(e),
         }
     }
 
     /// A single JSON document: a collection's items streamed a chunk at a time, anything else
     /// read whole (see [`object`]).
-    fn read_document(&mut self, reader: &mut dyn BufRead, head: Vec<u8>) -> Result<Format, String> {
+    fn read_document(
+        &mut self,
+        reader: &mut dyn BufRead,
+        head: Vec<u8>,
+    ) -> Result<Format, ReadError> {
         let chained = std::io::Cursor::new(head).chain(reader);
         object::read(self, chained)
     }
@@ -424,7 +429,7 @@ impl Stream<'_, '_, '_> {
 /// A Twitter archive's `data/tweets.js` names no author: its account is in `manifest.js` (or
 /// `account.js`) beside it. Each is read through the side-file cap: one that is too large (a
 /// symlink to `/dev/zero`) fails the source rather than reading forever.
-fn archive_author_beside(path: &Path) -> Result<Option<Author>, String> {
+fn archive_author_beside(path: &Path) -> std::io::Result<Option<Author>> {
     let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
         return Ok(None);
     };
@@ -433,7 +438,7 @@ fn archive_author_beside(path: &Path) -> Result<Option<Author>, String> {
     }
     let beside = |file: &str| {
         let side = path.with_file_name(file);
-        side_file::read_path(&side).map_err(|e| format!("`{}`: {e}", path.display()))
+        side_file::read_path(&side)
     };
     if let Some(author) = beside("manifest.js")?
         .as_deref()
@@ -455,24 +460,14 @@ fn read_line(
     line: &mut String,
     location: &str,
     line_no: usize,
-) -> Result<usize, String> {
+) -> Result<usize, ReadError> {
     line.clear();
     let mut bytes = Vec::new();
     let n = reader
         .read_until(b'\n', &mut bytes)
-        .map_err(|e| format!("cannot read `{location}` at line {line_no}: {e}"))?;
-    match String::from_utf8(bytes) {
-        Ok(text) => {
-            *line = text;
-            Ok(n)
-        }
-        Err(e) => {
-            let column = e.utf8_error().valid_up_to() + 1;
-            Err(format!(
-                "`{location}`:{line_no}:{column}: invalid UTF-8; save the file as UTF-8"
-            ))
-        }
-    }
+        .map_err(|e| ReadError::new(location, At::Line(line_no), Kind::Io(e)))?;
+    *line = line_text(bytes, location, line_no)?;
+    Ok(n)
 }
 
 /// Reads the first line, up to `limit` bytes (the newline included when it came).
@@ -497,29 +492,11 @@ fn read_head_line(reader: &mut dyn BufRead, limit: usize) -> std::io::Result<Vec
 }
 
 /// `bytes` of line `line_no` as text; invalid UTF-8 is an error naming the position.
-fn line_text(bytes: Vec<u8>, location: &str, line_no: usize) -> Result<String, String> {
+fn line_text(bytes: Vec<u8>, location: &str, line_no: usize) -> Result<String, ReadError> {
     String::from_utf8(bytes).map_err(|e| {
         let column = e.utf8_error().valid_up_to() + 1;
-        format!("`{location}`:{line_no}:{column}: invalid UTF-8; save the file as UTF-8")
+        ReadError::new(location, At::LineColumn(line_no, column), Kind::InvalidUtf8)
     })
-}
-
-fn json_error(location: &str, e: &serde_json::Error) -> String {
-    format!(
-        "`{location}`:{}:{}: invalid JSON: {}",
-        e.line(),
-        e.column(),
-        strip_position(e)
-    )
-}
-
-/// serde_json's message without its trailing " at line L column C".
-fn strip_position(e: &serde_json::Error) -> String {
-    let message = e.to_string();
-    match message.rfind(" at line ") {
-        Some(at) => message[..at].to_string(),
-        None => message,
-    }
 }
 
 fn peek(reader: &mut (impl BufRead + ?Sized)) -> std::io::Result<Option<u8>> {
@@ -542,21 +519,19 @@ fn skip_bom_and_space(reader: &mut (impl BufRead + ?Sized)) -> std::io::Result<(
 
 /// Skips `window.YTD.tweets.part0 =` (any JavaScript assignment of a JSON value). Text that
 /// is not such an assignment (a CSV or plain-text file, say) is not JSON, and is called that.
-fn skip_js_prefix(reader: &mut (impl BufRead + ?Sized)) -> Result<(), String> {
-    const NOT_JSON: &str = "not JSON: the file starts with text, not `[` or `{` \
-                            (tagstory reads JSON and JSON Lines exports)";
+fn skip_js_prefix(reader: &mut (impl BufRead + ?Sized)) -> Result<(), Kind> {
     let mut seen = 0;
     loop {
-        let buf = reader.fill_buf().map_err(|e| e.to_string())?;
+        let buf = reader.fill_buf().map_err(Kind::Io)?;
         if buf.is_empty() {
-            return Err(NOT_JSON.to_string());
+            return Err(Kind::NotJson);
         }
         let end = buf.iter().position(|&b| b == b'=').unwrap_or(buf.len());
         let assignable = buf[..end]
             .iter()
             .all(|&b| b.is_ascii_alphanumeric() || b"_$.[]'\" \t".contains(&b));
         if !assignable || (seen == 0 && !buf[0].is_ascii_alphabetic() && !b"_$".contains(&buf[0])) {
-            return Err(NOT_JSON.to_string());
+            return Err(Kind::NotJson);
         }
         match buf.iter().position(|&b| b == b'=') {
             Some(at) if seen + at <= MAX_PREFIX => {
@@ -568,7 +543,7 @@ fn skip_js_prefix(reader: &mut (impl BufRead + ?Sized)) -> Result<(), String> {
         let n = buf.len();
         seen += n;
         if seen > MAX_PREFIX {
-            return Err("not JSON: the file starts with text, not `[` or `{`".to_string());
+            return Err(Kind::NotJson);
         }
         reader.consume(n);
     }

@@ -13,8 +13,9 @@ use serde::Deserialize;
 use serde::de::{DeserializeSeed, Error as _, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use super::{CHUNK, Stream, json_error};
+use super::{CHUNK, Stream};
 use crate::collect::depth::DepthGuard;
+use crate::collect::error::{At, ReadError};
 use crate::sources::{self, Format, FormatError, ItemSink};
 
 /// Collection types whose items are streamed (as `sources::activitypub` reads them).
@@ -26,7 +27,10 @@ const COLLECTIONS: &[&str] = &[
 ];
 
 /// Reads one document from `reader` into `stream`'s sink; returns its format.
-pub(super) fn read(stream: &mut Stream<'_, '_, '_>, reader: impl Read) -> Result<Format, String> {
+pub(super) fn read(
+    stream: &mut Stream<'_, '_, '_>,
+    reader: impl Read,
+) -> Result<Format, ReadError> {
     let mut de = serde_json::Deserializer::from_reader(DepthGuard::new(reader));
     de.disable_recursion_limit();
     let mut top = Top {
@@ -40,22 +44,20 @@ pub(super) fn read(stream: &mut Stream<'_, '_, '_>, reader: impl Read) -> Result
         TopVisitor(&mut top),
     );
     let location = top.stream.location;
-    if let Some(message) = top.failure.take() {
-        return Err(message);
+    if let Some(error) = top.failure.take() {
+        return Err(error);
     }
     let doc = match outcome {
         Ok(Some(doc)) => doc,
         Ok(None) => Value::Object(std::mem::take(&mut top.rest)),
-        Err(e) => return Err(json_error(location, &e)),
+        Err(e) => return Err(ReadError::json(location, &e)),
     };
-    de.end().map_err(|e| json_error(location, &e))?;
+    de.end().map_err(|e| ReadError::json(location, &e))?;
     let streamed = top.streamed;
     // What is left: the whole document, or a streamed collection without its items (an
     // embedded `first` page is read now).
     let stream = top.stream;
-    let format = stream
-        .parse(&doc, "")
-        .map_err(|e| stream.format_error("", &e))?;
+    let format = stream.parse(&doc, "", At::Source)?;
     Ok(streamed.unwrap_or(format))
 }
 
@@ -65,7 +67,7 @@ struct Top<'x, 'a, 's, 'c> {
     stream: &'x mut Stream<'a, 's, 'c>,
     rest: Map<String, Value>,
     streamed: Option<Format>,
-    failure: Option<String>,
+    failure: Option<ReadError>,
 }
 
 impl Top<'_, '_, '_, '_> {
@@ -93,7 +95,7 @@ impl Top<'_, '_, '_, '_> {
     }
 
     /// Parses `items` (starting at index `base` of `key`) as a collection of their own.
-    fn parse_chunk(&mut self, key: &str, items: Vec<Value>, base: usize) -> Result<(), String> {
+    fn parse_chunk(&mut self, key: &str, items: Vec<Value>, base: usize) -> Result<(), ReadError> {
         let mut doc = Map::new();
         for member in ["@context", "id", "type"] {
             if let Some(v) = self.rest.get(member) {
@@ -112,7 +114,7 @@ impl Top<'_, '_, '_, '_> {
             .parse(&doc, &mut offset)
             .map_err(|e| FormatError::new(offset.rewrite(&e.pointer), e.message));
         self.streamed = Some(Format::ActivityPub);
-        result.map_err(|e| self.stream.format_error("", &e))?;
+        result.map_err(|e| self.stream.format_error(At::Source, e))?;
         self.stream.read_one = true;
         self.stream.check_failure()
     }
@@ -135,8 +137,9 @@ impl<'de> Visitor<'de> for TopVisitor<'_, '_, '_, '_, '_> {
             let items = key == "orderedItems" || key == "items";
             if items && top.streamed.is_none() && top.streamable() {
                 map.next_value_seed(ItemsSeed { top, key: &key })?;
-                if let Some(message) = &top.failure {
-                    return Err(A::Error::custom(message));
+                if top.failure.is_some() {
+                    // The error is kept in `top`; serde only needs to stop.
+                    return Err(A::Error::custom("stopped"));
                 }
             } else {
                 let value: Value = map.next_value()?;
@@ -204,12 +207,12 @@ impl<'de> Visitor<'de> for ItemsSeed<'_, '_, '_, '_, '_, '_> {
             chunk.extend(next);
             if chunk.len() == CHUNK || (done && !chunk.is_empty()) {
                 let n = chunk.len();
-                if let Err(message) =
-                    self.top
-                        .parse_chunk(self.key, std::mem::take(&mut chunk), base)
+                if let Err(error) = self
+                    .top
+                    .parse_chunk(self.key, std::mem::take(&mut chunk), base)
                 {
-                    self.top.failure = Some(message.clone());
-                    return Err(A::Error::custom(message));
+                    self.top.failure = Some(error);
+                    return Err(A::Error::custom("stopped"));
                 }
                 base += n;
             }

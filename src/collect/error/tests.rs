@@ -1,0 +1,99 @@
+//! Each way a source fails is told apart by its kind and position, not by its wording.
+
+use std::io::Write;
+
+use super::{At, ReadError, ReadErrorKind};
+use crate::collect::{ReadOptions, SourceInput, collect};
+use crate::store::Store;
+
+/// Collects `bytes` as a file of its own and returns why it failed.
+fn failure_of(bytes: &[u8], options: ReadOptions) -> ReadError {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("source.json");
+    std::fs::File::create(&path)
+        .unwrap()
+        .write_all(bytes)
+        .unwrap();
+    let mut store = Store::open_in_memory().unwrap();
+    let mut reports = collect(&mut store, "t", &[SourceInput::File(path.clone())], options)
+        .expect("the archive itself is fine");
+    let error = reports.remove(0).error.expect("the source fails");
+    assert_eq!(error.location, path.display().to_string());
+    error
+}
+
+fn fails(bytes: &[u8]) -> ReadError {
+    failure_of(bytes, ReadOptions::default())
+}
+
+const STATUS: &str = r#"{"id": "1", "uri": "https://a.example/users/ana/statuses/1", "created_at": "2026-08-20T08:00:00Z", "visibility": "public", "content": "<p>hi #t</p>", "account": {"acct": "ana@a.example", "uri": "https://a.example/users/ana", "display_name": "Ana"}}"#;
+
+#[test]
+fn an_empty_file() {
+    let e = fails(b"  \n\t ");
+    assert!(matches!(e.kind, ReadErrorKind::Empty), "{e}");
+    assert_eq!(e.at, At::Source);
+}
+
+#[test]
+fn text_that_is_not_json() {
+    let e = fails(b"id,text\n1,hello\n");
+    assert!(matches!(e.kind, ReadErrorKind::NotJson), "{e}");
+    assert_eq!(e.at, At::Line(1));
+}
+
+#[test]
+fn broken_json_names_line_and_column() {
+    let e = fails(b"[\n {\"id\": \"1\",\n  \"uri\": }\n]");
+    assert!(matches!(e.kind, ReadErrorKind::InvalidJson(_)), "{e}");
+    assert_eq!(e.at, At::LineColumn(3, 10));
+}
+
+#[test]
+fn invalid_utf8_names_line_and_column() {
+    let mut bytes = format!("{STATUS}\n").into_bytes();
+    bytes.extend_from_slice(b"{\"id\": \"2\", \"content\": \"caf\xe9\"}\n");
+    let e = fails(&bytes);
+    assert!(matches!(e.kind, ReadErrorKind::InvalidUtf8), "{e}");
+    assert_eq!(e.at, At::LineColumn(2, 28));
+}
+
+#[test]
+fn a_document_of_no_known_format() {
+    let e = fails(br#"{"hello": "world"}"#);
+    assert!(matches!(e.kind, ReadErrorKind::UnknownFormat), "{e}");
+}
+
+#[test]
+fn a_bad_line_fails_the_source_only_under_strict() {
+    let bytes = format!("{STATUS}\nnot json at all\n");
+    let strict = ReadOptions {
+        strict: true,
+        ..ReadOptions::default()
+    };
+    let e = failure_of(bytes.as_bytes(), strict);
+    assert!(matches!(e.kind, ReadErrorKind::BadLineStrict(_)), "{e}");
+    assert_eq!(e.at, At::Line(2));
+}
+
+#[test]
+fn a_folder_that_is_not_a_twitter_archive() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open_in_memory().unwrap();
+    let input = SourceInput::File(dir.path().to_path_buf());
+    let mut reports = collect(&mut store, "t", &[input], ReadOptions::default()).unwrap();
+    let e = reports.remove(0).error.expect("fails");
+    assert!(matches!(e.kind, ReadErrorKind::NotTwitterArchive(_)), "{e}");
+}
+
+#[test]
+fn a_missing_file() {
+    let mut store = Store::open_in_memory().unwrap();
+    let input = SourceInput::File("/nonexistent/tagstory/source.json".into());
+    let mut reports = collect(&mut store, "t", &[input], ReadOptions::default()).unwrap();
+    let e = reports.remove(0).error.expect("fails");
+    match &e.kind {
+        ReadErrorKind::Io(io) => assert_eq!(io.kind(), std::io::ErrorKind::NotFound),
+        other => panic!("{other:?}"),
+    }
+}
