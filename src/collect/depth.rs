@@ -12,10 +12,12 @@ use serde_json::Value;
 /// The deepest nesting of arrays and objects accepted in one document.
 pub(super) const MAX_DEPTH: usize = 10_000;
 
-/// Counts `[`/`{` nesting outside strings in the bytes read through it.
+/// Counts `[`/`{` nesting outside strings in the bytes read through it, and the bytes
+/// themselves on a [`Meter`] when it has one.
 pub(super) struct DepthGuard<R> {
     inner: R,
     scan: DepthScan,
+    meter: Option<Meter>,
 }
 
 impl<R> DepthGuard<R> {
@@ -23,6 +25,15 @@ impl<R> DepthGuard<R> {
         DepthGuard {
             inner,
             scan: DepthScan::default(),
+            meter: None,
+        }
+    }
+
+    /// A guard that also counts the bytes read on `meter`.
+    pub(super) fn metered(inner: R, meter: Meter) -> Self {
+        DepthGuard {
+            meter: Some(meter),
+            ..DepthGuard::new(inner)
         }
     }
 }
@@ -30,8 +41,67 @@ impl<R> DepthGuard<R> {
 impl<R: Read> Read for DepthGuard<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.scan.feed(&buf[..n])?;
+        let kept = self.scan.feed(&buf[..n])?;
+        if let Some(meter) = &self.meter {
+            meter.add(kept)?;
+        }
         Ok(n)
+    }
+}
+
+/// The bytes read since the reader last let go of what it held (a chunk of array elements
+/// parsed and dropped), shared between a [`DepthGuard`] and the visitor that streams a
+/// document. Past `limit` the read fails: one element or document that large is refused
+/// rather than held in memory (see: issue 11, where one 100 MB status peaked at 340 MB).
+#[derive(Clone)]
+pub(super) struct Meter(std::rc::Rc<MeterState>);
+
+struct MeterState {
+    held: std::cell::Cell<usize>,
+    limit: usize,
+    exceeded: std::cell::Cell<bool>,
+}
+
+impl Meter {
+    pub(super) fn new(limit: usize) -> Meter {
+        Meter(std::rc::Rc::new(MeterState {
+            held: std::cell::Cell::new(0),
+            limit,
+            exceeded: std::cell::Cell::new(false),
+        }))
+    }
+
+    fn add(&self, n: usize) -> io::Result<()> {
+        let held = self.0.held.get().saturating_add(n);
+        self.0.held.set(held);
+        if held > self.0.limit {
+            self.0.exceeded.set(true);
+            return Err(io::Error::other(format!(
+                "one document is larger than {} bytes",
+                self.0.limit
+            )));
+        }
+        Ok(())
+    }
+
+    /// Bytes read since the last [`Meter::release`].
+    pub(super) fn held(&self) -> usize {
+        self.0.held.get()
+    }
+
+    /// What was read so far is no longer held.
+    pub(super) fn release(&self) {
+        self.0.held.set(0);
+    }
+
+    /// The limit, which a read went past if [`Meter::exceeded`].
+    pub(super) fn limit(&self) -> usize {
+        self.0.limit
+    }
+
+    /// Whether a read went past the limit.
+    pub(super) fn exceeded(&self) -> bool {
+        self.0.exceeded.get()
     }
 }
 
@@ -44,9 +114,13 @@ pub(super) struct DepthScan {
 }
 
 impl DepthScan {
-    pub(super) fn feed(&mut self, bytes: &[u8]) -> io::Result<()> {
+    /// Scans `bytes`; returns how many of them a parser keeps (all but whitespace between
+    /// values, which a hostile file may hold gigabytes of).
+    pub(super) fn feed(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        let mut kept = 0;
         for &b in bytes {
             if self.in_string {
+                kept += 1;
                 match (self.escaped, b) {
                     (true, _) => self.escaped = false,
                     (false, b'\\') => self.escaped = true,
@@ -66,10 +140,12 @@ impl DepthScan {
                     }
                 }
                 b']' | b'}' => self.depth = self.depth.saturating_sub(1),
+                b' ' | b'\t' | b'\n' | b'\r' => continue,
                 _ => {}
             }
+            kept += 1;
         }
-        Ok(())
+        Ok(kept)
     }
 }
 

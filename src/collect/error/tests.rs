@@ -97,3 +97,84 @@ fn a_missing_file() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A status whose content alone is `bytes` long.
+fn huge_status(bytes: usize) -> String {
+    STATUS.replace("<p>hi #t</p>", &format!("<p>{} #t</p>", "a".repeat(bytes)))
+}
+
+const OVER: usize = crate::collect::read::MAX_DOCUMENT + 1;
+
+#[test]
+fn one_document_too_large_is_refused_not_held() {
+    let e = fails(huge_status(OVER).as_bytes());
+    assert!(
+        matches!(e.kind, ReadErrorKind::TooLarge { limit } if limit == OVER - 1),
+        "{e}"
+    );
+    assert!(matches!(e.at, At::LineColumn(1, _)), "{:?}", e.at);
+}
+
+#[test]
+fn one_array_element_too_large_is_refused() {
+    let array = format!("[{STATUS},\n{}]", huge_status(OVER));
+    let e = fails(array.as_bytes());
+    assert!(matches!(e.kind, ReadErrorKind::TooLarge { .. }), "{e}");
+    assert!(matches!(e.at, At::LineColumn(2, _)), "{:?}", e.at);
+}
+
+#[test]
+fn many_large_elements_are_read_a_few_at_a_time() {
+    // Sixty elements of 1 MiB each: 60 MiB in all, far over the limit of one document, and
+    // every one of them read.
+    let elements: Vec<String> = (0..60)
+        .map(|i| {
+            huge_status(1 << 20)
+                .replace("\"id\": \"1\"", &format!("\"id\": \"{i}\""))
+                .replace("statuses/1", &format!("statuses/{i}"))
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("large.json");
+    std::fs::write(&path, format!("[{}]", elements.join(","))).unwrap();
+    let mut store = Store::open_in_memory().unwrap();
+    let reports = collect(
+        &mut store,
+        "t",
+        &[SourceInput::File(path)],
+        ReadOptions::default(),
+    )
+    .unwrap();
+    assert!(reports[0].error.is_none(), "{:?}", reports[0].error);
+    assert_eq!(reports[0].counts.posts_new, 60);
+}
+
+#[test]
+fn a_json_lines_line_too_large_is_a_bad_line_or_under_strict_the_failure() {
+    let lines = format!(
+        "{STATUS}\n{}\n{}\n",
+        huge_status(OVER),
+        STATUS.replace("statuses/1", "statuses/2")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lines.jsonl");
+    std::fs::write(&path, &lines).unwrap();
+    let mut store = Store::open_in_memory().unwrap();
+    let input = [SourceInput::File(path)];
+    let reports = collect(&mut store, "t", &input, ReadOptions::default()).unwrap();
+    assert!(reports[0].error.is_none(), "{:?}", reports[0].error);
+    assert_eq!(
+        reports[0].counts.posts_new, 2,
+        "the lines around it are read"
+    );
+    assert_eq!(reports[0].warnings.len(), 1);
+    assert_eq!(reports[0].warnings[0].pointer, "line 2");
+
+    let strict = ReadOptions {
+        strict: true,
+        ..ReadOptions::default()
+    };
+    let e = failure_of(lines.as_bytes(), strict);
+    assert!(matches!(e.kind, ReadErrorKind::TooLarge { .. }), "{e}");
+    assert_eq!(e.at, At::Line(2));
+}

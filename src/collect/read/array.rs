@@ -5,7 +5,8 @@
 use serde::de::{Error as _, SeqAccess, Visitor};
 use serde_json::Value;
 
-use super::{CHUNK, Stream};
+use super::{CHUNK, CHUNK_BYTES, Stream};
+use crate::collect::depth::Meter;
 use crate::collect::error::{At, ReadError, ReadErrorKind};
 use crate::collect::staging::StagingSink;
 use crate::sources::{self, Format, FormatError, ItemSink, twitter_archive};
@@ -17,6 +18,8 @@ pub(super) struct Chunks<'x, 'a, 's, 'c> {
     pub(super) base: usize,
     pub(super) per_element: bool,
     pub(super) result: Result<Option<Format>, ReadError>,
+    /// The bytes of the elements held.
+    pub(super) meter: Meter,
 }
 
 impl Chunks<'_, '_, '_, '_> {
@@ -99,12 +102,13 @@ impl<'de> Visitor<'de> for &mut Chunks<'_, '_, '_, '_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while let Some(element) = seq.next_element::<Value>()? {
             self.chunk.push(element);
-            if self.chunk.len() == CHUNK
-                && let Err(error) = self.flush()
-            {
-                // The error is kept here; serde only needs to stop.
-                self.result = Err(error);
-                return Err(A::Error::custom("stopped"));
+            if self.chunk.len() == CHUNK || self.meter.held() > CHUNK_BYTES {
+                if let Err(error) = self.flush() {
+                    // The error is kept here; serde only needs to stop.
+                    self.result = Err(error);
+                    return Err(A::Error::custom("stopped"));
+                }
+                self.meter.release();
             }
         }
         Ok(())

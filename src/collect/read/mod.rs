@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::depth::{self, DepthGuard};
+use super::depth::{self, DepthGuard, Meter};
 use super::error::{At, ReadError, ReadErrorKind as Kind, strip_position};
 use super::staging::StagingSink;
 
@@ -25,6 +25,14 @@ use array::Chunks;
 /// Array elements parsed together, so that a format can use neighbours as context (which
 /// server issued Mastodon ids) while memory stays bounded.
 const CHUNK: usize = 64;
+
+/// The largest single document, JSON Lines line or array element read: a hundred times any
+/// real post or API page, and the most one source may make this process hold at once.
+pub(super) const MAX_DOCUMENT: usize = 16 << 20;
+
+/// Array elements are parsed as soon as they add up to this many bytes, even before
+/// [`CHUNK`] of them are read, so that a chunk of large posts stays small in memory.
+const CHUNK_BYTES: usize = 4 << 20;
 
 /// The longest first line read whole to tell JSON Lines from a single document: a longer one is
 /// a single document (an outbox written on one line), streamed.
@@ -250,7 +258,9 @@ impl Stream<'_, '_, '_> {
 
     /// A JSON array, element by element, `CHUNK` at a time.
     fn read_array(&mut self, reader: &mut dyn BufRead) -> Result<Format, ReadError> {
-        let mut de = serde_json::Deserializer::from_reader(DepthGuard::new(reader));
+        let meter = Meter::new(MAX_DOCUMENT);
+        let mut de =
+            serde_json::Deserializer::from_reader(DepthGuard::metered(reader, meter.clone()));
         de.disable_recursion_limit();
         let mut chunks = Chunks {
             stream: self,
@@ -258,6 +268,7 @@ impl Stream<'_, '_, '_> {
             base: 0,
             per_element: false,
             result: Ok(None),
+            meter: meter.clone(),
         };
         let outcome = serde::Deserializer::deserialize_seq(
             serde_stacker::Deserializer::new(&mut de),
@@ -268,13 +279,14 @@ impl Stream<'_, '_, '_> {
         if let Err(e) = outcome {
             return Err(match result {
                 Err(error) => error,
-                Ok(_) => ReadError::json(self.location, &e),
+                Ok(_) => json_failure(self.location, &meter, &e),
             });
         }
         flushed?;
         // A `window.YTD… = [...]` file may end with `;`: a script, not JSON, after the array.
         if !self.prefixed {
-            de.end().map_err(|e| ReadError::json(self.location, &e))?;
+            de.end()
+                .map_err(|e| json_failure(self.location, &meter, &e))?;
         }
         match result? {
             Some(format) => Ok(format),
@@ -345,7 +357,20 @@ impl Stream<'_, '_, '_> {
         let mut line = String::new();
         loop {
             line.clear();
-            let n = read_line(reader, &mut line, self.location, line_no + 1)?;
+            let n = match read_line(reader, &mut line, self.location, line_no + 1) {
+                Ok(n) => n,
+                // Read past, not held: one line too long is one bad line.
+                Err(ReadError {
+                    kind: Kind::TooLarge { limit },
+                    ..
+                }) if !self.options.strict => {
+                    line_no += 1;
+                    let message = format!("larger than {} MiB; not read", limit >> 20);
+                    self.sink.warn(format!("line {line_no}"), message);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             if n == 0 {
                 break;
             }
@@ -454,7 +479,8 @@ fn archive_author_beside(path: &Path) -> std::io::Result<Option<Author>> {
 /// Reads one line into `line` (cleared first); returns its length in bytes, 0 at the end.
 /// Invalid UTF-8 is an error naming the file, the line and the column (in bytes, as
 /// serde_json counts them) of the first bad byte, where `BufRead::read_line` says only
-/// "stream did not contain valid UTF-8" (see: issue 11).
+/// "stream did not contain valid UTF-8" (see: issue 11). A line over [`MAX_DOCUMENT`] is read
+/// past, not held, and is an error of its own.
 fn read_line(
     reader: &mut dyn BufRead,
     line: &mut String,
@@ -462,12 +488,42 @@ fn read_line(
     line_no: usize,
 ) -> Result<usize, ReadError> {
     line.clear();
+    let io = |e| ReadError::new(location, At::Line(line_no), Kind::Io(e));
     let mut bytes = Vec::new();
-    let n = reader
+    let n = (&mut *reader)
+        .take(MAX_DOCUMENT as u64 + 1)
         .read_until(b'\n', &mut bytes)
-        .map_err(|e| ReadError::new(location, At::Line(line_no), Kind::Io(e)))?;
+        .map_err(io)?;
+    if n > MAX_DOCUMENT {
+        drop(bytes);
+        skip_line(reader).map_err(io)?;
+        let kind = Kind::TooLarge {
+            limit: MAX_DOCUMENT,
+        };
+        return Err(ReadError::new(location, At::Line(line_no), kind));
+    }
     *line = line_text(bytes, location, line_no)?;
     Ok(n)
+}
+
+/// Reads past the rest of a line without keeping it.
+fn skip_line(reader: &mut dyn BufRead) -> std::io::Result<()> {
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(());
+        }
+        match buf.iter().position(|&b| b == b'\n') {
+            Some(at) => {
+                reader.consume(at + 1);
+                return Ok(());
+            }
+            None => {
+                let n = buf.len();
+                reader.consume(n);
+            }
+        }
+    }
 }
 
 /// Reads the first line, up to `limit` bytes (the newline included when it came).
@@ -489,6 +545,17 @@ fn read_head_line(reader: &mut dyn BufRead, limit: usize) -> std::io::Result<Vec
         reader.consume(take);
     }
     Ok(bytes)
+}
+
+/// Broken JSON where serde_json found it, or a document over the limit `meter` keeps.
+fn json_failure(location: &str, meter: &Meter, e: &serde_json::Error) -> ReadError {
+    if meter.exceeded() {
+        let kind = Kind::TooLarge {
+            limit: meter.limit(),
+        };
+        return ReadError::new(location, At::LineColumn(e.line(), e.column()), kind);
+    }
+    ReadError::json(location, e)
 }
 
 /// `bytes` of line `line_no` as text; invalid UTF-8 is an error naming the position.

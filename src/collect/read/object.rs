@@ -13,8 +13,8 @@ use serde::Deserialize;
 use serde::de::{DeserializeSeed, Error as _, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use super::{CHUNK, Stream};
-use crate::collect::depth::DepthGuard;
+use super::{CHUNK, CHUNK_BYTES, MAX_DOCUMENT, Stream, json_failure};
+use crate::collect::depth::{DepthGuard, Meter};
 use crate::collect::error::{At, ReadError};
 use crate::sources::{self, Format, FormatError, ItemSink};
 
@@ -31,13 +31,15 @@ pub(super) fn read(
     stream: &mut Stream<'_, '_, '_>,
     reader: impl Read,
 ) -> Result<Format, ReadError> {
-    let mut de = serde_json::Deserializer::from_reader(DepthGuard::new(reader));
+    let meter = Meter::new(MAX_DOCUMENT);
+    let mut de = serde_json::Deserializer::from_reader(DepthGuard::metered(reader, meter.clone()));
     de.disable_recursion_limit();
     let mut top = Top {
         stream,
         rest: Map::new(),
         streamed: None,
         failure: None,
+        meter: meter.clone(),
     };
     let outcome = serde::Deserializer::deserialize_any(
         serde_stacker::Deserializer::new(&mut de),
@@ -50,9 +52,9 @@ pub(super) fn read(
     let doc = match outcome {
         Ok(Some(doc)) => doc,
         Ok(None) => Value::Object(std::mem::take(&mut top.rest)),
-        Err(e) => return Err(ReadError::json(location, &e)),
+        Err(e) => return Err(json_failure(location, &meter, &e)),
     };
-    de.end().map_err(|e| ReadError::json(location, &e))?;
+    de.end().map_err(|e| json_failure(location, &meter, &e))?;
     let streamed = top.streamed;
     // What is left: the whole document, or a streamed collection without its items (an
     // embedded `first` page is read now).
@@ -68,6 +70,8 @@ struct Top<'x, 'a, 's, 'c> {
     rest: Map<String, Value>,
     streamed: Option<Format>,
     failure: Option<ReadError>,
+    /// The bytes held: the members kept, or the items of the chunk being read.
+    meter: Meter,
 }
 
 impl Top<'_, '_, '_, '_> {
@@ -136,6 +140,8 @@ impl<'de> Visitor<'de> for TopVisitor<'_, '_, '_, '_, '_> {
         while let Some(key) = map.next_key::<String>()? {
             let items = key == "orderedItems" || key == "items";
             if items && top.streamed.is_none() && top.streamable() {
+                // The members kept so far stay few; the items are counted chunk by chunk.
+                top.meter.release();
                 map.next_value_seed(ItemsSeed { top, key: &key })?;
                 if top.failure.is_some() {
                     // The error is kept in `top`; serde only needs to stop.
@@ -205,7 +211,8 @@ impl<'de> Visitor<'de> for ItemsSeed<'_, '_, '_, '_, '_, '_> {
             let next = seq.next_element::<Value>()?;
             let done = next.is_none();
             chunk.extend(next);
-            if chunk.len() == CHUNK || (done && !chunk.is_empty()) {
+            let full = chunk.len() == CHUNK || self.top.meter.held() > CHUNK_BYTES;
+            if full || (done && !chunk.is_empty()) {
                 let n = chunk.len();
                 if let Err(error) = self
                     .top
@@ -215,6 +222,7 @@ impl<'de> Visitor<'de> for ItemsSeed<'_, '_, '_, '_, '_, '_> {
                     return Err(A::Error::custom("stopped"));
                 }
                 base += n;
+                self.top.meter.release();
             }
             if done {
                 return Ok(());
