@@ -22,7 +22,7 @@ use anyhow::{Result, anyhow};
 
 use crate::forget::Forgotten;
 use crate::model::{Author, Curated, Item, Skip, SkipReason};
-use crate::sources::{ItemSink, Warning};
+use crate::sources::{ItemSink, Problem, Warning};
 use crate::store::{GraphPlace, StageRow, StagedItem};
 
 use super::membership::is_tagged;
@@ -86,10 +86,10 @@ impl<'c> StagingSink<'c> {
     }
 
     /// Records a problem at `pointer` (already including its position).
-    pub(super) fn warn(&mut self, pointer: String, message: String) {
+    pub(super) fn warn(&mut self, pointer: String, problem: Problem) {
         self.warning_count += 1;
         if self.warnings.len() < Self::KEPT_WARNINGS {
-            self.warnings.push(Warning { pointer, message });
+            self.warnings.push(Warning::at(pointer, problem));
         }
     }
 
@@ -249,16 +249,16 @@ impl ItemSink for StagingSink<'_> {
         }
     }
 
-    fn warning(&mut self, pointer: String, message: String) {
+    fn warning(&mut self, pointer: String, problem: Problem) {
         let at = format!("{}{pointer}", self.position);
-        self.warn(at, message);
+        self.warn(at, problem);
     }
 
-    fn note(&mut self, pointer: String, message: String) {
+    fn note(&mut self, pointer: String, problem: Problem) {
         self.note_count += 1;
         if self.notes.len() < Self::KEPT_WARNINGS {
             let pointer = format!("{}{pointer}", self.position);
-            self.notes.push(Warning { pointer, message });
+            self.notes.push(Warning::at(pointer, problem));
         }
     }
 }

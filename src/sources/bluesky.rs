@@ -29,7 +29,7 @@ use std::collections::HashSet;
 use serde_json::{Map, Value};
 
 use super::serde_util::{kind_of, parse_time, pointer_join, str_of};
-use super::{FormatError, ItemSink, SourceFormat};
+use super::{FormatError, ItemSink, Problem, SourceFormat};
 use crate::model::{Author, Boost, Item, Media, Post, Skip, SkipReason};
 use crate::sanitize::sanitize_html;
 use crate::tag::normalize;
@@ -205,18 +205,18 @@ impl Reader<'_> {
         }
     }
 
-    fn post_view(&mut self, post: &Value) -> Result<(), String> {
+    fn post_view(&mut self, post: &Value) -> Result<(), Problem> {
         let Some(view) = post.as_object() else {
-            return Err(format!(
+            return Err(Problem::shape(format!(
                 "expected a post view object, found {}",
                 kind_of(post)
-            ));
+            )));
         };
         if is_not_visible(view) {
             self.skip(str_of(view.get("uri")));
             return Ok(());
         }
-        let uri = str_of(view.get("uri")).ok_or("post has no `uri`")?;
+        let uri = str_of(view.get("uri")).ok_or_else(|| Problem::missing("post has no `uri`"))?;
         if self.posts.contains(uri) {
             return Ok(());
         }
@@ -248,13 +248,16 @@ impl Reader<'_> {
     fn feed_item(&mut self, pointer: &str, item: &Value) {
         let Some(entry) = item.as_object() else {
             let message = format!("expected a feed item object, found {}", kind_of(item));
-            return self.sink.warning(pointer.to_owned(), message);
+            return self
+                .sink
+                .warning(pointer.to_owned(), Problem::shape(message));
         };
         match entry.get("post") {
             Some(post) => self.post_at(&pointer_join(pointer, "post"), post),
-            None => self
-                .sink
-                .warning(pointer.to_owned(), "feed item has no `post`".to_owned()),
+            None => self.sink.warning(
+                pointer.to_owned(),
+                Problem::missing("feed item has no `post`"),
+            ),
         }
         if let Some(reason) = entry.get("reason").and_then(Value::as_object) {
             let is_repost = type_of(reason).is_some_and(|ty| ty.ends_with("#reasonRepost"));
@@ -317,7 +320,7 @@ impl Reader<'_> {
         let Some(replies) = replies.as_array() else {
             let message = format!("`replies` must be an array, found {}", kind_of(replies));
             let pointer = pointer_join(&paths.pointer(id), "replies");
-            return self.sink.warning(pointer, message);
+            return self.sink.warning(pointer, Problem::shape(message));
         };
         let list = paths.push(id, Step::Key("replies"));
         let first = stack.len();
@@ -332,7 +335,9 @@ impl Reader<'_> {
     fn thread_node(&mut self, paths: &Paths, id: usize, node: &Value) {
         let Some(obj) = node.as_object() else {
             let message = format!("expected a thread node object, found {}", kind_of(node));
-            return self.sink.warning(paths.pointer(id), message);
+            return self
+                .sink
+                .warning(paths.pointer(id), Problem::shape(message));
         };
         if is_not_visible(obj) {
             return self.skip(str_of(obj.get("uri")));
@@ -349,7 +354,8 @@ impl Reader<'_> {
                     Some(ty) => format!("thread node of type `{ty}` has no `post`"),
                     None => "thread node has no `post`".to_owned(),
                 };
-                self.sink.warning(paths.pointer(id), message);
+                self.sink
+                    .warning(paths.pointer(id), Problem::missing(message));
             }
         }
     }
@@ -360,10 +366,11 @@ impl Reader<'_> {
 /// `uri`, older responses such as the corpus lack it), so the boost's id is made from the post
 /// and the reposter: the same repost read from any response gets the same id, and a repost
 /// undone and redone counts once.
-fn repost_of(post: Option<&Value>, reason: &Object) -> Result<Boost, String> {
-    let post_uri = str_of(post.and_then(|p| p.get("uri"))).ok_or("reposted post has no `uri`")?;
+fn repost_of(post: Option<&Value>, reason: &Object) -> Result<Boost, Problem> {
+    let post_uri = str_of(post.and_then(|p| p.get("uri")))
+        .ok_or_else(|| Problem::missing("reposted post has no `uri`"))?;
     let booster = str_of(reason.get("by").and_then(|by| by.get("did")))
-        .ok_or_else(|| format!("repost of `{post_uri}` has no `by.did`"))?;
+        .ok_or_else(|| Problem::missing(format!("repost of `{post_uri}` has no `by.did`")))?;
     Ok(Boost {
         uri: format!("{post_uri}#repost-by-{booster}"),
         post_uri: post_uri.to_owned(),
@@ -384,26 +391,30 @@ fn at_uri_parts(uri: &str) -> Option<(&str, &str, &str)> {
         .then_some((authority, collection, rkey))
 }
 
-fn post_of(view: &Object) -> Result<Post, String> {
-    let uri = str_of(view.get("uri")).ok_or("post has no `uri`")?;
+fn post_of(view: &Object) -> Result<Post, Problem> {
+    let uri = str_of(view.get("uri")).ok_or_else(|| Problem::missing("post has no `uri`"))?;
     let parts = at_uri_parts(uri).filter(|(_, collection, _)| *collection == "app.bsky.feed.post");
     let Some((uri_did, _, rkey)) = parts else {
-        return Err(format!(
+        return Err(Problem::unreadable(format!(
             "post `{uri}` is not an `at://did/app.bsky.feed.post/rkey` URI"
-        ));
+        )));
     };
     let record = view
         .get("record")
         .and_then(Value::as_object)
-        .ok_or_else(|| format!("post `{uri}` has no `record` object"))?;
+        .ok_or_else(|| Problem::missing(format!("post `{uri}` has no `record` object")))?;
     let author =
-        author_of(view.get("author"), uri_did).map_err(|e| format!("post `{uri}`: {e}"))?;
+        author_of(view.get("author"), uri_did).map_err(|e| e.of(format_args!("post `{uri}`")))?;
     // `createdAt` is what the client claims (possibly without a zone, then UTC); the AppView's
     // `indexedAt` is the fallback when it is missing or unreadable.
     let created_at = [record.get("createdAt"), view.get("indexedAt")]
         .into_iter()
         .find_map(|v| str_of(v).and_then(parse_time))
-        .ok_or_else(|| format!("post `{uri}` has no readable `record.createdAt` or `indexedAt`"))?;
+        .ok_or_else(|| {
+            Problem::unreadable(format!(
+                "post `{uri}` has no readable `record.createdAt` or `indexedAt`"
+            ))
+        })?;
     // The DID, not the handle: handles change, DIDs do not.
     let did = if uri_did.starts_with("did:") {
         uri_did
@@ -423,8 +434,9 @@ fn post_of(view: &Object) -> Result<Post, String> {
     };
     let reply = record.get("reply");
     let warnings = warning_labels(view, record);
-    let source_json = serde_json::to_string(view)
-        .map_err(|e| format!("post `{uri}` cannot be serialised again: {e}"))?;
+    let source_json = serde_json::to_string(view).map_err(|e| {
+        Problem::unreadable(format!("post `{uri}` cannot be serialised again: {e}"))
+    })?;
     Ok(Post {
         uri: uri.to_owned(),
         url: Some(url),
@@ -456,13 +468,13 @@ fn post_of(view: &Object) -> Result<Post, String> {
     })
 }
 
-fn author_of(author: Option<&Value>, uri_did: &str) -> Result<Author, String> {
+fn author_of(author: Option<&Value>, uri_did: &str) -> Result<Author, Problem> {
     let author = author
         .and_then(Value::as_object)
-        .ok_or("no `author` object")?;
+        .ok_or_else(|| Problem::missing("no `author` object"))?;
     let did = str_of(author.get("did"))
         .or(Some(uri_did).filter(|d| d.starts_with("did:")))
-        .ok_or("`author` has no `did`")?;
+        .ok_or_else(|| Problem::missing("`author` has no `did`"))?;
     let handle = str_of(author.get("handle"))
         .map(|h| h.trim().trim_start_matches('@'))
         .unwrap_or(did);

@@ -14,7 +14,7 @@
 use serde_json::{Map, Value};
 
 use super::serde_util::{authority, bool_of, kind_of, parse_time, pointer_join, str_of};
-use super::{FormatError, ItemSink, SourceFormat};
+use super::{FormatError, ItemSink, Problem, SourceFormat};
 use crate::model::{
     Author, Boost, CustomEmoji, Deletion, Item, LocalId, Media, Poll, PollOption, Post, Skip,
     SkipReason,
@@ -185,7 +185,9 @@ impl Reader<'_> {
     fn record(&mut self, pointer: &str, record: &Value) {
         let Some(status) = record.as_object() else {
             let message = format!("expected a status object, found {}", kind_of(record));
-            return self.sink.warning(pointer.to_owned(), message);
+            return self
+                .sink
+                .warning(pointer.to_owned(), Problem::shape(message));
         };
         // The `DELETE /api/v1/statuses/:id` body: the source `text` instead of `content`.
         if status.contains_key("text") && !status.contains_key("content") {
@@ -199,7 +201,8 @@ impl Reader<'_> {
                     "`reblog` must be a status or null, found {}",
                     kind_of(other)
                 );
-                self.sink.warning(pointer.to_owned(), message);
+                self.sink
+                    .warning(pointer.to_owned(), Problem::shape(message));
             }
         }
     }
@@ -210,9 +213,10 @@ impl Reader<'_> {
                 uri: uri.to_owned(),
                 deleted_at: None,
             })),
-            None => self
-                .sink
-                .warning(pointer.to_owned(), "deleted status has no `uri`".to_owned()),
+            None => self.sink.warning(
+                pointer.to_owned(),
+                Problem::missing("deleted status has no `uri`"),
+            ),
         }
     }
 
@@ -247,17 +251,26 @@ impl Reader<'_> {
         }));
     }
 
-    fn post(&self, s: &Object) -> Result<Post, String> {
-        let uri = str_of(s.get("uri")).ok_or("status has no `uri`")?;
+    fn post(&self, s: &Object) -> Result<Post, Problem> {
+        let uri = str_of(s.get("uri")).ok_or_else(|| Problem::missing("status has no `uri`"))?;
         let created_at = match str_of(s.get("created_at")) {
-            None => return Err(format!("status `{uri}` has no `created_at`")),
-            Some(raw) => parse_time(raw)
-                .ok_or_else(|| format!("status `{uri}` has an unreadable `created_at` `{raw}`"))?,
+            None => {
+                return Err(Problem::missing(format!(
+                    "status `{uri}` has no `created_at`"
+                )));
+            }
+            Some(raw) => parse_time(raw).ok_or_else(|| {
+                Problem::unreadable(format!(
+                    "status `{uri}` has an unreadable `created_at` `{raw}`"
+                ))
+            })?,
         };
-        let author = author_of(s.get("account")).map_err(|e| format!("status `{uri}`: {e}"))?;
+        let author =
+            author_of(s.get("account")).map_err(|e| e.of(format_args!("status `{uri}`")))?;
         let content_html = sanitize_html(content_of(s));
-        let source_json = serde_json::to_string(s)
-            .map_err(|e| format!("status `{uri}` cannot be serialised again: {e}"))?;
+        let source_json = serde_json::to_string(s).map_err(|e| {
+            Problem::unreadable(format!("status `{uri}` cannot be serialised again: {e}"))
+        })?;
         Ok(Post {
             uri: uri.to_owned(),
             url: owned(s.get("url")),
@@ -302,14 +315,18 @@ fn is_public(status: &Object) -> bool {
     }
 }
 
-fn boost_of(wrapper: &Object, inner: &Object) -> Result<Boost, String> {
-    let uri = str_of(wrapper.get("uri")).ok_or("boost has no `uri`")?;
+fn boost_of(wrapper: &Object, inner: &Object) -> Result<Boost, Problem> {
+    let uri = str_of(wrapper.get("uri")).ok_or_else(|| Problem::missing("boost has no `uri`"))?;
     let post_uri = str_of(inner.get("uri"))
-        .ok_or_else(|| format!("boost `{uri}`: boosted status has no `uri`"))?;
+        .ok_or_else(|| Problem::missing(format!("boost `{uri}`: boosted status has no `uri`")))?;
     let account = wrapper.get("account");
     let booster = str_of(account.and_then(|a| a.get("uri")))
         .or_else(|| str_of(account.and_then(|a| a.get("url"))))
-        .ok_or_else(|| format!("boost `{uri}`: `account` has neither `uri` nor `url`"))?;
+        .ok_or_else(|| {
+            Problem::missing(format!(
+                "boost `{uri}`: `account` has neither `uri` nor `url`"
+            ))
+        })?;
     Ok(Boost {
         uri: uri.to_owned(),
         post_uri: post_uri.to_owned(),
@@ -318,17 +335,17 @@ fn boost_of(wrapper: &Object, inner: &Object) -> Result<Boost, String> {
     })
 }
 
-fn author_of(account: Option<&Value>) -> Result<Author, String> {
+fn author_of(account: Option<&Value>) -> Result<Author, Problem> {
     let account = account
         .and_then(Value::as_object)
-        .ok_or("no `account` object")?;
+        .ok_or_else(|| Problem::missing("no `account` object"))?;
     let url = str_of(account.get("url"));
     let uri = str_of(account.get("uri"))
         .or(url)
-        .ok_or("`account` has neither `uri` nor `url`")?;
+        .ok_or_else(|| Problem::missing("`account` has neither `uri` nor `url`"))?;
     let acct = str_of(account.get("acct"))
         .or_else(|| str_of(account.get("username")))
-        .ok_or("`account` has no `acct`")?
+        .ok_or_else(|| Problem::missing("`account` has no `acct`"))?
         .trim()
         .trim_start_matches('@');
     // Local accounts' `acct` is the bare username: add the host their profile lives on.

@@ -130,21 +130,105 @@ pub trait ItemSink {
     fn item(&mut self, item: Item);
     /// Receives a problem with one record, which was skipped. `pointer` is a JSON pointer
     /// (RFC 6901) to the record, such as `/orderedItems/12`.
-    fn warning(&mut self, pointer: String, message: String);
+    fn warning(&mut self, pointer: String, problem: Problem);
     /// Receives a problem with part of a post that was left out while the post itself was read
     /// (and pushed as an item): not a skipped record. `pointer` is a JSON pointer to the part,
-    /// such as `/data/0/entities/urls/1`; `message` says what was left out and why
+    /// such as `/data/0/entities/urls/1`; the problem says what was left out and why
     /// (`entity ignored: ...`). A note is not an error: the run's exit status does not change.
-    fn note(&mut self, pointer: String, message: String);
+    fn note(&mut self, pointer: String, problem: Problem);
 }
+
+/// What is wrong with a record or with part of one: its kind, which callers and tests go by,
+/// and a message for people, which names the record's own words (its id, the field, the value).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// What sort of problem.
+    pub kind: ProblemKind,
+    /// What is wrong, in words.
+    pub message: String,
+}
+
+/// The sorts of problem a record can have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProblemKind {
+    /// A field the record needs is absent or empty (an `id`, a time, an author).
+    Missing,
+    /// A field is there but cannot be read (a time that is no time, an id not made of digits).
+    Unreadable,
+    /// A value of the wrong JSON type or shape (a string where a post object belongs).
+    Shape,
+    /// Only a reference (a URI) where the record itself is needed: a live collect fetches it.
+    Reference,
+    /// Records embedded deeper than they are read.
+    TooDeep,
+    /// Parts of a record that contradict each other (more elements than a page says it holds).
+    Inconsistent,
+    /// Part of a post left out while the post was read (an entity whose offsets do not fit).
+    LeftOut,
+    /// A problem the source itself reported (twarc 2 `errors[]`).
+    Reported,
+    /// A line of JSON Lines that is not a JSON object, or is too large.
+    BadLine,
+}
+
+impl Problem {
+    /// A problem of `kind`.
+    pub fn new(kind: ProblemKind, message: impl Into<String>) -> Problem {
+        Problem {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// A field the record needs is absent.
+    pub fn missing(message: impl Into<String>) -> Problem {
+        Problem::new(ProblemKind::Missing, message)
+    }
+
+    /// A field that cannot be read.
+    pub fn unreadable(message: impl Into<String>) -> Problem {
+        Problem::new(ProblemKind::Unreadable, message)
+    }
+
+    /// A value of the wrong shape.
+    pub fn shape(message: impl Into<String>) -> Problem {
+        Problem::new(ProblemKind::Shape, message)
+    }
+
+    /// The same problem, said of `what` (`post X: …`).
+    pub fn of(self, what: impl std::fmt::Display) -> Problem {
+        Problem::new(self.kind, format!("{what}: {}", self.message))
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Problem {}
 
 /// A problem with a record (a warning) or with part of one (a note), kept with its position.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
     /// JSON pointer to the record.
     pub pointer: String,
+    /// What sort of problem.
+    pub kind: ProblemKind,
     /// What is wrong with it.
     pub message: String,
+}
+
+impl Warning {
+    /// `problem` at `pointer`.
+    pub fn at(pointer: String, problem: Problem) -> Warning {
+        Warning {
+            pointer,
+            kind: problem.kind,
+            message: problem.message,
+        }
+    }
 }
 
 /// An [`ItemSink`] that keeps everything in memory.
@@ -162,11 +246,11 @@ impl ItemSink for Parsed {
     fn item(&mut self, item: Item) {
         self.items.push(item);
     }
-    fn warning(&mut self, pointer: String, message: String) {
-        self.warnings.push(Warning { pointer, message });
+    fn warning(&mut self, pointer: String, problem: Problem) {
+        self.warnings.push(Warning::at(pointer, problem));
     }
-    fn note(&mut self, pointer: String, message: String) {
-        self.notes.push(Warning { pointer, message });
+    fn note(&mut self, pointer: String, problem: Problem) {
+        self.notes.push(Warning::at(pointer, problem));
     }
 }
 

@@ -46,7 +46,7 @@ use serde_json::{Map, Value};
 
 use super::serde_util::{parse_time, pointer_join, str_of};
 use super::tweet_v1::{kind_of, status_link_id, status_uri, user_uri};
-use super::{FormatError, ItemSink, SourceFormat};
+use super::{FormatError, ItemSink, Problem, ProblemKind, SourceFormat};
 use crate::model::{Author, Curated, Item, Media, Post, StoryInfo};
 use crate::sanitize::{html_to_text, safe_url, sanitize_html};
 
@@ -81,10 +81,13 @@ impl SourceFormat for Storify {
             if elements.len() as u64 > room {
                 sink.warning(
                     pointer_join(base, "elements"),
-                    format!(
-                        "the page holds {} elements, more than its `per_page` of {room}; the \
+                    Problem::new(
+                        ProblemKind::Inconsistent,
+                        format!(
+                            "the page holds {} elements, more than its `per_page` of {room}; the \
                          next page's entries may take the place of the last ones",
-                        elements.len()
+                            elements.len()
+                        ),
                     ),
                 );
             }
@@ -202,12 +205,12 @@ fn story_info(story: &Object, base: &str) -> Result<StoryInfo, FormatError> {
 }
 
 /// The items of one element: a tweet's post and its entry, or one note.
-fn element_items(element: &Value) -> Result<Vec<Item>, String> {
+fn element_items(element: &Value) -> Result<Vec<Item>, Problem> {
     let Some(el) = element.as_object() else {
-        return Err(format!(
+        return Err(Problem::shape(format!(
             "expected an element object, found {}",
             kind_of(element)
-        ));
+        )));
     };
     let kind = str_of(el.get("type")).unwrap_or("other");
     let data = el.get("data").and_then(Value::as_object);
@@ -217,7 +220,7 @@ fn element_items(element: &Value) -> Result<Vec<Item>, String> {
             .map(|t| sanitize_html(&headings_as_bold(t)))
             .unwrap_or_default();
         if html_to_text(&html).trim().is_empty() {
-            return Err("text element has no text".to_owned());
+            return Err(Problem::missing("text element has no text"));
         }
         return Ok(vec![Item::Curated(Curated::Note { html })]);
     }
@@ -232,8 +235,11 @@ fn element_items(element: &Value) -> Result<Vec<Item>, String> {
             Item::Curated(Curated::Post { uri }),
         ]);
     }
-    let html = card_html(el, kind)
-        .ok_or_else(|| format!("`{kind}` element has no title, link or picture to show"))?;
+    let html = card_html(el, kind).ok_or_else(|| {
+        Problem::missing(format!(
+            "`{kind}` element has no title, link or picture to show"
+        ))
+    })?;
     Ok(vec![Item::Curated(Curated::Note { html })])
 }
 
@@ -262,7 +268,7 @@ fn at<'a>(obj: &'a Object, path: &[&str]) -> Option<&'a str> {
     str_of(here.get(*last)).map(str::trim)
 }
 
-fn tweet_post(el: &Object, id: &str) -> Result<Post, String> {
+fn tweet_post(el: &Object, id: &str) -> Result<Post, Problem> {
     let attribution = |key: &str| at(el, &["attribution", key]);
     let source = |key: &str| at(el, &["source", key]);
     let from_permalink = str_of(el.get("permalink"))
@@ -272,7 +278,9 @@ fn tweet_post(el: &Object, id: &str) -> Result<Post, String> {
         .or_else(|| attribution("username"))
         .map(str::to_owned)
         .or(from_permalink)
-        .ok_or_else(|| format!("tweet `{id}` names no author (`source.username`)"))?;
+        .ok_or_else(|| {
+            Problem::missing(format!("tweet `{id}` names no author (`source.username`)"))
+        })?;
     let profile = format!("https://twitter.com/{username}");
     let author = Author {
         uri: source("userid")
@@ -289,7 +297,7 @@ fn tweet_post(el: &Object, id: &str) -> Result<Post, String> {
     };
     let created_at = str_of(el.get("posted_at"))
         .and_then(parse_time)
-        .ok_or_else(|| format!("tweet `{id}` has no readable `posted_at`"))?;
+        .ok_or_else(|| Problem::unreadable(format!("tweet `{id}` has no readable `posted_at`")))?;
     let (text, cut) = tweet_text(el, &username);
     let content_html = if text.is_empty() {
         String::new()
@@ -331,8 +339,9 @@ fn tweet_post(el: &Object, id: &str) -> Result<Post, String> {
         quote_of: None,
         poll: None,
         emojis: Vec::new(),
-        source_json: serde_json::to_string(el)
-            .map_err(|e| format!("tweet `{id}` cannot be serialised again: {e}"))?,
+        source_json: serde_json::to_string(el).map_err(|e| {
+            Problem::unreadable(format!("tweet `{id}` cannot be serialised again: {e}"))
+        })?,
     })
 }
 

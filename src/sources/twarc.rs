@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 
 use super::serde_util::{pointer_join, str_of};
 use super::tweet_v1::{id_field, kind_of, status_uri, tweet_items};
-use super::{FormatError, ItemSink, SourceFormat};
+use super::{FormatError, ItemSink, Problem, SourceFormat};
 use crate::model::{Deletion, Item, Skip, SkipReason};
 
 /// Stream messages that are not tweets, each an object with this one key.
@@ -114,8 +114,8 @@ fn record(item: &Value, pointer: &str, sink: &mut dyn ItemSink) {
 /// `{"delete": {"status": {"id_str": …, "user_id_str": …}, "timestamp_ms": "…"}}`.
 fn deletion(notice: &Value, pointer: &str, sink: &mut dyn ItemSink) {
     let Some(id) = notice.get("status").and_then(|s| id_field(s, "id")) else {
-        let message = "delete notice has no `status.id_str`".to_owned();
-        return sink.warning(pointer_join(pointer, "delete"), message);
+        let problem = Problem::missing("delete notice has no `status.id_str`");
+        return sink.warning(pointer_join(pointer, "delete"), problem);
     };
     sink.item(Item::Delete(Deletion {
         uri: status_uri(&id),

@@ -41,7 +41,7 @@ use serde_json::{Map, Value};
 
 use super::serde_util::{bool_of, kind_of, parse_time, pointer_join, str_of};
 use super::tweet_v1::{status_uri, unescape, user_uri};
-use super::{FormatError, ItemSink, SourceFormat};
+use super::{FormatError, ItemSink, Problem, ProblemKind, SourceFormat};
 use crate::model::{Author, Boost, Item, Media, Poll, PollOption, Post, Skip, SkipReason};
 use crate::sanitize::{escape_html, sanitize_html};
 use crate::tag::normalize;
@@ -143,14 +143,15 @@ struct Reader<'a, 's> {
 }
 
 impl<'a> Reader<'a, '_> {
-    fn warn(&mut self, pointer: &str, message: impl Into<String>) {
-        self.sink.warning(pointer.to_owned(), message.into());
+    fn warn(&mut self, pointer: &str, problem: Problem) {
+        self.sink.warning(pointer.to_owned(), problem);
     }
 
     /// A problem with what the page includes for its tweets (a user, a medium, a poll): no
     /// tweet is skipped for it, the ones referring to it are read without it.
-    fn note(&mut self, pointer: &str, message: impl Into<String>) {
-        self.sink.note(pointer.to_owned(), message.into());
+    fn note(&mut self, pointer: &str, kind: ProblemKind, message: impl Into<String>) {
+        self.sink
+            .note(pointer.to_owned(), Problem::new(kind, message));
     }
 
     /// A response page: includes, then `errors` as notes, then included tweets, then `data`.
@@ -202,7 +203,7 @@ impl<'a> Reader<'a, '_> {
                      their users, media and polls",
                     kind_of(other)
                 );
-                self.note("/includes", message);
+                self.note("/includes", ProblemKind::Shape, message);
                 return Vec::new();
             }
         };
@@ -223,7 +224,7 @@ impl<'a> Reader<'a, '_> {
                          read without them",
                         kind_of(other)
                     );
-                    self.note(&base, message);
+                    self.note(&base, ProblemKind::Shape, message);
                     continue;
                 }
             };
@@ -241,7 +242,7 @@ impl<'a> Reader<'a, '_> {
                         "included {key} entry has no `{id_key}`; not used (the tweets referring \
                          to it are read without it)"
                     );
-                    self.note(&pointer, message);
+                    self.note(&pointer, ProblemKind::Missing, message);
                     continue;
                 };
                 let map = match key {
@@ -262,7 +263,7 @@ impl<'a> Reader<'a, '_> {
             Some(Value::Array(errors)) => errors,
             Some(other) => {
                 let message = format!("`errors` must be an array, found {}", kind_of(other));
-                return self.note("/errors", message);
+                return self.note("/errors", ProblemKind::Shape, message);
             }
         };
         for (i, error) in errors.iter().enumerate() {
@@ -274,6 +275,7 @@ impl<'a> Reader<'a, '_> {
             };
             self.note(
                 &pointer_join("/errors", i),
+                ProblemKind::Reported,
                 format!(
                     "the API could not include an item ({said}); the tweets referring to it are \
                      read without it"
@@ -287,7 +289,7 @@ impl<'a> Reader<'a, '_> {
             Some(tweet) => self.tweet(pointer, tweet),
             None => {
                 let message = format!("expected a tweet object, found {}", kind_of(tweet));
-                self.warn(pointer, message);
+                self.warn(pointer, Problem::shape(message));
             }
         }
     }
@@ -314,7 +316,11 @@ impl<'a> Reader<'a, '_> {
             if depth + 1 < MAX_INLINE_DEPTH {
                 self.inline(&pointer, inner, depth + 1);
             } else {
-                self.warn(&pointer, "referenced tweets nested too deeply; not read");
+                let problem = Problem::new(
+                    ProblemKind::TooDeep,
+                    "referenced tweets nested too deeply; not read",
+                );
+                self.warn(&pointer, problem);
             }
         }
         self.tweet(pointer, tweet);
@@ -323,7 +329,10 @@ impl<'a> Reader<'a, '_> {
     /// One tweet: a post, a boost (a retweet), or a skip (a protected author).
     fn tweet(&mut self, pointer: &str, tweet: &Object) {
         let Some(id) = id_of(tweet.get("id")) else {
-            return self.warn(pointer, "tweet has no `id` made of digits");
+            return self.warn(
+                pointer,
+                Problem::unreadable("tweet has no `id` made of digits"),
+            );
         };
         if !self.seen.insert(id.clone()) {
             return;
@@ -338,7 +347,7 @@ impl<'a> Reader<'a, '_> {
         let Some(author_id) = author_id else {
             return self.warn(
                 pointer,
-                format!("tweet `{id}` has no `author_id` made of digits"),
+                Problem::unreadable(format!("tweet `{id}` has no `author_id` made of digits")),
             );
         };
         let user = user.or_else(|| self.lookup.users.get(author_id.as_str()).copied());
@@ -371,11 +380,18 @@ impl<'a> Reader<'a, '_> {
         t: &Object,
         author: Author,
         username: Option<&str>,
-    ) -> Result<Post, String> {
+    ) -> Result<Post, Problem> {
         let created_at = match str_of(t.get("created_at")) {
-            None => return Err(format!("tweet `{id}` has no `created_at`")),
-            Some(raw) => parse_time(raw)
-                .ok_or_else(|| format!("tweet `{id}` has an unreadable `created_at` `{raw}`"))?,
+            None => {
+                return Err(Problem::missing(format!(
+                    "tweet `{id}` has no `created_at`"
+                )));
+            }
+            Some(raw) => parse_time(raw).ok_or_else(|| {
+                Problem::unreadable(format!(
+                    "tweet `{id}` has an unreadable `created_at` `{raw}`"
+                ))
+            })?,
         };
         let note = t
             .get("note_tweet")
@@ -399,11 +415,13 @@ impl<'a> Reader<'a, '_> {
         let (spans, problems) = spans(&chars, entities, id);
         // The post is read all the same, with the entity's text as written: not a skipped record.
         for (at, message) in problems {
-            self.sink.note(format!("{entities_pointer}{at}"), message);
+            let problem = Problem::new(ProblemKind::LeftOut, message);
+            self.sink.note(format!("{entities_pointer}{at}"), problem);
         }
         let pieces = pieces(&chars, spans);
-        let source_json = serde_json::to_string(t)
-            .map_err(|e| format!("tweet `{id}` cannot be serialised again: {e}"))?;
+        let source_json = serde_json::to_string(t).map_err(|e| {
+            Problem::unreadable(format!("tweet `{id}` cannot be serialised again: {e}"))
+        })?;
         let language = str_of(t.get("lang"))
             .filter(|lang| !matches!(*lang, "und" | "zxx"))
             .map(str::to_owned);

@@ -34,9 +34,9 @@
 
 use serde_json::{Map, Value};
 
-use super::ItemSink;
 pub use super::serde_util::kind_of;
 use super::serde_util::{parse_time, parse_twitter_time, pointer_join, str_of};
+use super::{ItemSink, Problem, ProblemKind};
 use crate::model::{Author, Boost, Deletion, Item, Media, Post, Skip, SkipReason, TextBoost};
 use crate::sanitize::{escape_html, sanitize_html};
 use crate::tag::normalize;
@@ -81,13 +81,16 @@ fn id_in(obj: &Object, key: &str) -> Option<String> {
 }
 
 /// The author of a v1.1 `user` object.
-pub fn author_of_user(user: &Value) -> Result<Author, String> {
+pub fn author_of_user(user: &Value) -> Result<Author, Problem> {
     if !user.is_object() {
-        return Err(format!("`user` must be an object, found {}", kind_of(user)));
+        return Err(Problem::shape(format!(
+            "`user` must be an object, found {}",
+            kind_of(user)
+        )));
     }
-    let id = id_field(user, "id").ok_or("`user` has no `id_str`")?;
+    let id = id_field(user, "id").ok_or_else(|| Problem::missing("`user` has no `id_str`"))?;
     let screen_name = str_of(user.get("screen_name"))
-        .ok_or_else(|| format!("user `{id}` has no `screen_name`"))?
+        .ok_or_else(|| Problem::missing(format!("user `{id}` has no `screen_name`")))?
         .trim()
         .trim_start_matches('@');
     Ok(Author {
@@ -119,20 +122,23 @@ struct Reader<'s> {
 }
 
 impl Reader<'_> {
-    fn warn(&mut self, pointer: &str, message: String) {
-        self.sink.warning(pointer.to_owned(), message);
+    fn warn(&mut self, pointer: &str, problem: Problem) {
+        self.sink.warning(pointer.to_owned(), problem);
     }
 
     fn tweet(&mut self, tweet: &Value, author: Option<&Author>, pointer: &str, depth: usize) {
         let Some(obj) = tweet.as_object() else {
             let message = format!("expected a tweet object, found {}", kind_of(tweet));
-            return self.warn(pointer, message);
+            return self.warn(pointer, Problem::shape(message));
         };
         if depth > MAX_DEPTH {
-            return self.warn(pointer, "tweets nested too deeply".to_owned());
+            return self.warn(
+                pointer,
+                Problem::new(ProblemKind::TooDeep, "tweets nested too deeply"),
+            );
         }
         let Some(id) = id_field(tweet, "id") else {
-            return self.warn(pointer, "tweet has no `id_str`".to_owned());
+            return self.warn(pointer, Problem::missing("tweet has no `id_str`"));
         };
         let uri = status_uri(&id);
         if let Some(deleted) = str_of(obj.get("deleted_at")) {
@@ -145,10 +151,15 @@ impl Reader<'_> {
         let author = match (user, author) {
             (Some(user), _) => match author_of_user(user) {
                 Ok(author) => author,
-                Err(e) => return self.warn(pointer, format!("tweet `{id}`: {e}")),
+                Err(e) => return self.warn(pointer, e.of(format_args!("tweet `{id}`"))),
             },
             (None, Some(author)) => author.clone(),
-            (None, None) => return self.warn(pointer, format!("tweet `{id}` has no `user`")),
+            (None, None) => {
+                return self.warn(
+                    pointer,
+                    Problem::missing(format!("tweet `{id}` has no `user`")),
+                );
+            }
         };
         match obj.get("retweeted_status") {
             None | Some(Value::Null) => {}
@@ -162,7 +173,7 @@ impl Reader<'_> {
                     "tweet `{id}`: `retweeted_status` must be a tweet, found {}",
                     kind_of(other)
                 );
-                return self.warn(pointer, message);
+                return self.warn(pointer, Problem::shape(message));
             }
         }
         if user.is_none() && Body::of(obj).text.starts_with("RT @") {
@@ -207,7 +218,7 @@ impl Reader<'_> {
     ) {
         let Some(original) = original else {
             let message = format!("retweet `{uri}`: the retweeted tweet has no `id_str`");
-            return self.warn(pointer, message);
+            return self.warn(pointer, Problem::missing(message));
         };
         if is_protected(wrapper) {
             return self.sink.item(Item::Skipped(Skip {
@@ -273,16 +284,24 @@ fn flag(v: Option<&Value>) -> bool {
     }
 }
 
-fn post_of(tweet: &Object, id: &str, author: Author) -> Result<Post, String> {
+fn post_of(tweet: &Object, id: &str, author: Author) -> Result<Post, Problem> {
     let created_at = match str_of(tweet.get("created_at")) {
-        None => return Err(format!("tweet `{id}` has no `created_at`")),
-        Some(raw) => time_of(raw)
-            .ok_or_else(|| format!("tweet `{id}` has an unreadable `created_at` `{raw}`"))?,
+        None => {
+            return Err(Problem::missing(format!(
+                "tweet `{id}` has no `created_at`"
+            )));
+        }
+        Some(raw) => time_of(raw).ok_or_else(|| {
+            Problem::unreadable(format!(
+                "tweet `{id}` has an unreadable `created_at` `{raw}`"
+            ))
+        })?,
     };
     let body = Body::of(tweet);
     let rendered = body.render();
-    let source_json = serde_json::to_string(tweet)
-        .map_err(|e| format!("tweet `{id}` cannot be serialised again: {e}"))?;
+    let source_json = serde_json::to_string(tweet).map_err(|e| {
+        Problem::unreadable(format!("tweet `{id}` cannot be serialised again: {e}"))
+    })?;
     let reply = id_in(tweet, "in_reply_to_status_id");
     Ok(Post {
         uri: status_uri(id),

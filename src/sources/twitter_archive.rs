@@ -34,7 +34,7 @@ use serde_json::Value;
 
 use super::serde_util::{pointer_join, str_of};
 use super::tweet_v1::{id_field, kind_of, tweet_items, user_uri};
-use super::{FormatError, ItemSink, SourceFormat};
+use super::{FormatError, ItemSink, Problem, SourceFormat};
 use crate::model::Author;
 use files::Source;
 use json_part::JsonPart;
@@ -103,7 +103,7 @@ pub fn parse_with_author(
                         other => kind_of(other),
                     }
                 });
-                sink.warning(pointer, message);
+                sink.warning(pointer, Problem::shape(message));
             }
         }
     }

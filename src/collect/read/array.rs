@@ -9,7 +9,7 @@ use super::{CHUNK, CHUNK_BYTES, Stream};
 use crate::collect::depth::Meter;
 use crate::collect::error::{At, ReadError, ReadErrorKind};
 use crate::collect::staging::StagingSink;
-use crate::sources::{self, Format, FormatError, ItemSink, twitter_archive};
+use crate::sources::{self, Format, FormatError, ItemSink, Problem, twitter_archive};
 
 /// Collects array elements into chunks and parses each chunk as one array document.
 pub(super) struct Chunks<'x, 'a, 's, 'c> {
@@ -137,13 +137,13 @@ impl ItemSink for OffsetSink<'_, '_, '_> {
     fn item(&mut self, item: crate::model::Item) {
         self.inner.item(item);
     }
-    fn warning(&mut self, pointer: String, message: String) {
+    fn warning(&mut self, pointer: String, problem: Problem) {
         let pointer = self.rewrite(&pointer);
-        self.inner.warning(pointer, message);
+        self.inner.warning(pointer, problem);
     }
-    fn note(&mut self, pointer: String, message: String) {
+    fn note(&mut self, pointer: String, problem: Problem) {
         let pointer = self.rewrite(&pointer);
-        self.inner.note(pointer, message);
+        self.inner.note(pointer, problem);
     }
 }
 

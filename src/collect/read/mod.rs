@@ -19,7 +19,9 @@ mod array;
 mod object;
 
 use crate::model::Author;
-use crate::sources::{self, Format, FormatError, ItemSink, Parsed, side_file, twitter_archive};
+use crate::sources::{
+    self, Format, FormatError, ItemSink, Parsed, Problem, ProblemKind, side_file, twitter_archive,
+};
 use array::Chunks;
 
 /// Array elements parsed together, so that a format can use neighbours as context (which
@@ -341,7 +343,10 @@ impl Stream<'_, '_, '_> {
                 Kind::BadLineStrict(message),
             ));
         }
-        self.sink.warn(format!("line {line}"), message);
+        self.sink.warn(
+            format!("line {line}"),
+            Problem::new(ProblemKind::BadLine, message),
+        );
         Ok(())
     }
 
@@ -366,7 +371,8 @@ impl Stream<'_, '_, '_> {
                 }) if !self.options.strict => {
                     line_no += 1;
                     let message = format!("larger than {} MiB; not read", limit >> 20);
-                    self.sink.warn(format!("line {line_no}"), message);
+                    let problem = Problem::new(ProblemKind::BadLine, message);
+                    self.sink.warn(format!("line {line_no}"), problem);
                     continue;
                 }
                 Err(e) => return Err(e),
@@ -402,7 +408,8 @@ impl Stream<'_, '_, '_> {
                 kind: Kind::NotReadableAs { error, .. },
                 ..
             }) => {
-                self.sink.warn(position, error.to_string());
+                let problem = Problem::new(ProblemKind::BadLine, error.to_string());
+                self.sink.warn(position, problem);
                 Ok(())
             }
             Err(e) => Err(e),
@@ -446,7 +453,7 @@ impl Stream<'_, '_, '_> {
                     self.sink.item(item);
                 }
             }
-            Err(message) => self.sink.warn(pointer, message),
+            Err(message) => self.sink.warn(pointer, Problem::unreadable(message)),
         }
     }
 }

@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 use super::{CHUNK, CHUNK_BYTES, MAX_DOCUMENT, Stream, json_failure};
 use crate::collect::depth::{DepthGuard, Meter};
 use crate::collect::error::{At, ReadError};
-use crate::sources::{self, Format, FormatError, ItemSink};
+use crate::sources::{self, Format, FormatError, ItemSink, Problem};
 
 /// Collection types whose items are streamed (as `sources::activitypub` reads them).
 const COLLECTIONS: &[&str] = &[
@@ -297,13 +297,13 @@ impl ItemSink for ItemsOffset<'_, '_> {
     fn item(&mut self, item: crate::model::Item) {
         self.inner.item(item);
     }
-    fn warning(&mut self, pointer: String, message: String) {
+    fn warning(&mut self, pointer: String, problem: Problem) {
         let pointer = self.rewrite(&pointer);
-        self.inner.warning(pointer, message);
+        self.inner.warning(pointer, problem);
     }
-    fn note(&mut self, pointer: String, message: String) {
+    fn note(&mut self, pointer: String, problem: Problem) {
         let pointer = self.rewrite(&pointer);
-        self.inner.note(pointer, message);
+        self.inner.note(pointer, problem);
     }
 }
 

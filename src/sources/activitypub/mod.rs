@@ -25,7 +25,7 @@ mod tests;
 use serde_json::{Map, Value};
 
 use super::serde_util::{id_of, one_or_many, pointer_join, str_of};
-use super::{FormatError, ItemSink, SourceFormat};
+use super::{FormatError, ItemSink, Problem, ProblemKind, SourceFormat};
 use crate::model::{Boost, Deletion, Item, Skip, SkipReason};
 use object::{Outcome, is_public, time};
 
@@ -107,8 +107,8 @@ struct Walk<'s> {
 }
 
 impl Walk<'_> {
-    fn warn(&mut self, pointer: &str, message: impl Into<String>) {
-        self.sink.warning(pointer.to_string(), message.into());
+    fn warn(&mut self, pointer: &str, problem: Problem) {
+        self.sink.warning(pointer.to_string(), problem);
     }
 
     fn skip(&mut self, map: &Object, reason: SkipReason) {
@@ -121,20 +121,32 @@ impl Walk<'_> {
         if depth > MAX_EMBEDDING {
             self.warn(
                 pointer,
-                format!("objects are embedded more than {MAX_EMBEDDING} deep here; skipped"),
+                Problem::new(
+                    ProblemKind::TooDeep,
+                    format!("objects are embedded more than {MAX_EMBEDDING} deep here; skipped"),
+                ),
             );
             return;
         }
         match value {
             Value::Object(map) => match kind_of(map) {
                 Some(kind) => self.object(map, kind, pointer, depth),
-                None => self.warn(pointer, "the record has no `type`; skipped"),
+                None => self.warn(
+                    pointer,
+                    Problem::missing("the record has no `type`; skipped"),
+                ),
             },
             Value::String(uri) => self.warn(
                 pointer,
-                format!("item is a bare reference to {uri}; collect it live to fetch it"),
+                Problem::new(
+                    ProblemKind::Reference,
+                    format!("item is a bare reference to {uri}; collect it live to fetch it"),
+                ),
             ),
-            _ => self.warn(pointer, "the item is neither an object nor a URI; skipped"),
+            _ => self.warn(
+                pointer,
+                Problem::shape("the item is neither an object nor a URI; skipped"),
+            ),
         }
     }
 
@@ -148,18 +160,21 @@ impl Walk<'_> {
                     uri: uri.to_string(),
                     deleted_at: time(map.get("deleted")),
                 })),
-                None => self.warn(pointer, "the Tombstone has no `id`; skipped"),
+                None => self.warn(
+                    pointer,
+                    Problem::missing("the Tombstone has no `id`; skipped"),
+                ),
             },
             _ if POST_TYPES.contains(&kind) => {
                 object::post(map, None, pointer, self.sink);
             }
             _ if ACTOR_TYPES.contains(&kind) => match object::actor(map) {
                 Some(author) => self.sink.item(Item::Actor(author)),
-                None => self.warn(pointer, "the actor has no `id`; skipped"),
+                None => self.warn(pointer, Problem::missing("the actor has no `id`; skipped")),
             },
             _ if COLLECTION_TYPES.contains(&kind) => {
                 if let Err(e) = self.collection(map, pointer, depth) {
-                    self.warn(&e.pointer, e.message);
+                    self.warn(&e.pointer, Problem::shape(e.message));
                 }
             }
             // Undo, Like, Follow, Accept, EmojiReact, ... carry no post.
@@ -171,10 +186,18 @@ impl Walk<'_> {
     fn create(&mut self, activity: &Object, update: bool, pointer: &str, depth: usize) {
         let object_pointer = pointer_join(pointer, "object");
         match activity.get("object") {
-            None | Some(Value::Null) => self.warn(pointer, "the activity has no `object`; skipped"),
+            None | Some(Value::Null) => {
+                self.warn(
+                    pointer,
+                    Problem::missing("the activity has no `object`; skipped"),
+                );
+            }
             Some(Value::String(uri)) => self.warn(
                 pointer,
-                format!("`object` is a bare reference to {uri}; collect it live to fetch it"),
+                Problem::new(
+                    ProblemKind::Reference,
+                    format!("`object` is a bare reference to {uri}; collect it live to fetch it"),
+                ),
             ),
             Some(Value::Object(note)) if is_post(note) => {
                 let wrapper = object::Wrapper { activity, update };
@@ -213,15 +236,24 @@ impl Walk<'_> {
             }
         }
         let Some(uri) = str_of(activity.get("id")) else {
-            self.warn(pointer, "the Announce has no `id`; skipped");
+            self.warn(
+                pointer,
+                Problem::missing("the Announce has no `id`; skipped"),
+            );
             return;
         };
         let Some(post_uri) = id_of(object) else {
-            self.warn(pointer, "the Announce has no `object`; skipped");
+            self.warn(
+                pointer,
+                Problem::missing("the Announce has no `object`; skipped"),
+            );
             return;
         };
         let Some(booster) = id_of(activity.get("actor")) else {
-            self.warn(pointer, "the Announce has no `actor`; skipped");
+            self.warn(
+                pointer,
+                Problem::missing("the Announce has no `actor`; skipped"),
+            );
             return;
         };
         self.sink.item(Item::Boost(Boost {
@@ -236,7 +268,10 @@ impl Walk<'_> {
     fn delete(&mut self, activity: &Object, pointer: &str) {
         let object = activity.get("object");
         let Some(uri) = id_of(object) else {
-            self.warn(pointer, "the Delete has no `object`; skipped");
+            self.warn(
+                pointer,
+                Problem::missing("the Delete has no `object`; skipped"),
+            );
             return;
         };
         if id_of(activity.get("actor")) == Some(uri) {

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::super::ItemSink;
 use super::super::serde_util::{authority, bool_of, id_of, one_or_many, parse_time, str_of};
+use super::super::{ItemSink, Problem};
 use super::{Object, kind_of, types};
 use crate::model::{Author, CustomEmoji, Item, Media, Poll, PollOption, Post, Skip, SkipReason};
 use crate::sanitize::{escape_html, html_to_text, sanitize_html};
@@ -74,12 +74,12 @@ pub(super) fn post(
     pointer: &str,
     sink: &mut dyn ItemSink,
 ) -> Outcome {
-    let mut invalid = |message: String| {
-        sink.warning(pointer.to_string(), message);
+    let mut invalid = |problem: Problem| {
+        sink.warning(pointer.to_string(), problem);
         Outcome::Invalid
     };
     let Some(uri) = str_of(note.get("id")) else {
-        return invalid("the post has no `id`; skipped".into());
+        return invalid(Problem::missing("the post has no `id`; skipped"));
     };
     if !is_public(note, wrapper.map(|w| w.activity)) {
         sink.item(Item::Skipped(Skip {
@@ -89,9 +89,9 @@ pub(super) fn post(
         return Outcome::NotPublic;
     }
     let Some(created_at) = time(note.get("published")) else {
-        return invalid(format!(
+        return invalid(Problem::unreadable(format!(
             "post {uri}: `published` is missing or not a timestamp; skipped"
-        ));
+        )));
     };
     let author = one_or_many(note.get("attributedTo"))
         .into_iter()
@@ -103,7 +103,9 @@ pub(super) fn post(
                 .and_then(author_of)
         });
     let Some(author) = author else {
-        return invalid(format!("post {uri} has no `attributedTo`; skipped"));
+        return invalid(Problem::missing(format!(
+            "post {uri} has no `attributedTo`; skipped"
+        )));
     };
 
     let updated = time(note.get("updated"));

@@ -8,7 +8,7 @@ use crate::model::{
     Author, Boost, CustomEmoji, Deletion, Item, Media, Poll, PollOption, Post, Skip, SkipReason,
 };
 use crate::sources::test_util::{self, posts};
-use crate::sources::{Parsed, Warning};
+use crate::sources::{Parsed, ProblemKind, Warning};
 
 /// A real sample from `../shared/corpus/activitypub/`, read in place.
 fn corpus(name: &str) -> Option<Value> {
@@ -849,6 +849,7 @@ fn bare_string_item_in_collection_is_a_warning() {
         parsed.warnings,
         vec![Warning {
             pointer: "/orderedItems/0".into(),
+            kind: ProblemKind::Reference,
             message:
                 "item is a bare reference to https://a.example/users/ana/statuses/14/activity; \
                       collect it live to fetch it"
@@ -867,6 +868,7 @@ fn create_of_bare_uri_is_a_warning() {
         parsed.warnings,
         vec![Warning {
             pointer: "".into(),
+            kind: ProblemKind::Reference,
             message: "`object` is a bare reference to https://a.example/users/ana/statuses/18; \
                       collect it live to fetch it"
                 .into(),

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::sources::test_util::{self, posts, some, time};
-use crate::sources::{Parsed, Warning};
+use crate::sources::{Parsed, ProblemKind, Warning};
 
 /// A real sample from `../shared/corpus/bluesky/`, read in place.
 fn corpus(name: &str) -> Option<Value> {
@@ -47,9 +47,10 @@ fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| (*s).to_owned()).collect()
 }
 
-fn warning(pointer: &str, message: &str) -> Warning {
+fn warning(pointer: &str, kind: ProblemKind, message: &str) -> Warning {
     Warning {
         pointer: pointer.to_owned(),
+        kind,
         message: message.to_owned(),
     }
 }
@@ -742,6 +743,7 @@ fn unreadable_created_at_falls_back_to_indexed_at() {
         parsed.warnings,
         [warning(
             "",
+            ProblemKind::Unreadable,
             "post `at://did:plc:bram6crab2claw3shellmnop/app.bsky.feed.post/k1` has no readable \
              `record.createdAt` or `indexedAt`"
         )]
@@ -802,16 +804,26 @@ fn feed_bad_items_warn_and_the_rest_is_kept() {
     assert_eq!(
         parsed.warnings,
         [
-            warning("/feed/0", "expected a feed item object, found a string"),
-            warning("/feed/1", "feed item has no `post`"),
-            warning("/feed/1/reason", "reposted post has no `uri`"),
+            warning(
+                "/feed/0",
+                ProblemKind::Shape,
+                "expected a feed item object, found a string"
+            ),
+            warning("/feed/1", ProblemKind::Missing, "feed item has no `post`"),
+            warning(
+                "/feed/1/reason",
+                ProblemKind::Missing,
+                "reposted post has no `uri`"
+            ),
             warning(
                 "/feed/2/post",
+                ProblemKind::Missing,
                 "post `at://did:plc:tomas5reyes3rockpool6xyz/app.bsky.feed.post/3lbnoau9rr6d`: \
                  no `author` object"
             ),
             warning(
                 "/feed/3/reason",
+                ProblemKind::Missing,
                 "repost of `at://did:plc:odile3kelp4forest5seazzz/app.bsky.feed.post/3lbfeed6oo3a` \
                  has no `by.did`"
             ),
@@ -835,11 +847,16 @@ fn search_page_bad_posts_warn_with_their_pointer() {
         [
             warning(
                 "/posts/1",
+                ProblemKind::Unreadable,
                 "post `at://did:plc:bram6crab2claw3shellmnop/app.bsky.feed.like/3lblike` is not \
                  an `at://did/app.bsky.feed.post/rkey` URI"
             ),
-            warning("/posts/2", "post has no `uri`"),
-            warning("/posts/4", "expected a post view object, found null"),
+            warning("/posts/2", ProblemKind::Missing, "post has no `uri`"),
+            warning(
+                "/posts/4",
+                ProblemKind::Shape,
+                "expected a post view object, found null"
+            ),
         ]
     );
 }

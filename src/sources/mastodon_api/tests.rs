@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::sources::test_util::{self, posts, some, time};
-use crate::sources::{Parsed, Warning};
+use crate::sources::{Parsed, ProblemKind, Warning};
 
 /// A real sample from `../shared/corpus/mastodon-api/`, read in place.
 fn corpus(name: &str) -> Option<Value> {
@@ -369,6 +369,7 @@ fn missing_created_at_warns_and_keeps_the_rest() {
         parsed.warnings,
         [Warning {
             pointer: "/1".to_owned(),
+            kind: ProblemKind::Missing,
             message: "status `https://quay.example/users/mika/statuses/402` has no `created_at`"
                 .to_owned(),
         }]

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::sources::test_util::{self, posts, some, time};
-use crate::sources::{Parsed, Warning};
+use crate::sources::{Parsed, ProblemKind, Warning};
 
 fn fixture(name: &str) -> Value {
     test_util::fixture_json(&format!("twarc2/{name}"))
@@ -830,6 +830,7 @@ fn api_errors_are_notes_and_the_page_is_kept() {
         parsed.notes,
         [Warning {
             pointer: "/errors/0".to_owned(),
+            kind: ProblemKind::Reported,
             message: "the API could not include an item (Not Found Error: Could not find tweet \
                       with referenced_tweets.id: [1700000000000000999].); the tweets referring \
                       to it are read without it"

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::sources::test_util::{self, some, time};
-use crate::sources::{Parsed, Warning};
+use crate::sources::{Parsed, ProblemKind, Warning};
 
 fn fixture(name: &str) -> Value {
     test_util::fixture_json(&format!("twitter/{name}"))
@@ -345,6 +345,7 @@ fn a_float_id_is_no_id() {
         parsed.warnings,
         [Warning {
             pointer: "/t".to_owned(),
+            kind: ProblemKind::Missing,
             message: "tweet has no `id_str`".to_owned()
         }]
     );
@@ -481,28 +482,40 @@ fn bad_records_warn_with_their_pointer() {
     let mut bad_rt = tweet("x", json!({}));
     bad_rt["retweeted_status"] = json!("nope");
     let cases = [
-        (json!(42), "expected a tweet object, found a number"),
-        (no_time, "tweet `5000000000000000001` has no `created_at`"),
+        (
+            json!(42),
+            ProblemKind::Shape,
+            "expected a tweet object, found a number",
+        ),
+        (
+            no_time,
+            ProblemKind::Missing,
+            "tweet `5000000000000000001` has no `created_at`",
+        ),
         (
             bad_time,
+            ProblemKind::Unreadable,
             "tweet `5000000000000000001` has an unreadable `created_at` `yesterday`",
         ),
         (
             bad_user,
+            ProblemKind::Missing,
             "tweet `5000000000000000001`: user `7` has no `screen_name`",
         ),
         (
             bad_rt,
+            ProblemKind::Shape,
             "tweet `5000000000000000001`: `retweeted_status` must be a tweet, found a string",
         ),
     ];
-    for (doc, message) in cases {
+    for (doc, kind, message) in cases {
         let parsed = items_of(&doc, None);
         assert!(parsed.items.is_empty(), "{:?}", parsed.items);
         assert_eq!(
             parsed.warnings,
             [Warning {
                 pointer: "/t".to_owned(),
+                kind,
                 message: message.to_owned()
             }]
         );
@@ -519,6 +532,7 @@ fn a_bad_quoted_status_warns_at_its_own_pointer_and_keeps_the_quoting_tweet() {
         parsed.warnings,
         [Warning {
             pointer: "/t/quoted_status".to_owned(),
+            kind: ProblemKind::Missing,
             message: "tweet `5000000000000000000` has no `user`".to_owned()
         }]
     );
