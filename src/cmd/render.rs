@@ -19,7 +19,7 @@ use crate::tag;
 /// Runs `render`.
 pub fn run(args: &RenderArgs) -> Result<Outcome> {
     let tag = tag::normalize(&args.tag);
-    let clock = Clock::named(&args.timezone).map_err(anyhow::Error::msg)?;
+    let clock = Clock::named(&args.timezone)?;
     let store = open_archive_to_read(&args.db, &args.tag)?;
     let posts = store.load_story(&tag)?;
     if posts.is_empty() {
