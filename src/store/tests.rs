@@ -329,6 +329,32 @@ fn of_two_copies_of_one_version_the_richer_wins_whatever_the_order() {
 }
 
 #[test]
+fn an_export_s_file_name_never_replaces_an_avatar_s_web_address() {
+    let mut from_api = post("https://a.example/8", "hello", "2026-08-20T08:00:00Z");
+    from_api.author.avatar = Some("https://a.example/avatars/ana.png".into());
+    from_api.author.name = "Ana".into();
+    let mut from_export = from_api.clone();
+    from_export.author.avatar = Some("avatar.png".into());
+    from_export.author.name = "Ana B.".into();
+    for order in [[&from_api, &from_export], [&from_export, &from_api]] {
+        let mut store = Store::open_in_memory().unwrap();
+        for p in order {
+            write(&mut store, p);
+        }
+        let story = store.load_story("care").unwrap();
+        assert_eq!(
+            story[0].author_avatar.as_deref(),
+            Some("https://a.example/avatars/ana.png")
+        );
+    }
+    // A path stands when there is nothing better.
+    let mut store = Store::open_in_memory().unwrap();
+    write(&mut store, &from_export);
+    let story = store.load_story("care").unwrap();
+    assert_eq!(story[0].author_avatar.as_deref(), Some("avatar.png"));
+}
+
+#[test]
 fn a_copy_naming_a_video_s_poster_fills_it_in_and_the_story_lists_it_as_a_picture() {
     let bare = post_with_media(
         "https://a.example/7",

@@ -241,6 +241,17 @@ pub struct SourceWriter<'c> {
     pub(super) fts: super::fts::Deferred,
 }
 
+/// The link a newer copy of an author gives, else the stored one; but never a web link
+/// replaced by a path: an account export names its owner's avatar `avatar.png`, a file inside
+/// the export that no page can show, where the API gave its URL.
+fn newer_link<'a>(new: Option<&'a String>, stored: Option<&'a String>) -> Option<&'a String> {
+    let web = |u: &String| u.starts_with("https://") || u.starts_with("http://");
+    match (new, stored) {
+        (Some(new), Some(stored)) if !web(new) && web(stored) => Some(stored),
+        (new, stored) => new.or(stored),
+    }
+}
+
 /// Authors kept in a writer's cache before it starts again.
 const AUTHOR_CACHE: usize = 10_000;
 
@@ -328,8 +339,8 @@ impl<'c> SourceWriter<'c> {
             unreachable!("cached above");
         };
         let id = *id;
-        let url = author.url.as_ref().or(stored.url.as_ref());
-        let avatar = author.avatar.as_ref().or(stored.avatar.as_ref());
+        let url = newer_link(author.url.as_ref(), stored.url.as_ref());
+        let avatar = newer_link(author.avatar.as_ref(), stored.avatar.as_ref());
         let same = author.handle == stored.handle
             && author.name == stored.name
             && url == stored.url.as_ref()
