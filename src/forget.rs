@@ -192,13 +192,30 @@ impl Forgotten {
             .into_iter()
             .flatten()
         {
-            for gram in word_runs(text) {
-                if self.has(Kind::Name, &gram) {
-                    scrubber.add_name(&gram);
-                }
-            }
+            self.recognise_names(text, &mut scrubber);
         }
         scrubber
+    }
+
+    /// A scrubber for a curator's words read with a post (a Storify note, a story's title and
+    /// description): `html` and its plain `text`.
+    pub fn recognise_words(&self, html: &str, text: &str) -> Scrubber<'_> {
+        let mut scrubber = Scrubber::new(self);
+        if self.is_empty() {
+            return scrubber;
+        }
+        self.recognise_in(html, &mut scrubber);
+        self.recognise_in(text, &mut scrubber);
+        self.recognise_names(text, &mut scrubber);
+        scrubber
+    }
+
+    fn recognise_names(&self, text: &str, scrubber: &mut Scrubber<'_>) {
+        for gram in word_runs(text) {
+            if self.has(Kind::Name, &gram) {
+                scrubber.add_name(&gram);
+            }
+        }
     }
 
     fn recognise_in(&self, s: &str, scrubber: &mut Scrubber<'_>) {

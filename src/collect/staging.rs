@@ -218,9 +218,33 @@ impl<'c> StagingSink<'c> {
                     return Ok(None);
                 }
             }
-            Item::Skipped(_) | Item::Story(_) | Item::Curated(_) => {}
+            // The curator's words may name a forgotten person too.
+            Item::Curated(Curated::Note { html }) => scrub_words(forgotten, html),
+            Item::Story(story) => {
+                if story
+                    .curator
+                    .as_ref()
+                    .is_some_and(|c| forgotten.forgets_author(c))
+                {
+                    story.curator = None;
+                }
+                scrub_words(forgotten, &mut story.title);
+                scrub_words(forgotten, &mut story.intro_html);
+            }
+            Item::Skipped(_) => {}
         }
         Ok(Some(None))
+    }
+}
+
+/// `words` (HTML or text) with forgotten people and posts scrubbed out.
+fn scrub_words(forgotten: &Forgotten, words: &mut String) {
+    if forgotten.is_empty() {
+        return;
+    }
+    let text = crate::sanitize::html_to_text(words);
+    if let Some(scrubbed) = forgotten.recognise_words(words, &text).scrub_text(words) {
+        *words = scrubbed;
     }
 }
 

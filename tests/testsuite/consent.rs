@@ -418,3 +418,51 @@ fn the_render_honours_what_profiles_said() {
         .stdout;
     assert!(relaxed.contains("Nell") && relaxed.contains("Elm"));
 }
+
+/// A Storify story names people in the curator's own words. Forgetting one scrubs those words
+/// in the archive, and collecting the story again brings none of it back.
+#[test]
+fn forget_author_reaches_a_storify_story_s_notes_now_and_when_collected_again() {
+    let archive = Archive::new();
+    let mut story: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture("storify/story-river-day-page1.json")).unwrap(),
+    )
+    .unwrap();
+    story["content"]["elements"][0]["data"]["text"] =
+        "<p>Thanks to Mira Banks for the bags, and to @mira_banks for the photos</p>".into();
+    let file = archive.file("river-day.json", &story.to_string());
+    let tweets = fixture("storify/twitter-v1-tweets.json");
+    archive.collect_ok("riverday", &[&file, &tweets]);
+    assert!(file_bytes(&archive).contains("mira banks"));
+
+    let run = forget(&archive, &["--author", "@mira_banks"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("1 curator's text or description"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !file_bytes(&archive).contains("mira"),
+        "scrubbed in the archive"
+    );
+
+    archive.collect_ok("riverday", &[&file, &tweets]);
+    assert!(
+        !file_bytes(&archive).contains("mira"),
+        "and not brought back"
+    );
+    let story = archive.story_json("riverday");
+    let notes: Vec<&str> = story["curation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["note_html"].as_str())
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("Thanks to [forgotten] for the bags, and to @forgotten")),
+        "{notes:?}"
+    );
+}
