@@ -50,7 +50,8 @@ const ALLOWED_CLASSES: &[&str] = &[
     "quote-inline",
 ];
 
-const LINK_REL: &str = "nofollow noopener ugc";
+/// The `rel` the sanitiser gives every link.
+pub const LINK_REL: &str = "nofollow noopener ugc";
 
 static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut builder = ammonia::Builder::empty();
@@ -97,6 +98,12 @@ pub fn sanitize_html(html: &str) -> String {
         return html.to_string();
     }
     sanitize_fully(html)
+}
+
+/// Whether `html` is already exactly what [`sanitize_html`] returns for it (a strict
+/// recogniser: it may say no to some clean HTML, never yes to HTML the sanitiser would change).
+pub fn is_sanitised(html: &str) -> bool {
+    clean::is_clean(html)
 }
 
 /// Like [`sanitize_html`], keeping the string itself when it is already clean.
