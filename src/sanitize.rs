@@ -15,6 +15,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
+mod canonical;
 mod clean;
 
 /// Tags Mastodon 4.2+ allows in content, plus headings-free block quoting and lists.
@@ -97,7 +98,7 @@ pub fn sanitize_html(html: &str) -> String {
     if clean::is_clean(html) {
         return html.to_string();
     }
-    sanitize_fully(html)
+    rewritten_or_sanitised(html)
 }
 
 /// Whether `html` is already exactly what [`sanitize_html`] returns for it (a strict
@@ -111,7 +112,16 @@ pub fn sanitize_html_owned(html: String) -> String {
     if clean::is_clean(&html) {
         return html;
     }
-    sanitize_fully(&html)
+    rewritten_or_sanitised(&html)
+}
+
+/// The sanitiser's output for `html`: written directly when `html` is simple markup (see
+/// [`canonical`]) and the result is recognised as the sanitiser's own, else sanitised.
+fn rewritten_or_sanitised(html: &str) -> String {
+    match canonical::rewrite(html) {
+        Some(rewritten) if clean::is_clean(&rewritten) => rewritten,
+        _ => sanitize_fully(html),
+    }
 }
 
 /// The full sanitiser: parse, keep what the allow-list allows, serialise (in pieces when long).
