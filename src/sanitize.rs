@@ -15,6 +15,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
+mod canonical;
 mod clean;
 
 /// Tags Mastodon 4.2+ allows in content, plus headings-free block quoting and lists.
@@ -50,7 +51,8 @@ const ALLOWED_CLASSES: &[&str] = &[
     "quote-inline",
 ];
 
-const LINK_REL: &str = "nofollow noopener ugc";
+/// The `rel` the sanitiser gives every link.
+pub const LINK_REL: &str = "nofollow noopener ugc";
 
 static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut builder = ammonia::Builder::empty();
@@ -96,7 +98,13 @@ pub fn sanitize_html(html: &str) -> String {
     if clean::is_clean(html) {
         return html.to_string();
     }
-    sanitize_fully(html)
+    rewritten_or_sanitised(html)
+}
+
+/// Whether `html` is already exactly what [`sanitize_html`] returns for it (a strict
+/// recogniser: it may say no to some clean HTML, never yes to HTML the sanitiser would change).
+pub fn is_sanitised(html: &str) -> bool {
+    clean::is_clean(html)
 }
 
 /// Like [`sanitize_html`], keeping the string itself when it is already clean.
@@ -104,7 +112,16 @@ pub fn sanitize_html_owned(html: String) -> String {
     if clean::is_clean(&html) {
         return html;
     }
-    sanitize_fully(&html)
+    rewritten_or_sanitised(&html)
+}
+
+/// The sanitiser's output for `html`: written directly when `html` is simple markup (see
+/// [`canonical`]) and the result is recognised as the sanitiser's own, else sanitised.
+fn rewritten_or_sanitised(html: &str) -> String {
+    match canonical::rewrite(html) {
+        Some(rewritten) if clean::is_clean(&rewritten) => rewritten,
+        _ => sanitize_fully(html),
+    }
 }
 
 /// The full sanitiser: parse, keep what the allow-list allows, serialise (in pieces when long).

@@ -150,6 +150,14 @@ impl Store {
     fn setup(mut conn: Connection) -> Result<Store> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update(None, "foreign_keys", true)?;
+        // One plan per statement, whatever is bound to it: SQLite otherwise marked the lookup
+        // of a reply's parent by local id to be planned again for each new value, and
+        // compiled it once per reply (issue 10). The plans are the ones `plan_tests` checks,
+        // which are made without values.
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+            true,
+        )?;
         conn.set_prepared_statement_cache_capacity(64);
         // A new archive gets larger pages than SQLite's 4 KiB: a post row (its source JSON
         // is most of it) then shares a page instead of filling one, and every index is a level

@@ -221,3 +221,74 @@ fn bulk_fts_is_exact() {
         .unwrap();
     assert!(SCHEMA.contains(&sql), "{sql}");
 }
+
+/// Every `(post_id, total)` of `post_replies`.
+fn reply_counts(conn: &Connection) -> Vec<(i64, i64)> {
+    conn.prepare("SELECT post_id, total FROM post_replies ORDER BY post_id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// See: issue 10. The reply counts of new posts are taken in bulk at commit, not by the
+/// insert trigger; they must be what the triggers would have made, whatever happens to the
+/// new rows before commit, and the trigger must be back as the schema has it.
+#[test]
+fn bulk_reply_counts_are_exact() {
+    let mut store = Store::open_in_memory().unwrap();
+    let counts = [
+        r#"{"replies_count": 3}"#,
+        r#"{"replies": {"totalItems": 7}}"#,
+        r#"{"object": {"replies": {"totalItems": 2}}}"#,
+        r#"{"public_metrics": {"reply_count": 0}}"#,
+        r#"{"reply_count": -1}"#,
+        r#"{"replyCount": "4"}"#,
+        r#"{"post": {"replyCount": 9}}"#,
+        "not json",
+        "{}",
+    ];
+    let mut w = store.begin_source("test", "mem", "care").unwrap();
+    for (i, json) in counts.iter().enumerate() {
+        let mut p = post(
+            &format!("https://a.example/new/{i}"),
+            &format!("text {i}"),
+            "2026-08-21T08:00:00Z",
+        );
+        p.source_json = (*json).into();
+        w.upsert_post(&p, None, Reason::Tagged).unwrap();
+    }
+    // A new post edited before commit, one deleted.
+    let mut edited = post("https://a.example/new/1", "edited", "2026-08-21T08:00:00Z");
+    edited.edited_at = Some(chrono::Utc::now());
+    edited.source_json = r#"{"replies_count": 11}"#.into();
+    w.upsert_post(&edited, None, Reason::Tagged).unwrap();
+    let d = Deletion {
+        uri: "https://a.example/new/0".into(),
+        deleted_at: None,
+    };
+    w.delete_post(&d).unwrap();
+    w.commit(&SourceCounts::default()).unwrap();
+
+    let conn = store.connection();
+    let bulk = reply_counts(conn);
+    assert_eq!(bulk.len(), 4, "{bulk:?}");
+    assert!(bulk.iter().any(|&(_, total)| total == 11));
+    // What the update trigger, which the bulk form mirrors, counts from the same JSON.
+    conn.execute_batch("DELETE FROM post_replies; UPDATE posts SET source_json = source_json")
+        .unwrap();
+    assert_eq!(bulk, reply_counts(conn));
+    let sql: String = conn
+        .query_row(
+            "SELECT sql FROM sqlite_schema WHERE name = 'post_replies_insert'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(SCHEMA.contains(&sql), "{sql}");
+    assert!(
+        fts::V8.contains(&sql),
+        "the trigger is v8's, which is set aside: {sql}"
+    );
+}

@@ -376,13 +376,45 @@ pub(super) fn trim_segments(segments: &mut Vec<Segment>) {
 }
 
 pub(super) fn render_segments(segments: &[Segment]) -> Rendered {
-    let mut html = String::new();
     let mut text = String::new();
+    for segment in segments {
+        match segment {
+            Segment::Text(t) => text.push_str(t),
+            Segment::Link { target, .. } => text.push_str(target),
+            Segment::Mention { written, .. } | Segment::Hashtag { written, .. } => {
+                text.push_str(written);
+            }
+            Segment::Media => {}
+        }
+    }
+    let html = match canonical_html(segments) {
+        Some(html) if html.is_empty() => html,
+        // Written as the sanitiser would write it, so it need not be parsed again: most
+        // tweets have a link, a mention or a hashtag, whose `rel` kept them from the
+        // sanitiser's fast path (a third of the parser's time, issue 10).
+        Some(html) if crate::sanitize::is_sanitised(&html) => html,
+        _ => {
+            let html = escaped_html(segments);
+            if html.is_empty() {
+                html
+            } else {
+                sanitize_html(&format!("<p>{html}</p>"))
+            }
+        }
+    };
+    Rendered {
+        html,
+        text: text.trim().to_owned(),
+    }
+}
+
+/// The segments as HTML to sanitise.
+fn escaped_html(segments: &[Segment]) -> String {
+    let mut html = String::new();
     for segment in segments {
         match segment {
             Segment::Text(t) => {
                 html.push_str(&escape_html(t).replace("\r\n", "\n").replace('\n', "<br>"));
-                text.push_str(t);
             }
             Segment::Link { target, display } => {
                 html.push_str(&format!(
@@ -390,7 +422,6 @@ pub(super) fn render_segments(segments: &[Segment]) -> Rendered {
                     escape_html(target),
                     escape_html(display)
                 ));
-                text.push_str(target);
             }
             Segment::Mention {
                 written,
@@ -401,7 +432,6 @@ pub(super) fn render_segments(segments: &[Segment]) -> Rendered {
                     escape_html(&profile_link("", screen_name)),
                     escape_html(written)
                 ));
-                text.push_str(written);
             }
             Segment::Hashtag { written, tag } => {
                 html.push_str(&format!(
@@ -409,20 +439,79 @@ pub(super) fn render_segments(segments: &[Segment]) -> Rendered {
                     escape_html(&profile_link("hashtag", tag)),
                     escape_html(written)
                 ));
-                text.push_str(written);
             }
             Segment::Media => {}
         }
     }
-    let html = if html.is_empty() {
-        String::new()
-    } else {
-        sanitize_html(&format!("<p>{html}</p>"))
+    html
+}
+
+/// The sanitiser's output for [`escaped_html`]'s, written directly: the same elements and
+/// text, with its escaping and every link's `rel`, wrapped in `<p>` (`""` when empty). `None`
+/// when a text holds what the sanitiser's parser would change (a control character, a lone
+/// CR) or writes as an entity (a no-break space): those take the sanitiser.
+fn canonical_html(segments: &[Segment]) -> Option<String> {
+    let mut html = String::from("<p>");
+    let link = |html: &mut String, href: &str, class: &str, display: &str| {
+        html.push_str("<a href=\"");
+        canonical(html, href, true)?;
+        html.push('"');
+        html.push_str(class);
+        html.push_str(" rel=\"");
+        html.push_str(crate::sanitize::LINK_REL);
+        html.push_str("\">");
+        canonical(html, display, false)?;
+        html.push_str("</a>");
+        Some(())
     };
-    Rendered {
-        html,
-        text: text.trim().to_owned(),
+    for segment in segments {
+        match segment {
+            Segment::Text(t) => canonical(&mut html, t, false)?,
+            Segment::Link { target, display } => link(&mut html, target, "", display)?,
+            Segment::Mention {
+                written,
+                screen_name,
+            } => link(
+                &mut html,
+                &profile_link("", screen_name),
+                " class=\"mention\"",
+                written,
+            )?,
+            Segment::Hashtag { written, tag } => link(
+                &mut html,
+                &profile_link("hashtag", tag),
+                " class=\"mention hashtag\"",
+                written,
+            )?,
+            Segment::Media => {}
+        }
     }
+    if html.len() == "<p>".len() {
+        return Some(String::new());
+    }
+    html.push_str("</p>");
+    Some(html)
+}
+
+/// Appends `s` escaped as the sanitiser's serialiser escapes text (`attribute`: a quoted
+/// attribute value), a CRLF or LF in text as `<br>`; `None` for what only the sanitiser
+/// takes (see [`canonical_html`]).
+fn canonical(html: &mut String, s: &str, attribute: bool) -> Option<()> {
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '&' => html.push_str("&amp;"),
+            '"' if attribute => html.push_str("&quot;"),
+            '<' if !attribute => html.push_str("&lt;"),
+            '>' if !attribute => html.push_str("&gt;"),
+            '\r' if !attribute && chars.peek() == Some(&'\n') => {}
+            '\n' if !attribute => html.push_str("<br>"),
+            '\u{a0}' => return None,
+            c if c.is_control() && c != '\t' => return None,
+            c => html.push(c),
+        }
+    }
+    Some(())
 }
 
 /// `https://twitter.com/[dir/]name`, with `name` percent-encoded as one path segment.
