@@ -41,6 +41,15 @@ pub(super) fn is_clean(html: &str) -> bool {
         if !clean_attributes(name, attrs) {
             return false;
         }
+        // The HTML parser closes an open paragraph at a block, and an open item at the next
+        // item, so such nesting is not kept as written.
+        let block = matches!(name, "p" | "ul" | "ol" | "li" | "pre" | "blockquote");
+        if block && open.contains(&"p") {
+            return false;
+        }
+        if name == "li" && item_open(&open) {
+            return false;
+        }
         // The HTML parser drops a newline that opens a `pre`, so such text is not canonical.
         if name == "pre" && rest.starts_with(['\n', '\r']) {
             return false;
@@ -51,9 +60,25 @@ pub(super) fn is_clean(html: &str) -> bool {
     }
 }
 
-/// Text as the serialiser writes it: no `<` or `>`, and `&` only in its entities.
+/// Whether an item is open that a new `li` would close: the nearest `li` before any list,
+/// quote or `pre` (the elements that stop the parser's search).
+fn item_open(open: &[&str]) -> bool {
+    for &name in open.iter().rev() {
+        match name {
+            "li" => return true,
+            "ul" | "ol" | "blockquote" | "pre" => return false,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Text as the serialiser writes it: no `<` or `>`, `&` only in its entities, and none of the
+/// characters the parser or serialiser change (a carriage return becomes a line feed, a NUL is
+/// dropped, a no-break space is written `&nbsp;`).
 fn clean_text(text: &str) -> bool {
-    !text.contains('>') && entities_only(text, &["&amp;", "&lt;", "&gt;", "&nbsp;"])
+    !text.contains(['>', '\r', '\0', '\u{a0}'])
+        && entities_only(text, &["&amp;", "&lt;", "&gt;", "&nbsp;"])
 }
 
 fn entities_only(text: &str, allowed: &[&str]) -> bool {
@@ -75,7 +100,9 @@ fn clean_attributes(tag: &str, attrs: &str) -> bool {
         rest = after[close + 1..]
             .strip_prefix(' ')
             .unwrap_or(&after[close + 1..]);
-        if value.contains(['<', '>']) || !entities_only(value, &["&amp;", "&quot;", "&nbsp;"]) {
+        if value.contains(['<', '>', '\r', '\0', '\u{a0}'])
+            || !entities_only(value, &["&amp;", "&quot;", "&nbsp;"])
+        {
             return false;
         }
         let ok = match (tag, name) {
@@ -118,6 +145,7 @@ mod tests {
     #[test]
     fn the_sanitisers_output_is_recognised() {
         for input in [
+            "<li>an item alone</li><ul><li>a<ul><li>nested</li></ul></li></ul>",
             r#"<p>Hello <a href="https://a.example/x" class="mention hashtag">#<span>tag</span></a> &amp; you<br>bye</p>"#,
             r#"<p><span class="h-card"><a href="https://s.example/@ruth" class="u-url mention">@<span>ruth</span></a></span> hi</p>"#,
             "<ul><li>a</li><li><em>b</em> &lt; c</li></ul><blockquote><p>q</p></blockquote>",
@@ -144,8 +172,20 @@ mod tests {
             "<p>&#60;script&#62;</p>",
             "<p style=\"color:red\">x</p>",
             "<img src=\"https://a.example/i.png\">",
+            // What the parser changes: nesting it closes, characters it rewrites or drops.
+            "<p><ul><li>a</li></ul></p>",
+            "<p><p>a</p></p>",
+            "<p><blockquote>q</blockquote></p>",
+            "<ul><li>a<li>b</li></li></ul>",
+            "<ul><li><em>a<li>b</li></em></li></ul>",
+            "<p><li>a</li></p>",
+            "<p>a\rb</p>",
+            "<p>a\r\nb</p>",
+            "<p>a\u{a0}b</p>",
+            "<p>a\0b</p>",
         ] {
-            assert!(!is_clean(html), "{html}");
+            assert!(!is_clean(html), "{html:?}");
+            assert_ne!(sanitize_html(html), html, "the sanitiser changes {html:?}");
         }
     }
 
@@ -194,6 +234,14 @@ mod tests {
             "é",
             "<del>",
             "</del>",
+            "<ol>",
+            "</ol>",
+            "\r",
+            "\r\n",
+            "\u{a0}",
+            "\0",
+            "\u{c}",
+            "\t",
         ]);
         prop::collection::vec(atoms, 0..24).prop_map(|v| v.concat())
     }
