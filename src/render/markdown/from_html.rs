@@ -52,7 +52,7 @@ fn escape_line(out: &mut String, line: &str, line_start: bool) {
         let ordered_marker = line_start && digits > 0 && i == digits && matches!(c, '.' | ')');
         let syntax = matches!(
             c,
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '|' | '~' | '&'
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '|' | '~' | '&' | '$'
         ) || (first && matches!(c, '#' | '>' | '-' | '+' | '='))
             || ordered_marker;
         if syntax {
@@ -452,6 +452,23 @@ mod tests {
             md(html),
             "[example.com/very…](<https://example.com/very/long/path>) [#care](<https://s.example/tags/care>)"
         );
+    }
+
+    /// Found by the `markdown` fuzz target: viewers with math (GitHub's `$$…$$`) let a math
+    /// span swallow the backtick that opens a code span, and what followed became HTML.
+    #[test]
+    fn dollars_are_escaped_so_no_math_span_opens() {
+        let text = "$$r0eal; and $x$";
+        let escaped = escape_text(text);
+        assert_eq!(escaped, r"\$\$r0eal; and \$x\$");
+        let math =
+            pulldown_cmark::Parser::new_ext(&escaped, pulldown_cmark::Options::all()).any(|e| {
+                matches!(
+                    e,
+                    pulldown_cmark::Event::InlineMath(_) | pulldown_cmark::Event::DisplayMath(_)
+                )
+            });
+        assert!(!math, "{escaped}");
     }
 
     /// Found by the `markdown` fuzz target: a `\r` ends a line in CommonMark, so `\r>` made a
