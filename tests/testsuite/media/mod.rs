@@ -70,8 +70,13 @@ fn story(server: &FileServer) -> (Archive, std::path::PathBuf) {
 }
 
 fn media(archive: &Archive, extra: &[&str]) -> Run {
+    media_of(archive, TAG, extra)
+}
+
+/// `tagstory media --tag TAG --db DB EXTRA…`.
+fn media_of(archive: &Archive, tag: &str, extra: &[&str]) -> Run {
     let db = archive.db.to_string_lossy().into_owned();
-    let mut args = vec!["media", "--tag", TAG, "--db", &db];
+    let mut args = vec!["media", "--tag", tag, "--db", &db];
     args.extend_from_slice(extra);
     archive.tagstory(&args)
 }

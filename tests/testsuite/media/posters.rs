@@ -50,10 +50,7 @@ fn story(server: &FileServer) -> (Archive, std::path::PathBuf) {
 }
 
 fn media(archive: &Archive, extra: &[&str]) -> Run {
-    let db = archive.db.to_string_lossy().into_owned();
-    let mut args = vec!["media", "--tag", TAG, "--db", &db];
-    args.extend_from_slice(extra);
-    archive.tagstory(&args)
+    super::media_of(archive, TAG, extra)
 }
 
 fn files() -> Files {
