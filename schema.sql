@@ -341,3 +341,18 @@ CREATE TRIGGER post_replies_update AFTER UPDATE OF source_json ON posts BEGIN
     WHERE typeof(t) = 'integer' AND t >= 0;
 END;
 CREATE INDEX posts_quote_of ON posts(id, quote_of_uri) WHERE quote_of_uri IS NOT NULL;
+
+-- The records a collect read, by fingerprint, and the posts each made: a later collect that
+-- meets the same bytes takes the posts from here instead of reading them anew (v11).
+CREATE TABLE records (
+    hash       BLOB NOT NULL,                  -- 16 bytes: SHA-256 of tagstory's version, the
+                                               --   format and the record's bytes, cut short
+    post_id    INTEGER NOT NULL,
+    text_tags  INTEGER NOT NULL DEFAULT 0 CHECK (text_tags IN (0, 1)),  -- its hashtags are
+                                               --   words of its text (no structured tags)
+    PRIMARY KEY (hash, post_id)
+) WITHOUT ROWID;
+CREATE INDEX records_post ON records(post_id);
+CREATE TRIGGER records_post_delete AFTER DELETE ON posts BEGIN
+    DELETE FROM records WHERE hash IN (SELECT hash FROM records WHERE post_id = old.id);
+END;

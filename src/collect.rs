@@ -10,6 +10,7 @@
 
 mod depth;
 mod error;
+mod fingerprint;
 pub mod live;
 mod membership;
 mod read;
@@ -22,7 +23,8 @@ use anyhow::{Context, Result};
 
 use crate::model::{Item, SkipReason};
 use crate::sources::{Format, Warning};
-use crate::store::{PostOutcome, Reason, SourceCounts, SourceWriter, Store};
+use crate::store::{Entry, KnownPost, PostOutcome, Reason, SourceCounts, SourceWriter, Store};
+use fingerprint::Fingerprints;
 use staging::StagingSink;
 
 /// What collecting one source did.
@@ -46,6 +48,9 @@ pub struct SourceReport {
     pub error: Option<ReadError>,
     /// The hashtags its posts carry, most used first (at most [`TOP_TAGS`]).
     pub top_tags: Vec<(String, u64)>,
+    /// Records (lines, array elements) the archive held byte for byte from an earlier
+    /// collect, whose posts were taken from it rather than read again.
+    pub known_records: u64,
 }
 
 /// Hashtags a report names.
@@ -92,6 +97,7 @@ pub fn collect(
                     note_count: staged.note_count,
                     error: None,
                     top_tags: staged.top_tags,
+                    known_records: staged.known_records,
                 }
             }
             Err(error) => SourceReport {
@@ -103,6 +109,7 @@ pub fn collect(
                 note_count: 0,
                 error: Some(error),
                 top_tags: Vec::new(),
+                known_records: 0,
             },
         };
         reports.push(report);
@@ -145,7 +152,7 @@ pub fn collect_documents(
             failure = Some(ReadError::of(location, kind));
             break;
         }
-        if let Err(e) = store.stage(0, sink.take_rows()) {
+        if let Err(e) = store.stage(0, tag, sink.take_rows()).map(drop) {
             sink.failure = Some(e);
             break;
         }
@@ -173,6 +180,7 @@ pub fn collect_documents(
                 note_count,
                 error: None,
                 top_tags: tags,
+                known_records: 0,
             }
         }
         (failure, detected) => SourceReport {
@@ -184,6 +192,7 @@ pub fn collect_documents(
             note_count,
             error: Some(failure.unwrap_or_else(|| ReadError::of(location, ReadErrorKind::Nothing))),
             top_tags: tags,
+            known_records: 0,
         },
     };
     store.end_staging()?;
@@ -198,6 +207,8 @@ struct StagedSource {
     notes: Vec<Warning>,
     note_count: u64,
     top_tags: Vec<(String, u64)>,
+    known_records: u64,
+    tags_seen: std::collections::HashMap<String, u64>,
 }
 
 type Staged = Result<StagedSource, ReadError>;
@@ -211,6 +222,7 @@ fn stage_all(
     options: ReadOptions,
 ) -> Result<Vec<Staged>> {
     let forgotten = store.load_forgotten()?;
+    let fingerprints = Fingerprints::new(store.known_records()?);
     store.size_cache_for(inputs.iter().map(SourceInput::size).sum())?;
     store.begin_staging()?;
     let mut outcomes = Vec::with_capacity(inputs.len());
@@ -220,6 +232,7 @@ fn stage_all(
             let (out, rows) = std::sync::mpsc::sync_channel(4);
             let reader = scope.spawn(|| {
                 let mut sink = StagingSink::new(Some(out), tag, &forgotten);
+                sink.fingerprints = Some(&fingerprints);
                 let outcome = read::stage_source(input, options, &mut sink);
                 sink.finish();
                 let outcome = match (outcome, sink.failure.take()) {
@@ -234,20 +247,35 @@ fn stage_all(
                     warning_count: sink.warning_count,
                     notes: std::mem::take(&mut sink.notes),
                     note_count: sink.note_count,
-                    top_tags: top_tags(std::mem::take(&mut sink.tags_seen), TOP_TAGS),
+                    top_tags: Vec::new(),
+                    known_records: sink.known_records,
+                    tags_seen: std::mem::take(&mut sink.tags_seen),
                 })
             });
             let mut staging = Ok(());
+            // The hashtags of posts staged from the archive, counted as the reader counts
+            // those it reads.
+            let mut known_tags = Vec::new();
             for batch in &rows {
-                staging = store.stage(index, batch);
-                if staging.is_err() {
-                    break;
+                match store.stage(index, tag, batch) {
+                    Ok(tags) => known_tags.extend(tags),
+                    Err(e) => {
+                        staging = Err(e);
+                        break;
+                    }
                 }
             }
             // Dropping the receiver stops a reader still sending.
             drop(rows);
             let outcome = match reader.join() {
-                Ok(outcome) => outcome,
+                Ok(outcome) => outcome.map(|mut staged| {
+                    let mut seen = std::mem::take(&mut staged.tags_seen);
+                    for t in known_tags {
+                        *seen.entry(t).or_default() += 1;
+                    }
+                    staged.top_tags = top_tags(seen, TOP_TAGS);
+                    staged
+                }),
                 Err(panic) => std::panic::resume_unwind(panic),
             };
             (outcome, staging)
@@ -304,6 +332,7 @@ fn write_source(
     }
     w.resolve_local_replies()?;
     w.resolve_text_boosts()?;
+    w.remember_records()?;
     w.commit(&c)?;
     Ok(c)
 }
@@ -315,7 +344,11 @@ fn write_item(
     c: &mut SourceCounts,
     story: &mut Option<(String, u64)>,
 ) -> Result<()> {
-    match &staged.item {
+    let item = match &staged.entry {
+        Entry::Item(item) => item,
+        Entry::Known(known) => return keep_known(w, known, staged.selected, c),
+    };
+    match item {
         Item::Post(post) => {
             c.posts_seen += 1;
             if w.refuses(&post.author.uri)? {
@@ -373,6 +406,38 @@ fn write_item(
             }
         }
     }
+    Ok(())
+}
+
+/// Keeps an archived post of a record read before, counting it as an unchanged copy read
+/// anew would be counted.
+fn keep_known(
+    w: &mut SourceWriter<'_>,
+    known: &KnownPost,
+    selected: Option<bool>,
+    c: &mut SourceCounts,
+) -> Result<()> {
+    c.posts_seen += 1;
+    // Deleted since it was staged: a refusal of this run erased it.
+    let Some(author) = &known.author_uri else {
+        c.skipped_consent += 1;
+        return Ok(());
+    };
+    if w.refuses(author)? {
+        c.skipped_consent += 1;
+        return Ok(());
+    }
+    let Some(tagged) = selected else {
+        c.skipped_untagged += 1;
+        return Ok(());
+    };
+    let reason = if tagged {
+        Reason::Tagged
+    } else {
+        Reason::Context
+    };
+    w.keep_known(known.id, reason)?;
+    c.posts_unchanged += 1;
     Ok(())
 }
 

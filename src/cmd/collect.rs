@@ -148,8 +148,16 @@ fn summarise(lines: &[Line], tag: &str) -> Outcome {
                 let notes = report.notes.iter().map(|n| (report.location.as_str(), n));
                 print_notes(notes, report.note_count, &report.location);
                 let format = report.format.map_or("?", |f| f.name());
+                let known = if report.known_records > 0 {
+                    format!(
+                        "; {} as an earlier collect read them, taken from the archive",
+                        plural(report.known_records, "record")
+                    )
+                } else {
+                    String::new()
+                };
                 eprintln!(
-                    "{} ({format}): {}",
+                    "{} ({format}): {}{known}",
                     report.location,
                     describe(&report.counts)
                 );

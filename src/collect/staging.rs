@@ -23,8 +23,9 @@ use anyhow::{Result, anyhow};
 use crate::forget::Forgotten;
 use crate::model::{Author, Curated, Item, Skip, SkipReason};
 use crate::sources::{ItemSink, Problem, Warning};
-use crate::store::{GraphPlace, StageRow, StagedItem};
+use crate::store::{Fingerprint, GraphPlace, StageRow, StagedItem};
 
+use super::fingerprint::Fingerprints;
 use super::membership::is_tagged;
 
 /// Rows sent over the channel at a time.
@@ -54,6 +55,20 @@ pub(super) struct StagingSink<'c> {
     pub(super) tags_seen: std::collections::HashMap<String, u64>,
     /// What the archive has forgotten.
     forgotten: &'c Forgotten,
+    /// The records the archive holds, when records are fingerprinted.
+    pub(super) fingerprints: Option<&'c Fingerprints>,
+    /// The record being read, when it is fingerprinted.
+    record: Option<OpenRecord>,
+    /// Records the archive already held, staged from there.
+    pub(super) known_records: u64,
+}
+
+/// A record being read: its fingerprint, where its rows begin in the batch, and whether it is
+/// still being read whole (nothing of it skipped, withheld or left out).
+struct OpenRecord {
+    print: Fingerprint,
+    start: usize,
+    whole: bool,
 }
 
 impl<'c> StagingSink<'c> {
@@ -82,11 +97,56 @@ impl<'c> StagingSink<'c> {
             server_hint: None,
             tags_seen: std::collections::HashMap::new(),
             forgotten,
+            fingerprints: None,
+            record: None,
+            known_records: 0,
+        }
+    }
+
+    /// Stages a record the archive holds (fingerprint `print`) from the archive.
+    pub(super) fn known(&mut self, print: Fingerprint) {
+        self.known_records += 1;
+        self.push(StageRow::Known(print));
+    }
+
+    /// What follows, up to [`StagingSink::end_record`], is the record with fingerprint `print`.
+    pub(super) fn begin_record(&mut self, print: Fingerprint) {
+        self.end_record();
+        self.record = Some(OpenRecord {
+            print,
+            start: self.rows.len(),
+            whole: true,
+        });
+    }
+
+    /// The record is read: its posts are marked with its fingerprint when it was read whole,
+    /// so that the archive remembers it once they are written.
+    pub(super) fn end_record(&mut self) {
+        let Some(record) = self.record.take() else {
+            return;
+        };
+        if record.whole {
+            for row in &mut self.rows[record.start..] {
+                if let StageRow::Item(item) = row {
+                    item.made_by(record.print);
+                }
+            }
+        }
+        if self.out.is_some() && self.rows.len() >= ROWS_PER_BATCH {
+            self.finish();
+        }
+    }
+
+    /// The record being read is not read whole: it will be read again next time.
+    fn spoil_record(&mut self) {
+        if let Some(record) = &mut self.record {
+            record.whole = false;
         }
     }
 
     /// Records a problem at `pointer` (already including its position).
     pub(super) fn warn(&mut self, pointer: String, problem: Problem) {
+        self.spoil_record();
         self.warning_count += 1;
         if self.warnings.len() < Self::KEPT_WARNINGS {
             self.warnings.push(Warning::at(pointer, problem));
@@ -100,6 +160,8 @@ impl<'c> StagingSink<'c> {
 
     /// Sends the rows not sent yet.
     pub(super) fn finish(&mut self) {
+        // A record still open was not read to its end.
+        self.record = None;
         if let Some(out) = &self.out
             && !self.rows.is_empty()
         {
@@ -112,7 +174,8 @@ impl<'c> StagingSink<'c> {
 
     fn push(&mut self, row: StageRow) {
         self.rows.push(row);
-        if self.out.is_some() && self.rows.len() >= ROWS_PER_BATCH {
+        // A record's rows stay together until it is read, to be marked.
+        if self.out.is_some() && self.rows.len() >= ROWS_PER_BATCH && self.record.is_none() {
             self.finish();
         }
     }
@@ -263,9 +326,21 @@ impl ItemSink for StagingSink<'_> {
         if self.failure.is_some() {
             return;
         }
+        let remembered = match &item {
+            Item::Post(_) => !self.curated,
+            Item::Actor(_) | Item::Boost(_) => true,
+            _ => false,
+        };
         let staged = match self.admit(&mut item) {
-            Ok(Some(withheld)) => self.stage(item, withheld),
-            Ok(None) => Ok(()),
+            Ok(Some(None)) if remembered => self.stage(item, None),
+            Ok(Some(withheld)) => {
+                self.spoil_record();
+                self.stage(item, withheld)
+            }
+            Ok(None) => {
+                self.spoil_record();
+                Ok(())
+            }
             Err(e) => Err(e),
         };
         if let Err(e) = staged {
@@ -279,6 +354,7 @@ impl ItemSink for StagingSink<'_> {
     }
 
     fn note(&mut self, pointer: String, problem: Problem) {
+        self.spoil_record();
         self.note_count += 1;
         if self.notes.len() < Self::KEPT_WARNINGS {
             let pointer = format!("{}{pointer}", self.position);

@@ -28,6 +28,7 @@ mod forget;
 mod fts;
 mod media;
 mod read;
+mod records;
 mod staging;
 mod write;
 
@@ -37,7 +38,8 @@ pub use cursors::{Cursor, Refetch};
 pub use forget::{ForgetReport, StoredAuthor};
 pub use media::{ArchivedMedia, MediaUse, PutMediaOutcome, StoryMediaUrl, sha256_hex};
 pub use read::{StoredCuration, StoredMedia, StoredPost, StoredRevision};
-pub use staging::{GraphPlace, StageRow, Staged, StagedItem};
+pub use records::Fingerprint;
+pub use staging::{Entry, GraphPlace, KnownPost, StageRow, Staged, StagedItem};
 pub use write::{PostOutcome, Reason, SourceCounts, SourceWriter};
 
 use std::path::Path;
@@ -62,6 +64,7 @@ const UPGRADES: &[&str] = &[
     include_str!("upgrades/v8.sql"),
     include_str!("upgrades/v9.sql"),
     include_str!("upgrades/v10.sql"),
+    include_str!("upgrades/v11.sql"),
 ];
 
 /// How long a writer waits for another to finish before giving up. One source is written in

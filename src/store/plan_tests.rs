@@ -53,6 +53,7 @@ fn collect_queries_use_indexes() {
     let per_row = staging::PER_ROW_QUERIES
         .iter()
         .chain(write::PER_POST_QUERIES)
+        .chain(records::PER_ROW_QUERIES)
         .chain(events::PER_ITEM_QUERIES)
         .chain(fts::PER_POST_QUERIES);
     for sql in per_row {
@@ -68,6 +69,7 @@ fn collect_queries_use_indexes() {
     // when it is not empty.
     let once = staging::ONCE_QUERIES
         .iter()
+        .chain(records::ONCE_QUERIES)
         .chain(events::PER_SOURCE_QUERIES)
         .chain(fts::PER_SOURCE_QUERIES);
     for sql in once {

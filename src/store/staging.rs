@@ -24,6 +24,7 @@
 use anyhow::{Context, Result};
 use rusqlite::{Connection, params};
 
+use super::records::Fingerprint;
 use super::write::SourceWriter;
 use super::{Store, pick_local_match};
 use crate::model::{Item, LocalId};
@@ -45,7 +46,10 @@ const CREATE: &str = "
         parent_server TEXT,
         parent_local  TEXT,
         tagged        INTEGER NOT NULL DEFAULT 0,
-        withheld      INTEGER NOT NULL DEFAULT 0   -- a post not to store (consent, forgotten)
+        withheld      INTEGER NOT NULL DEFAULT 0,  -- a post not to store (consent, forgotten)
+        record        BLOB,               -- fingerprint of the record it came from, when whole
+        text_tags     INTEGER NOT NULL DEFAULT 0,  -- its hashtags are words of its text
+        known         INTEGER             -- posts.id of a post of a record the archive knows
     );
     -- The items themselves, apart, so that deciding membership reads only the small rows above.
     CREATE TEMP TABLE IF NOT EXISTS staged_items (
@@ -75,6 +79,8 @@ const CREATE: &str = "
 const INDEX: &str = "
     CREATE INDEX IF NOT EXISTS temp.staged_uri ON staged(uri, tagged);
     CREATE INDEX IF NOT EXISTS temp.staged_local ON staged(local_id, local_server, uri);
+    CREATE INDEX IF NOT EXISTS temp.staged_record ON staged(source, record, uri)
+        WHERE record IS NOT NULL;
 ";
 
 /// The reply links by parent (by child is their key), built once they are all in.
@@ -85,6 +91,8 @@ const EDGE_INDEX: &str = "CREATE INDEX temp.story_edges_parent ON story_edges(pa
 pub enum StageRow {
     /// An item, with its place in the reply graph when it is a post.
     Item(Box<StagedItem>),
+    /// A record the archive already holds (its fingerprint): its posts are staged from there.
+    Known(Fingerprint),
     /// What an author's profile said about consent.
     Consent {
         /// The author.
@@ -105,6 +113,8 @@ pub struct StagedItem {
     parent_local: Option<LocalId>,
     tagged: bool,
     withheld: bool,
+    record: Option<Fingerprint>,
+    text_tags: bool,
     json: String,
     text: Option<String>,
     html: Option<String>,
@@ -132,7 +142,9 @@ impl StagedItem {
     /// Encodes `item` for staging at `place`.
     pub fn new(mut item: Item, place: GraphPlace) -> Result<Self> {
         let (mut text, mut html, mut source_json) = (None, None, None);
+        let mut text_tags = false;
         if let Item::Post(post) = &mut item {
+            text_tags = !post.has_structured_tags;
             text = Some(std::mem::take(&mut post.text));
             html = Some(std::mem::take(&mut post.content_html));
             source_json = Some(std::mem::take(&mut post.source_json));
@@ -145,11 +157,20 @@ impl StagedItem {
             parent_local: place.parent_local,
             tagged: place.tagged,
             withheld: place.withheld,
+            record: None,
+            text_tags,
             json,
             text,
             html,
             source_json,
         })
+    }
+
+    /// Marks a post as made by the record with fingerprint `print`, which was read whole.
+    pub fn made_by(&mut self, print: Fingerprint) {
+        if self.uri.is_some() && !self.withheld {
+            self.record = Some(print);
+        }
     }
 }
 
@@ -157,12 +178,31 @@ impl StagedItem {
 /// tagged).
 #[derive(Debug)]
 pub struct Staged {
-    /// The item.
-    pub item: Item,
+    /// The item, or an archived post of a record read before.
+    pub entry: Entry,
     /// Its parent's URI, resolved from a local id when needed.
     pub parent: Option<String>,
     /// `Some(tagged)` when the post is in the story.
     pub selected: Option<bool>,
+}
+
+/// What was staged. (Most entries are items: boxing them would cost an allocation each.)
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
+pub enum Entry {
+    /// An item read from the source.
+    Item(Item),
+    /// A post the archive holds, of a record read before (see [`StageRow::Known`]).
+    Known(KnownPost),
+}
+
+/// An archived post of a record read before.
+#[derive(Debug)]
+pub struct KnownPost {
+    /// Its `posts.id`.
+    pub id: i64,
+    /// Its author's URI; `None` when the post was deleted since it was staged.
+    pub author_uri: Option<String>,
 }
 
 impl Store {
@@ -205,8 +245,10 @@ impl Store {
         Ok(())
     }
 
-    /// Stages `rows` of source `source`.
-    pub fn stage(&self, source: usize, rows: Vec<StageRow>) -> Result<()> {
+    /// Stages `rows` of source `source`, collected under `tag`. Returns the hashtags of the
+    /// posts staged from the archive ([`StageRow::Known`]), once per post that carries each.
+    pub fn stage(&self, source: usize, tag: &str, rows: Vec<StageRow>) -> Result<Vec<String>> {
+        let mut hashtags = Vec::new();
         let mut item = self.conn.prepare_cached(SQL_STAGE_ITEM)?;
         let mut body = self.conn.prepare_cached(SQL_STAGE_BODY)?;
         let mut consent = self.conn.prepare_cached(SQL_STAGE_CONSENT)?;
@@ -223,10 +265,13 @@ impl Store {
                         s.parent_local.as_ref().map(|l| &l.id),
                         s.tagged,
                         s.withheld,
+                        s.record,
+                        s.text_tags,
                     ])?;
                     let seq = self.conn.last_insert_rowid();
                     body.execute(params![seq, s.json, s.text, s.html, s.source_json])?;
                 }
+                StageRow::Known(print) => self.stage_known(source, tag, &print, &mut hashtags)?,
                 StageRow::Consent {
                     author_uri,
                     refuses,
@@ -236,7 +281,7 @@ impl Store {
                 }
             }
         }
-        Ok(())
+        Ok(hashtags)
     }
 
     /// Decides which staged posts are in the story of `tag` (see the module's doc). Returns
@@ -260,8 +305,8 @@ impl Store {
 }
 
 const SQL_STAGE_ITEM: &str = "INSERT INTO staged (source, uri, parent, local_server, local_id,
-     parent_server, parent_local, tagged, withheld)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+     parent_server, parent_local, tagged, withheld, record, text_tags)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 const SQL_STAGE_BODY: &str = "INSERT INTO staged_items (seq, item, text, html, source_json)
      VALUES (?1, ?2, ?3, ?4, ?5)";
 
@@ -305,9 +350,11 @@ const SQL_SELECT: &str = "WITH RECURSIVE
      FROM reach r WHERE EXISTS (SELECT 1 FROM staged s WHERE s.uri = r.uri)";
 
 const SQL_NEXT_BATCH: &str = "SELECT st.seq, it.item, it.text, it.html, it.source_json, st.parent,
-     sel.tagged FROM staged st
-     JOIN staged_items it ON it.seq = st.seq
+     sel.tagged, st.known, a.uri FROM staged st
+     LEFT JOIN staged_items it ON it.seq = st.seq
      LEFT JOIN story_selected sel ON sel.uri = st.uri
+     LEFT JOIN main.posts p ON p.id = st.known
+     LEFT JOIN main.authors a ON a.id = p.author_id
      WHERE st.source = ?1 AND st.seq > ?2 ORDER BY st.seq LIMIT ?3";
 
 const SQL_CONSENT_SIGNALS: &str =
@@ -451,18 +498,27 @@ impl SourceWriter<'_> {
         let mut rows = stmt.query(params![self.staged_source, after, BATCH])?;
         let mut batch = Vec::with_capacity(BATCH);
         while let Some(r) = rows.next()? {
-            let json: String = r.get(1)?;
-            let mut item: Item =
-                serde_json::from_str(&json).context("cannot read back a staged item")?;
-            if let Item::Post(post) = &mut item {
-                post.text = r.get::<_, Option<String>>(2)?.unwrap_or_default();
-                post.content_html = r.get::<_, Option<String>>(3)?.unwrap_or_default();
-                post.source_json = r.get::<_, Option<String>>(4)?.unwrap_or_default();
-            }
+            let entry = match r.get::<_, Option<i64>>(7)? {
+                Some(id) => Entry::Known(KnownPost {
+                    id,
+                    author_uri: r.get(8)?,
+                }),
+                None => {
+                    let json: String = r.get(1)?;
+                    let mut item: Item =
+                        serde_json::from_str(&json).context("cannot read back a staged item")?;
+                    if let Item::Post(post) = &mut item {
+                        post.text = r.get::<_, Option<String>>(2)?.unwrap_or_default();
+                        post.content_html = r.get::<_, Option<String>>(3)?.unwrap_or_default();
+                        post.source_json = r.get::<_, Option<String>>(4)?.unwrap_or_default();
+                    }
+                    Entry::Item(item)
+                }
+            };
             batch.push((
                 r.get(0)?,
                 Staged {
-                    item,
+                    entry,
                     parent: r.get(5)?,
                     selected: r.get(6)?,
                 },

@@ -563,7 +563,7 @@ impl<'c> SourceWriter<'c> {
 
     /// Adds the post to the story; a newer version decides the reason, an older copy can only
     /// promote `context` to `tagged`.
-    fn join_story(&mut self, post_id: i64, reason: Reason, newer: bool) -> Result<()> {
+    pub(super) fn join_story(&mut self, post_id: i64, reason: Reason, newer: bool) -> Result<()> {
         let sql = if newer {
             SQL_JOIN_STORY_NEWER
         } else {

@@ -22,6 +22,7 @@ mod offline;
 mod output;
 mod proxy;
 mod read_only;
+mod records;
 mod render;
 mod rich;
 mod storify;

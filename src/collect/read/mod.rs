@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use super::depth::{self, DepthGuard, Meter};
 use super::error::{At, ReadError, ReadErrorKind as Kind, strip_position};
+use super::fingerprint::{Fingerprint, Hasher};
 use super::staging::StagingSink;
 
 mod array;
@@ -125,6 +126,7 @@ pub(super) fn stage_source(
     };
     let mut stream = Stream {
         location: &location,
+        hasher: None,
         options,
         format: options.format,
         read_one: false,
@@ -153,6 +155,7 @@ fn stage_twitter_archive(
         let part_location = format!("{location}:{part}");
         let mut stream = Stream {
             location: &part_location,
+            hasher: None,
             options,
             format: Some(options.format.unwrap_or(Format::TwitterArchive)),
             read_one: false,
@@ -190,6 +193,8 @@ fn stage_twitter_archive(
 
 struct Stream<'a, 's, 'c> {
     location: &'a str,
+    /// Fingerprints this source's records, once its format is known.
+    hasher: Option<Hasher>,
     options: ReadOptions,
     format: Option<Format>,
     /// A document has been read as `format`.
@@ -220,6 +225,36 @@ impl Stream<'_, '_, '_> {
             Some(b'{') => self.read_object_or_lines(reader),
             Some(_) => self.read_document(reader, Vec::new()),
         }
+    }
+
+    /// The fingerprint of a record of `bytes`, when records are fingerprinted and the format
+    /// is known.
+    fn fingerprint(&mut self, bytes: &[u8]) -> Option<Fingerprint> {
+        self.sink.fingerprints?;
+        let format = self.format?;
+        let author = &self.archive_author;
+        let hasher = self.hasher.get_or_insert_with(|| {
+            // A Twitter archive's tweets are read with its account as their author.
+            let context = author
+                .as_ref()
+                .and_then(|a| serde_json::to_string(a).ok())
+                .unwrap_or_default();
+            Hasher::new(format, &context)
+        });
+        Some(hasher.of(bytes))
+    }
+
+    /// Stages the record `print` from the archive when it holds it (`true`), else opens it.
+    fn known_or_begin(&mut self, print: Option<Fingerprint>) -> bool {
+        let Some(print) = print else {
+            return false;
+        };
+        if self.sink.fingerprints.is_some_and(|f| f.knows(&print)) {
+            self.sink.known(print);
+            return true;
+        }
+        self.sink.begin_record(print);
+        false
     }
 
     fn check_failure(&mut self) -> Result<(), ReadError> {
@@ -381,13 +416,19 @@ impl Stream<'_, '_, '_> {
                 break;
             }
             line_no += 1;
-            if line.trim().is_empty() {
+            let record = line.trim();
+            if record.is_empty() {
+                continue;
+            }
+            let print = self.fingerprint(record.as_bytes());
+            if self.known_or_begin(print) {
                 continue;
             }
             match depth::value_from_str(&line) {
                 Ok(doc) => self.line_document(&doc, line_no)?,
                 Err(_) => self.bad_line(line_no, &line)?,
             }
+            self.sink.end_record();
             self.check_failure()?;
         }
         self.format

@@ -1,0 +1,106 @@
+//! Fingerprints of the records a collect reads (a JSON Lines line, an array element), so that
+//! a record the archive already holds, byte for byte, is not parsed, sanitised and staged
+//! again: its posts are taken from the archive (`records`, schema v11). A second collect of a
+//! large file did everything the first did but the writes (issue 10).
+//!
+//! The fingerprint covers the bytes, the format they are read as and the tagstory release that
+//! read them: a release that reads a format better (a new field kept) reads every record anew.
+//! Bump [`GENERATION`] when a change to a parser or the sanitiser should reach archives made by
+//! the same release number (between releases, during development).
+
+use sha2::{Digest, Sha256};
+
+use crate::sources::Format;
+pub(super) use crate::store::Fingerprint;
+
+/// Bumped when what a record is read into changes within one release number.
+const GENERATION: u32 = 1;
+
+/// The fingerprints an archive knows, and how to make new ones for one source.
+pub(crate) struct Fingerprints {
+    /// Sorted.
+    known: Vec<Fingerprint>,
+}
+
+impl Fingerprints {
+    /// `known`, in any order.
+    pub(crate) fn new(mut known: Vec<Fingerprint>) -> Self {
+        known.sort_unstable();
+        known.dedup();
+        Fingerprints { known }
+    }
+
+    /// Whether the archive holds the record with fingerprint `print`.
+    pub(crate) fn knows(&self, print: &Fingerprint) -> bool {
+        self.known.binary_search(print).is_ok()
+    }
+}
+
+/// Fingerprints the records of one source read as one format.
+#[derive(Clone)]
+pub(crate) struct Hasher {
+    seeded: Sha256,
+}
+
+impl Hasher {
+    /// A hasher for records of `format`; `context` is whatever besides its bytes a record is
+    /// read with (the account of a Twitter archive, whose tweets do not name their author).
+    pub(crate) fn new(format: Format, context: &str) -> Self {
+        let mut seeded = Sha256::new();
+        seeded.update(
+            format!(
+                "tagstory {} record {GENERATION}\0{}\0{}\0",
+                env!("CARGO_PKG_VERSION"),
+                format.name(),
+                context.len()
+            )
+            .as_bytes(),
+        );
+        seeded.update(context.as_bytes());
+        Hasher { seeded }
+    }
+
+    /// The fingerprint of a record of `bytes`.
+    pub(crate) fn of(&self, bytes: &[u8]) -> Fingerprint {
+        let digest = self.seeded.clone().chain_update(bytes).finalize();
+        let mut print = [0; 16];
+        print.copy_from_slice(&digest[..16]);
+        print
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fingerprint_is_of_the_bytes_the_format_and_the_context() {
+        let line = br#"{"id":"1"}"#;
+        let mastodon = Hasher::new(Format::MastodonApi, "");
+        assert_eq!(mastodon.of(line), Hasher::new(Format::MastodonApi, "").of(line));
+        assert_ne!(mastodon.of(line), mastodon.of(br#"{"id":"2"}"#));
+        assert_ne!(
+            mastodon.of(line),
+            Hasher::new(Format::TwitterV1, "").of(line)
+        );
+        let ruth = Hasher::new(Format::TwitterArchive, "ruth");
+        assert_ne!(
+            ruth.of(line),
+            Hasher::new(Format::TwitterArchive, "jun").of(line)
+        );
+        // The context's length is hashed first: it cannot shift into the bytes.
+        assert_ne!(
+            Hasher::new(Format::MastodonApi, "a").of(b"bc"),
+            Hasher::new(Format::MastodonApi, "ab").of(b"c")
+        );
+    }
+
+    #[test]
+    fn known_fingerprints_are_found_in_any_order() {
+        let h = Hasher::new(Format::MastodonApi, "");
+        let (a, b, c) = (h.of(b"a"), h.of(b"b"), h.of(b"c"));
+        let known = Fingerprints::new(vec![c, a, c]);
+        assert!(known.knows(&a) && known.knows(&c));
+        assert!(!known.knows(&b));
+    }
+}

@@ -1,0 +1,164 @@
+//! Records read before (schema v11): which posts each record a collect read whole made, by
+//! the record's fingerprint (see `collect::fingerprint`). A record met again is staged from
+//! here, as its posts' places in the reply graph, instead of being parsed and staged anew.
+
+use anyhow::Result;
+use rusqlite::{OptionalExtension, params};
+
+use super::Store;
+use super::write::{Reason, SourceWriter};
+
+/// A record's fingerprint: the first 16 bytes of a SHA-256 (a collision among the records of
+/// one archive is as unlikely as one of the whole hash, in practice).
+pub type Fingerprint = [u8; 16];
+
+/// The posts of one known record, with what membership needs of them and their hashtags.
+/// `text_tags` posts are tagged by the words of their text, the others by their structured
+/// tags, as `collect::membership::is_tagged` decides for a post read anew.
+const SQL_KNOWN_POSTS: &str = "SELECT p.id, p.uri, p.in_reply_to_uri, p.reply_to_server,
+     p.reply_to_local_id, r.text_tags, CASE WHEN r.text_tags THEN p.text END,
+     (SELECT group_concat(t.tag, ' ') FROM post_tags t WHERE t.post_id = p.id)
+     FROM records r JOIN posts p ON p.id = r.post_id WHERE r.hash = ?1";
+
+const SQL_STAGE_KNOWN: &str = "INSERT INTO staged (source, uri, parent, parent_server,
+     parent_local, tagged, known) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+const SQL_IN_STORY: &str = "SELECT reason FROM story_posts WHERE tag = ?1 AND post_id = ?2";
+
+/// The records of a staged source whose every post is archived, and those posts.
+const SQL_REMEMBER: &str = "INSERT OR IGNORE INTO main.records (hash, post_id, text_tags)
+     SELECT s.record, p.id, s.text_tags FROM staged s JOIN main.posts p ON p.uri = s.uri
+     WHERE s.source = ?1 AND s.record IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM staged o WHERE o.source = ?1 AND o.record = s.record
+                       AND NOT EXISTS (SELECT 1 FROM main.posts q WHERE q.uri = o.uri))";
+
+impl Store {
+    /// The fingerprints of the records whose posts the archive holds.
+    pub fn known_records(&self) -> Result<Vec<Fingerprint>> {
+        let mut stmt = self.conn.prepare("SELECT DISTINCT hash FROM records")?;
+        let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
+        let mut known = Vec::new();
+        for hash in rows {
+            if let Ok(print) = Fingerprint::try_from(hash?.as_slice()) {
+                known.push(print);
+            }
+        }
+        Ok(known)
+    }
+
+    /// Stages the archived posts of the record `print` for source `source` under `tag`, and
+    /// adds their hashtags to `hashtags`. A record whose posts were deleted since its
+    /// fingerprint was read stages nothing.
+    pub(super) fn stage_known(
+        &self,
+        source: usize,
+        tag: &str,
+        print: &Fingerprint,
+        hashtags: &mut Vec<String>,
+    ) -> Result<()> {
+        let mut posts = self.conn.prepare_cached(SQL_KNOWN_POSTS)?;
+        let mut stage = self.conn.prepare_cached(SQL_STAGE_KNOWN)?;
+        let mut rows = posts.query([print.as_slice()])?;
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            let uri: String = r.get(1)?;
+            let text_tags: bool = r.get(5)?;
+            let tags = if text_tags {
+                let text: Option<String> = r.get(6)?;
+                crate::tag::hashtags_in_text(text.as_deref().unwrap_or_default())
+            } else {
+                let tags: Option<String> = r.get(7)?;
+                let tags = tags.unwrap_or_default();
+                tags.split(' ')
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            };
+            let tagged = tags.iter().any(|t| t == tag);
+            hashtags.extend(tags);
+            let parent: Option<String> = r.get(2)?;
+            let parent_server: Option<String> = r.get(3)?;
+            let parent_local: Option<String> = r.get(4)?;
+            stage.execute(params![
+                source,
+                uri,
+                parent,
+                parent_server,
+                parent_local,
+                tagged,
+                id
+            ])?;
+        }
+        Ok(())
+    }
+}
+
+impl SourceWriter<'_> {
+    /// Keeps the archived post `post_id` of a known record in the story, as
+    /// [`SourceWriter::upsert_post`] keeps an unchanged copy: joined when it is not in it yet,
+    /// made tagged when it is in it as context.
+    pub fn keep_known(&mut self, post_id: i64, reason: Reason) -> Result<()> {
+        let in_story: Option<String> = self
+            .tx
+            .prepare_cached(SQL_IN_STORY)?
+            .query_row(params![self.tag, post_id], |r| r.get(0))
+            .optional()?;
+        if in_story.is_none() || (reason == Reason::Tagged && in_story.as_deref() != Some("tagged"))
+        {
+            self.join_story(post_id, reason, false)?;
+        }
+        Ok(())
+    }
+
+    /// Remembers the records of this writer's staged source that were read whole and whose
+    /// every post is now archived, so that a later collect need not read them again.
+    pub fn remember_records(&mut self) -> Result<()> {
+        self.tx
+            .prepare_cached(SQL_REMEMBER)?
+            .execute([self.staged_source])?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+/// The statements above that run per record or per post, for the query-plan test.
+pub(super) const PER_ROW_QUERIES: &[&str] = &[SQL_KNOWN_POSTS, SQL_STAGE_KNOWN, SQL_IN_STORY];
+
+#[cfg(test)]
+/// The statement above that runs once per source.
+pub(super) const ONCE_QUERIES: &[&str] = &[SQL_REMEMBER];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deleting_any_post_of_a_record_forgets_the_whole_record() {
+        let store = Store::open_in_memory().unwrap();
+        let conn = store.connection();
+        conn.execute_batch(
+            "INSERT INTO authors (id, uri, handle, updated_at) VALUES (1, 'a', '@a@x', '');
+             INSERT INTO posts (id, uri, author_id, created_at, content_html, text,
+                 source_format, source_json, collected_at)
+             VALUES (1, 'p1', 1, '', '', '', 'f', '{}', ''), (2, 'p2', 1, '', '', '', 'f', '{}', ''),
+                    (3, 'p3', 1, '', '', '', 'f', '{}', '');
+             INSERT INTO records (hash, post_id) VALUES (x'01', 1), (x'01', 2), (x'02', 3), (x'03', 2);",
+        )
+        .unwrap();
+        let hashes = || -> Vec<Vec<u8>> {
+            let mut stmt = conn
+                .prepare("SELECT DISTINCT hash FROM records ORDER BY hash")
+                .unwrap();
+            stmt.query_map([], |r| r.get(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+        };
+        assert_eq!(hashes(), [vec![1], vec![2], vec![3]]);
+        // p2 was made by records 01 (with p1) and 03: both go, p1's link with 01.
+        conn.execute("DELETE FROM posts WHERE id = 2", []).unwrap();
+        assert_eq!(hashes(), [vec![2]]);
+        // Only records of 16 bytes are fingerprints.
+        assert!(store.known_records().unwrap().is_empty());
+    }
+}

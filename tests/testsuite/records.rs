@@ -1,0 +1,230 @@
+//! Records read before (issue 10): a line an earlier collect read whole is taken from the
+//! archive, not parsed again, and nothing a user can see tells the two apart: the story, the
+//! counts, forgetting, another tag's story, a changed line, the no-match hint.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::support::{Archive, fixture};
+
+const TAG: &str = "DearMentalHealthProfessionals";
+
+/// Every status of the Mastodon fixtures (timeline pages, then contexts), one per line.
+fn statuses() -> Vec<Value> {
+    let mut all = Vec::new();
+    for page in ["timeline-page1", "timeline-page2"] {
+        let path = fixture(&format!("mastodon-api/{page}.json"));
+        let doc: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        all.extend(doc.as_array().unwrap().iter().cloned());
+    }
+    let mut contexts: Vec<PathBuf> = std::fs::read_dir(fixture("mastodon-api"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("context-")
+        })
+        .collect();
+    contexts.sort();
+    for path in contexts {
+        let doc: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        for side in ["ancestors", "descendants"] {
+            all.extend(doc[side].as_array().unwrap().iter().cloned());
+        }
+    }
+    all
+}
+
+fn jsonl(archive: &Archive, name: &str, statuses: &[Value]) -> PathBuf {
+    let lines: Vec<String> = statuses.iter().map(Value::to_string).collect();
+    archive.file(name, &(lines.join("\n") + "\n"))
+}
+
+/// The line a run printed for its one source.
+fn source_line(run: &crate::support::Run) -> String {
+    run.stderr
+        .lines()
+        .find(|l| l.contains("(mastodon-api): "))
+        .unwrap_or_else(|| panic!("no source line in:\n{}", run.stderr))
+        .to_string()
+}
+
+/// The number of posts a source line says were read.
+fn posts_read(line: &str) -> &str {
+    line.split("): ")
+        .nth(1)
+        .unwrap()
+        .split(" read:")
+        .next()
+        .unwrap()
+}
+
+/// The story without its datasheet (which names the collects and their times).
+fn story(archive: &Archive, tag: &str) -> Value {
+    let mut story = archive.story_json(tag);
+    story.as_object_mut().unwrap().remove("datasheet");
+    story
+}
+
+fn known_in(line: &str) -> u64 {
+    let Some((_, rest)) = line.split_once("; ") else {
+        return 0;
+    };
+    rest.rsplit_once("; ")
+        .map(|(_, last)| last)
+        .filter(|last| last.contains("as an earlier collect read them"))
+        .and_then(|last| last.split_whitespace().next())
+        .map_or(0, |n| n.parse().unwrap())
+}
+
+#[test]
+fn a_second_collect_takes_unchanged_lines_from_the_archive_and_changes_nothing() {
+    let archive = Archive::new();
+    let all = statuses();
+    let file = jsonl(&archive, "statuses.jsonl", &all);
+    let first = source_line(&archive.collect_ok(TAG, &[&file]));
+    assert_eq!(known_in(&first), 0, "{first}");
+    let remembered = archive.count("SELECT count(DISTINCT hash) FROM records");
+    let kept = archive.count("SELECT count(*) FROM story_posts");
+    // Every line whose posts are all archived is remembered (the first line tells the format
+    // and is always read); no other.
+    assert!(
+        remembered > 30 && remembered < all.len() as i64,
+        "{remembered}"
+    );
+    assert_eq!(
+        archive.count("SELECT count(*) FROM records r LEFT JOIN posts p ON p.id = r.post_id WHERE p.id IS NULL"),
+        0
+    );
+    let story_before = story(&archive, TAG);
+
+    let second = source_line(&archive.collect_ok(TAG, &[&file]));
+    // Every line but the first, which tells the format (some lines repeat a status: the same
+    // record, remembered once).
+    assert_eq!(known_in(&second), all.len() as u64 - 1, "{second}");
+    // As when every line is read again: every post of it is an unchanged copy.
+    let read = posts_read(&first).split(' ').next().unwrap();
+    assert!(
+        second.contains(&format!(": 0 new, 0 updated, {read} unchanged, 0 skipped")),
+        "{first}\n{second}"
+    );
+    assert_eq!(posts_read(&first), posts_read(&second));
+    assert_eq!(archive.count("SELECT count(*) FROM story_posts"), kept);
+    assert_eq!(story(&archive, TAG), story_before);
+}
+
+#[test]
+fn another_tags_story_from_known_lines_is_the_story_a_fresh_archive_tells() {
+    let mut all = statuses();
+    // A second tag on a few posts, some in the first tag's story and some not.
+    for i in [0, 7, 21, 30, all.len() - 1] {
+        let status = all[i].as_object_mut().unwrap();
+        let tags = status["tags"].as_array_mut().unwrap();
+        tags.push(serde_json::json!({"name": "PeerSupport", "url": "https://care.example/tags/PeerSupport"}));
+    }
+    // And a post only in the second tag's story, which the first collect leaves out.
+    let mut lone = all[0].clone();
+    lone["id"] = "119000000000000001".into();
+    lone["uri"] = "https://care.example/users/ruth/statuses/119000000000000001".into();
+    lone["url"] = "https://care.example/@ruth/119000000000000001".into();
+    lone["in_reply_to_id"] = Value::Null;
+    lone["content"] = "<p>Only #PeerSupport here</p>".into();
+    lone["tags"] = serde_json::json!([{"name": "PeerSupport", "url": "https://care.example/tags/PeerSupport"}]);
+    all.push(lone);
+    let seasoned = Archive::new();
+    let file = jsonl(&seasoned, "statuses.jsonl", &all);
+    seasoned.collect_ok(TAG, &[&file]);
+    assert!(seasoned.count("SELECT count(*) FROM posts WHERE text LIKE 'Only #PeerSupport%'") == 0);
+    let again = source_line(&seasoned.collect_ok("PeerSupport", &[&file]));
+    assert!(known_in(&again) > 0, "{again}");
+
+    let fresh = Archive::new();
+    let file = jsonl(&fresh, "statuses.jsonl", &all);
+    let once = source_line(&fresh.collect_ok("PeerSupport", &[&file]));
+    assert_eq!(known_in(&once), 0);
+    let skipped = |line: &str| {
+        line.split(", ")
+            .find(|p| p.ends_with("skipped as untagged"))
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(skipped(&again), skipped(&once), "{again}\n{once}");
+    let peer = story(&fresh, "PeerSupport");
+    assert!(peer["threads"].as_array().is_some_and(|t| !t.is_empty()));
+    assert_eq!(story(&seasoned, "PeerSupport"), peer);
+}
+
+#[test]
+fn a_changed_line_is_read_again() {
+    let archive = Archive::new();
+    let mut all = statuses();
+    let file = jsonl(&archive, "statuses.jsonl", &all);
+    archive.collect_ok(TAG, &[&file]);
+    let uri = all[3]["uri"].as_str().unwrap().to_string();
+    all[3]["content"] = "<p>Edited since: #DearMentalHealthProfessionals</p>".into();
+    all[3]["edited_at"] = "2030-01-01T00:00:00.000Z".into();
+    let file = jsonl(&archive, "statuses.jsonl", &all);
+    let second = source_line(&archive.collect_ok(TAG, &[&file]));
+    assert!(second.contains(" 1 updated,"), "{second}");
+    assert_eq!(
+        archive.count(&format!(
+            "SELECT count(*) FROM posts WHERE uri = '{uri}' AND text LIKE 'Edited since%'"
+        )),
+        1
+    );
+    // The new copy is remembered in place of the old.
+    let third = source_line(&archive.collect_ok(TAG, &[&file]));
+    assert!(third.contains(": 0 new, 0 updated,"), "{third}");
+    assert_eq!(known_in(&third), known_in(&second) + 1, "{second}\n{third}");
+}
+
+#[test]
+fn a_forgotten_post_stays_out_though_its_line_was_read_before() {
+    let archive = Archive::new();
+    let all = statuses();
+    let file = jsonl(&archive, "statuses.jsonl", &all);
+    archive.collect_ok(TAG, &[&file]);
+    let uri = all[5]["uri"].as_str().unwrap();
+    let remembered = archive.count("SELECT count(DISTINCT hash) FROM records");
+    let db = archive.db.to_string_lossy().into_owned();
+    let run = archive.tagstory(&["forget", "--db", &db, "--post", uri]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Every record that made the post is forgotten with it.
+    assert!(archive.count("SELECT count(DISTINCT hash) FROM records") < remembered);
+    let second = source_line(&archive.collect_ok(TAG, &[&file]));
+    assert!(second.contains(": 0 new,"), "{second}");
+    assert_eq!(
+        archive.count(&format!("SELECT count(*) FROM posts WHERE uri = '{uri}'")),
+        0
+    );
+    assert!(!story(&archive, TAG).to_string().contains(uri));
+}
+
+#[test]
+fn a_mistyped_tag_still_hears_the_tags_of_known_lines() {
+    let typo = TAG.replace("ss", "s");
+    let hint = |run: &crate::support::Run| {
+        run.stderr
+            .lines()
+            .find(|l| l.contains("the most used tags here are"))
+            .unwrap_or_else(|| panic!("no hint in:\n{}", run.stderr))
+            .to_string()
+    };
+    let fresh = Archive::new();
+    let file = jsonl(&fresh, "statuses.jsonl", &statuses());
+    let expected = hint(&fresh.collect(&typo, &[&file]));
+    assert!(
+        expected.contains("#dearmentalhealthprofessionals"),
+        "{expected}"
+    );
+
+    let archive = Archive::new();
+    let file = jsonl(&archive, "statuses.jsonl", &statuses());
+    archive.collect_ok(TAG, &[&file]);
+    let run = archive.collect(&typo, &[&file]);
+    assert!(known_in(&source_line(&run)) > 0, "{}", run.stderr);
+    assert_eq!(hint(&run), expected);
+}
