@@ -14,11 +14,22 @@ pub(super) const MAX_DEPTH: usize = 10_000;
 
 /// Counts `[`/`{` nesting outside strings in the bytes read through it, and the bytes
 /// themselves on a [`Meter`] when it has one.
+///
+/// serde_json reads from an `io::Read` one byte per call; the guard reads ahead a block at a
+/// time and scans and meters the block at once, so that each of those calls only copies a byte
+/// (scanning byte by byte through the layers was a third of reading a JSON array, issue 10).
+/// What it reports is therefore up to one block ahead of the parser.
 pub(super) struct DepthGuard<R> {
     inner: R,
     scan: DepthScan,
     meter: Option<Meter>,
+    block: Box<[u8]>,
+    start: usize,
+    end: usize,
 }
+
+/// The bytes read ahead at a time.
+const BLOCK: usize = 64 << 10;
 
 impl<R> DepthGuard<R> {
     pub(super) fn new(inner: R) -> Self {
@@ -26,6 +37,9 @@ impl<R> DepthGuard<R> {
             inner,
             scan: DepthScan::default(),
             meter: None,
+            block: vec![0; BLOCK].into_boxed_slice(),
+            start: 0,
+            end: 0,
         }
     }
 
@@ -40,11 +54,21 @@ impl<R> DepthGuard<R> {
 
 impl<R: Read> Read for DepthGuard<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let kept = self.scan.feed(&buf[..n])?;
-        if let Some(meter) = &self.meter {
-            meter.add(kept)?;
+        if self.start == self.end {
+            let n = self.inner.read(&mut self.block)?;
+            let kept = self.scan.feed(&self.block[..n])?;
+            if let Some(meter) = &self.meter {
+                meter.add(kept)?;
+            }
+            (self.start, self.end) = (0, n);
         }
+        let n = buf.len().min(self.end - self.start);
+        let bytes = &self.block[self.start..self.start + n];
+        buf[..n].copy_from_slice(bytes);
+        if let Some(meter) = &self.meter {
+            meter.capture(bytes);
+        }
+        self.start += n;
         Ok(n)
     }
 }
@@ -60,6 +84,12 @@ struct MeterState {
     held: std::cell::Cell<usize>,
     limit: usize,
     exceeded: std::cell::Cell<bool>,
+    /// The bytes read since [`Meter::start_capture`], while capturing: the text of the array
+    /// element being read, to fingerprint.
+    captured: std::cell::RefCell<Option<Vec<u8>>>,
+    /// What was read since capturing started went past the limit (whitespace, which is not
+    /// held, included): it is not kept, and that value gets no fingerprint.
+    overflowed: std::cell::Cell<bool>,
 }
 
 impl Meter {
@@ -68,7 +98,51 @@ impl Meter {
             held: std::cell::Cell::new(0),
             limit,
             exceeded: std::cell::Cell::new(false),
+            captured: std::cell::RefCell::new(None),
+            overflowed: std::cell::Cell::new(false),
         }))
+    }
+
+    fn capture(&self, bytes: &[u8]) {
+        if let Some(captured) = self.0.captured.borrow_mut().as_mut() {
+            if self.0.overflowed.get() || captured.len() + bytes.len() > self.0.limit {
+                self.0.overflowed.set(true);
+                captured.clear();
+            } else {
+                captured.extend_from_slice(bytes);
+            }
+        }
+    }
+
+    /// Keeps the bytes read from now on, until [`Meter::take_capture`].
+    pub(super) fn start_capture(&self) {
+        let mut captured = self.0.captured.borrow_mut();
+        match captured.as_mut() {
+            Some(bytes) => bytes.clear(),
+            None => *captured = Some(Vec::new()),
+        }
+    }
+
+    /// The bytes read since [`Meter::start_capture`] or the last take, without the separators
+    /// and whitespace around a value (`,` between array elements); `None` past the limit.
+    /// Capturing goes on afresh.
+    pub(super) fn take_capture(&self) -> Option<Vec<u8>> {
+        let mut captured = self.0.captured.borrow_mut();
+        let bytes = captured.as_mut()?;
+        if self.0.overflowed.replace(false) {
+            return None;
+        }
+        let text = bytes.trim_ascii();
+        let text = text.strip_prefix(b",").unwrap_or(text).trim_ascii();
+        let value = text.to_vec();
+        bytes.clear();
+        Some(value)
+    }
+
+    /// Stops capturing.
+    pub(super) fn stop_capture(&self) {
+        *self.0.captured.borrow_mut() = None;
+        self.0.overflowed.set(false);
     }
 
     fn add(&self, n: usize) -> io::Result<()> {
@@ -163,6 +237,22 @@ pub(super) fn value_from_str(text: &str) -> Result<Value, serde_json::Error> {
         .feed(text.as_bytes())
         .map_err(serde_json::Error::io)?;
     let mut de = serde_json::Deserializer::from_str(text);
+    de.disable_recursion_limit();
+    let value = Value::deserialize(serde_stacker::Deserializer::new(&mut de))?;
+    de.end()?;
+    Ok(value)
+}
+
+/// Parses one JSON document from `bytes`, as [`value_from_str`] does from text.
+pub(super) fn value_from_slice(bytes: &[u8]) -> Result<Value, serde_json::Error> {
+    match serde_json::from_slice(bytes) {
+        Err(e) if e.to_string().starts_with("recursion limit exceeded") => {}
+        shallow => return shallow,
+    }
+    DepthScan::default()
+        .feed(bytes)
+        .map_err(serde_json::Error::io)?;
+    let mut de = serde_json::Deserializer::from_slice(bytes);
     de.disable_recursion_limit();
     let value = Value::deserialize(serde_stacker::Deserializer::new(&mut de))?;
     de.end()?;

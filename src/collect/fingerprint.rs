@@ -77,7 +77,10 @@ mod tests {
     fn a_fingerprint_is_of_the_bytes_the_format_and_the_context() {
         let line = br#"{"id":"1"}"#;
         let mastodon = Hasher::new(Format::MastodonApi, "");
-        assert_eq!(mastodon.of(line), Hasher::new(Format::MastodonApi, "").of(line));
+        assert_eq!(
+            mastodon.of(line),
+            Hasher::new(Format::MastodonApi, "").of(line)
+        );
         assert_ne!(mastodon.of(line), mastodon.of(br#"{"id":"2"}"#));
         assert_ne!(
             mastodon.of(line),

@@ -61,6 +61,9 @@ pub(super) struct StagingSink<'c> {
     record: Option<OpenRecord>,
     /// Records the archive already held, staged from there.
     pub(super) known_records: u64,
+    /// The fingerprints of the records of the document being parsed, by index (the elements
+    /// of a chunk of an array), when its records are not the document itself.
+    pub(super) element_prints: Vec<Option<Fingerprint>>,
 }
 
 /// A record being read: its fingerprint, where its rows begin in the batch, and whether it is
@@ -100,7 +103,28 @@ impl<'c> StagingSink<'c> {
             fingerprints: None,
             record: None,
             known_records: 0,
+            element_prints: Vec::new(),
         }
+    }
+
+    /// Whether the archive holds the record with fingerprint `print`.
+    pub(super) fn knows(&self, print: &Fingerprint) -> bool {
+        self.fingerprints.is_some_and(|f| f.knows(print))
+    }
+
+    /// Opens the record with fingerprint `print` (none: not fingerprinted) and returns `true`,
+    /// or stages it from the archive when the archive holds it and returns `false`.
+    pub(super) fn open_record(&mut self, print: Option<Fingerprint>) -> bool {
+        self.end_record();
+        let Some(print) = print else {
+            return true;
+        };
+        if self.fingerprints.is_some_and(|f| f.knows(&print)) {
+            self.known(print);
+            return false;
+        }
+        self.begin_record(print);
+        true
     }
 
     /// Stages a record the archive holds (fingerprint `print`) from the archive.
@@ -351,6 +375,19 @@ impl ItemSink for StagingSink<'_> {
     fn warning(&mut self, pointer: String, problem: Problem) {
         let at = format!("{}{pointer}", self.position);
         self.warn(at, problem);
+    }
+
+    fn record(&mut self, index: Option<usize>) -> bool {
+        if self.element_prints.is_empty() {
+            return true;
+        }
+        match index {
+            Some(i) => self.open_record(self.element_prints.get(i).copied().flatten()),
+            None => {
+                self.end_record();
+                true
+            }
+        }
     }
 
     fn note(&mut self, pointer: String, problem: Problem) {

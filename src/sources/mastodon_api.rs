@@ -57,7 +57,11 @@ impl SourceFormat for MastodonApi {
             server: issuing_server(&records),
             sink,
         };
-        for (pointer, record) in records {
+        let array = doc.is_array();
+        for (i, (pointer, record)) in records.into_iter().enumerate() {
+            if array && !reader.sink.record(Some(i)) {
+                continue;
+            }
             reader.record(&pointer, record);
         }
         Ok(())

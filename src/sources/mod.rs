@@ -136,6 +136,14 @@ pub trait ItemSink {
     /// such as `/data/0/entities/urls/1`; the problem says what was left out and why
     /// (`entity ignored: ...`). A note is not an error: the run's exit status does not change.
     fn note(&mut self, pointer: String, problem: Problem);
+    /// The items that follow, up to the next call, come from record `index` of the document
+    /// (an element of its array, an item of its collection); `None`: from none of them.
+    /// Returns `false` when the sink already holds that record, which the format then skips.
+    /// A format whose document is one record need not call it.
+    fn record(&mut self, index: Option<usize>) -> bool {
+        let _ = index;
+        true
+    }
 }
 
 /// What is wrong with a record or with part of one: its kind, which callers and tests go by,

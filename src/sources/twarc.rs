@@ -60,7 +60,9 @@ impl SourceFormat for TwitterV1 {
                     ));
                 }
                 for (i, item) in items.iter().enumerate() {
-                    record(item, &pointer_join("", i), sink);
+                    if sink.record(Some(i)) {
+                        record(item, &pointer_join("", i), sink);
+                    }
                 }
                 Ok(())
             }

@@ -93,6 +93,9 @@ pub fn parse_with_author(
         ));
     }
     for (i, item) in items.iter().enumerate() {
+        if !sink.record(Some(i)) {
+            continue;
+        }
         let pointer = pointer_join("", i);
         match item.get("tweet") {
             Some(tweet) => tweet_items(tweet, Some(author), &pointer_join(&pointer, "tweet"), sink),

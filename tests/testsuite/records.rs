@@ -228,3 +228,92 @@ fn a_mistyped_tag_still_hears_the_tags_of_known_lines() {
     assert!(known_in(&source_line(&run)) > 0, "{}", run.stderr);
     assert_eq!(hint(&run), expected);
 }
+
+/// The statuses again under new ids (`copy` appended to every id, in URIs too), so that a
+/// copy makes the same threads apart from the others.
+fn copy_of(statuses: &[Value], copy: usize) -> Vec<Value> {
+    statuses
+        .iter()
+        .map(|s| {
+            let mut text = s.to_string();
+            for id in statuses.iter().filter_map(|s| s["id"].as_str()) {
+                text = text.replace(id, &format!("{id}{copy}"));
+            }
+            serde_json::from_str(&text).unwrap()
+        })
+        .collect()
+}
+
+/// A status no story wants: untagged, no reply.
+fn unrelated(n: usize) -> Value {
+    let mut status = statuses()[0].clone();
+    let id = format!("1190000000000{n:05}");
+    status["id"] = id.clone().into();
+    status["uri"] = format!("https://care.example/users/ruth/statuses/{id}").into();
+    status["url"] = format!("https://care.example/@ruth/{id}").into();
+    status["content"] = "<p>Lunch.</p>".into();
+    status["tags"] = serde_json::json!([]);
+    status
+}
+
+#[test]
+fn array_elements_are_remembered_one_by_one() {
+    let base = statuses();
+    // Two chunks' worth of wanted statuses, then some with unwanted ones between them.
+    let mut all = copy_of(&base, 0);
+    all.extend(copy_of(&base, 1));
+    for (i, status) in copy_of(&base, 2).into_iter().enumerate() {
+        all.push(status);
+        if i % 5 == 0 {
+            all.push(unrelated(i));
+        }
+    }
+    let unwanted = all.len() - 3 * base.len();
+    let archive = Archive::new();
+    let file = archive.file(
+        "statuses.json",
+        &serde_json::to_string_pretty(&all).unwrap(),
+    );
+    let first = source_line(&archive.collect_ok(TAG, &[&file]));
+    assert!(
+        first.contains(&format!(" {unwanted} skipped as untagged")),
+        "{first}"
+    );
+    let story_before = story(&archive, TAG);
+    let second = source_line(&archive.collect_ok(TAG, &[&file]));
+    // Every element but the unwanted, which are read again each time.
+    assert_eq!(known_in(&second), (all.len() - unwanted) as u64, "{second}");
+    assert_eq!(posts_read(&first), posts_read(&second));
+    assert!(second.contains(": 0 new, 0 updated,"), "{second}");
+    assert!(
+        second.contains(&format!(" {unwanted} skipped as untagged")),
+        "{second}"
+    );
+    assert_eq!(story(&archive, TAG), story_before);
+}
+
+#[test]
+fn an_outbox_and_a_twitter_archive_are_remembered_item_by_item() {
+    for (source, format, tag) in [
+        ("activitypub/export/outbox.json", "activitypub", TAG),
+        ("twitter/archive", "twitter-archive", "tidepools"),
+    ] {
+        let archive = Archive::new();
+        let path = fixture(source);
+        let line = |run: crate::support::Run| {
+            run.stderr
+                .lines()
+                .find(|l| l.contains(&format!("({format}): ")))
+                .unwrap_or_else(|| panic!("{}", run.stderr))
+                .to_string()
+        };
+        let first = line(archive.collect_ok(tag, &[&path]));
+        let story_before = story(&archive, tag);
+        let second = line(archive.collect_ok(tag, &[&path]));
+        assert_eq!(known_in(&first), 0, "{first}");
+        assert!(known_in(&second) > 0, "{second}");
+        assert_eq!(posts_read(&first), posts_read(&second), "{source}");
+        assert!(second.contains(": 0 new, 0 updated,"), "{second}");
+        assert_eq!(story(&archive, tag), story_before, "{source}");
+    }
+}

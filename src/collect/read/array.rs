@@ -2,12 +2,11 @@
 //! document (or each element, when the format reads single objects), with every warning's
 //! pointer placed in the whole array.
 
-use serde::de::{Error as _, SeqAccess, Visitor};
 use serde_json::Value;
 
 use super::{CHUNK, CHUNK_BYTES, Stream};
-use crate::collect::depth::Meter;
 use crate::collect::error::{At, ReadError, ReadErrorKind};
+use crate::collect::fingerprint::Fingerprint;
 use crate::collect::staging::StagingSink;
 use crate::sources::{self, Format, FormatError, ItemSink, Problem, twitter_archive};
 
@@ -15,19 +14,57 @@ use crate::sources::{self, Format, FormatError, ItemSink, Problem, twitter_archi
 pub(super) struct Chunks<'x, 'a, 's, 'c> {
     pub(super) stream: &'x mut Stream<'a, 's, 'c>,
     pub(super) chunk: Vec<Value>,
+    /// The text of each element of the chunk, while records are fingerprinted but the format
+    /// is not known yet (the first chunk tells it).
+    pub(super) raw: Vec<Option<Vec<u8>>>,
+    /// The fingerprint of each element of the chunk, once the format is known.
+    pub(super) prints: Vec<Option<Fingerprint>>,
     pub(super) base: usize,
     pub(super) per_element: bool,
     pub(super) result: Result<Option<Format>, ReadError>,
     /// The bytes of the elements held.
-    pub(super) meter: Meter,
+    pub(super) held: usize,
 }
 
 impl Chunks<'_, '_, '_, '_> {
+    /// Adds an element, given its text: parsed by `parse`, unless the archive holds it as a
+    /// record already. Then it is not parsed, and stands in the chunk as `null`: the format
+    /// skips it (see [`ItemSink::record`]) and it lends its neighbours nothing, such as a clue
+    /// to the server that issued their ids (one without is still matched, by id alone).
+    pub(super) fn push(
+        &mut self,
+        text: Vec<u8>,
+        parse: impl FnOnce(&[u8]) -> Result<Value, ReadError>,
+    ) -> Result<(), ReadError> {
+        let fingerprinting = self.stream.fingerprinting();
+        let print = match self.stream.format {
+            Some(format) if fingerprinting => self.stream.fingerprint_as(format, &text),
+            _ => None,
+        };
+        if print.is_some_and(|p| self.stream.sink.knows(&p)) {
+            self.chunk.push(Value::Null);
+            self.raw.push(None);
+        } else {
+            self.held += text.len();
+            self.chunk.push(parse(&text)?);
+            self.raw
+                .push((fingerprinting && print.is_none()).then_some(text));
+        }
+        self.prints.push(print);
+        if self.chunk.len() == CHUNK || self.held > CHUNK_BYTES {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
     pub(super) fn flush(&mut self) -> Result<(), ReadError> {
         if self.chunk.is_empty() {
             return Ok(());
         }
         let doc = Value::Array(std::mem::take(&mut self.chunk));
+        let raw = std::mem::take(&mut self.raw);
+        let mut prints = std::mem::take(&mut self.prints);
+        self.held = 0;
         let base = self.base;
         self.base += doc.as_array().map_or(0, Vec::len);
         if self.stream.format.is_none() {
@@ -36,13 +73,39 @@ impl Chunks<'_, '_, '_, '_> {
         let (Some(format), Value::Array(elements)) = (self.stream.format, &doc) else {
             return Ok(());
         };
+        // The first chunk's, fingerprinted once it told the format.
+        for (print, text) in prints.iter_mut().zip(&raw) {
+            if let (None, Some(text)) = (&print, text) {
+                *print = self.stream.fingerprint_as(format, text);
+            }
+        }
+        let sink = &mut *self.stream.sink;
+        if !prints.is_empty() && prints.iter().all(|p| p.is_some_and(|p| sink.knows(&p))) {
+            // Nothing to parse: a format would find no element of its own to read.
+            for print in prints {
+                sink.open_record(print);
+            }
+            sink.end_record();
+            self.result = Ok(Some(format));
+            return self.stream.check_failure();
+        }
         if self.per_element {
             for (i, element) in elements.iter().enumerate() {
-                self.parse(format, element, base + i, &format!("/{}", base + i))?;
+                if self
+                    .stream
+                    .sink
+                    .open_record(prints.get(i).copied().flatten())
+                {
+                    self.parse(format, element, base + i, &format!("/{}", base + i))?;
+                }
             }
         } else {
-            self.parse(format, &doc, base, "")?;
+            self.stream.sink.element_prints = prints;
+            let parsed = self.parse(format, &doc, base, "");
+            self.stream.sink.element_prints.clear();
+            parsed?;
         }
+        self.stream.sink.end_record();
         self.result = Ok(Some(format));
         self.stream.check_failure()
     }
@@ -92,29 +155,6 @@ impl Chunks<'_, '_, '_, '_> {
     }
 }
 
-impl<'de> Visitor<'de> for &mut Chunks<'_, '_, '_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a JSON array")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(element) = seq.next_element::<Value>()? {
-            self.chunk.push(element);
-            if self.chunk.len() == CHUNK || self.meter.held() > CHUNK_BYTES {
-                if let Err(error) = self.flush() {
-                    // The error is kept here; serde only needs to stop.
-                    self.result = Err(error);
-                    return Err(A::Error::custom("stopped"));
-                }
-                self.meter.release();
-            }
-        }
-        Ok(())
-    }
-}
-
 /// Places each warning's pointer in the whole array: under the element's own index when each
 /// element is a document (`prefix`), else with the chunk's leading index shifted by `base`.
 struct OffsetSink<'s, 'c, 'p> {
@@ -144,6 +184,9 @@ impl ItemSink for OffsetSink<'_, '_, '_> {
     fn note(&mut self, pointer: String, problem: Problem) {
         let pointer = self.rewrite(&pointer);
         self.inner.note(pointer, problem);
+    }
+    fn record(&mut self, index: Option<usize>) -> bool {
+        self.inner.record(index)
     }
 }
 

@@ -11,19 +11,21 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::depth::{self, DepthGuard, Meter};
+use super::depth::{self, Meter};
 use super::error::{At, ReadError, ReadErrorKind as Kind, strip_position};
 use super::fingerprint::{Fingerprint, Hasher};
 use super::staging::StagingSink;
 
 mod array;
 mod object;
+mod split;
 
 use crate::model::Author;
 use crate::sources::{
     self, Format, FormatError, ItemSink, Parsed, Problem, ProblemKind, side_file, twitter_archive,
 };
 use array::Chunks;
+use split::{Elements, SplitError};
 
 /// Array elements parsed together, so that a format can use neighbours as context (which
 /// server issued Mastodon ids) while memory stays bounded.
@@ -230,8 +232,14 @@ impl Stream<'_, '_, '_> {
     /// The fingerprint of a record of `bytes`, when records are fingerprinted and the format
     /// is known.
     fn fingerprint(&mut self, bytes: &[u8]) -> Option<Fingerprint> {
-        self.sink.fingerprints?;
         let format = self.format?;
+        self.fingerprint_as(format, bytes)
+    }
+
+    /// The fingerprint of a record of `bytes` read as `format`, when records are
+    /// fingerprinted.
+    fn fingerprint_as(&mut self, format: Format, bytes: &[u8]) -> Option<Fingerprint> {
+        self.sink.fingerprints?;
         let author = &self.archive_author;
         let hasher = self.hasher.get_or_insert_with(|| {
             // A Twitter archive's tweets are read with its account as their author.
@@ -244,17 +252,9 @@ impl Stream<'_, '_, '_> {
         Some(hasher.of(bytes))
     }
 
-    /// Stages the record `print` from the archive when it holds it (`true`), else opens it.
-    fn known_or_begin(&mut self, print: Option<Fingerprint>) -> bool {
-        let Some(print) = print else {
-            return false;
-        };
-        if self.sink.fingerprints.is_some_and(|f| f.knows(&print)) {
-            self.sink.known(print);
-            return true;
-        }
-        self.sink.begin_record(print);
-        false
+    /// Whether records are fingerprinted (then the bytes of array elements are kept).
+    fn fingerprinting(&self) -> bool {
+        self.sink.fingerprints.is_some()
     }
 
     fn check_failure(&mut self) -> Result<(), ReadError> {
@@ -293,37 +293,41 @@ impl Stream<'_, '_, '_> {
         }
     }
 
-    /// A JSON array, element by element, `CHUNK` at a time.
+    /// A JSON array, element by element (each parsed from its own text), `CHUNK` at a time.
     fn read_array(&mut self, reader: &mut dyn BufRead) -> Result<Format, ReadError> {
-        let meter = Meter::new(MAX_DOCUMENT);
-        let mut de =
-            serde_json::Deserializer::from_reader(DepthGuard::metered(reader, meter.clone()));
-        de.disable_recursion_limit();
+        let location = self.location;
+        let prefixed = self.prefixed;
+        let mut elements =
+            Elements::new(reader, MAX_DOCUMENT).map_err(|e| split_failure(location, e))?;
         let mut chunks = Chunks {
             stream: self,
             chunk: Vec::with_capacity(CHUNK),
+            raw: Vec::new(),
+            prints: Vec::new(),
             base: 0,
             per_element: false,
             result: Ok(None),
-            meter: meter.clone(),
+            held: 0,
         };
-        let outcome = serde::Deserializer::deserialize_seq(
-            serde_stacker::Deserializer::new(&mut de),
-            &mut chunks,
-        );
-        let flushed = chunks.flush();
-        let result = std::mem::replace(&mut chunks.result, Ok(None));
-        if let Err(e) = outcome {
-            return Err(match result {
-                Err(error) => error,
-                Ok(_) => json_failure(self.location, &meter, &e),
-            });
+        while let Some(element) = elements
+            .next_element()
+            .map_err(|e| split_failure(location, e))?
+        {
+            let (line, column) = (element.line, element.column);
+            chunks.push(element.text, |text| {
+                depth::value_from_slice(text).map_err(|e| {
+                    let (line, column) = split::place(line, column, e.line(), e.column());
+                    let message = strip_position(&e.to_string()).to_string();
+                    let at = At::LineColumn(line, column);
+                    ReadError::new(location, at, Kind::InvalidJson(message))
+                })
+            })?;
         }
-        flushed?;
+        chunks.flush()?;
+        let result = std::mem::replace(&mut chunks.result, Ok(None));
         // A `window.YTD… = [...]` file may end with `;`: a script, not JSON, after the array.
-        if !self.prefixed {
-            de.end()
-                .map_err(|e| json_failure(self.location, &meter, &e))?;
+        if !prefixed {
+            elements.end().map_err(|e| split_failure(location, e))?;
         }
         match result? {
             Some(format) => Ok(format),
@@ -421,7 +425,7 @@ impl Stream<'_, '_, '_> {
                 continue;
             }
             let print = self.fingerprint(record.as_bytes());
-            if self.known_or_begin(print) {
+            if !self.sink.open_record(print) {
                 continue;
             }
             match depth::value_from_str(&line) {
@@ -593,6 +597,29 @@ fn read_head_line(reader: &mut dyn BufRead, limit: usize) -> std::io::Result<Vec
         reader.consume(take);
     }
     Ok(bytes)
+}
+
+/// Why an array could not be split into elements, where.
+fn split_failure(location: &str, e: SplitError) -> ReadError {
+    match e {
+        SplitError::Io(e) => ReadError::of(location, Kind::Io(e)),
+        SplitError::Json {
+            message,
+            line,
+            column,
+        } => ReadError::new(
+            location,
+            At::LineColumn(line, column),
+            Kind::InvalidJson(message.to_string()),
+        ),
+        SplitError::TooLarge { line, column } => ReadError::new(
+            location,
+            At::LineColumn(line, column),
+            Kind::TooLarge {
+                limit: MAX_DOCUMENT,
+            },
+        ),
+    }
 }
 
 /// Broken JSON where serde_json found it, or a document over the limit `meter` keeps.

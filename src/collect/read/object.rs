@@ -99,7 +99,23 @@ impl Top<'_, '_, '_, '_> {
     }
 
     /// Parses `items` (starting at index `base` of `key`) as a collection of their own.
-    fn parse_chunk(&mut self, key: &str, items: Vec<Value>, base: usize) -> Result<(), ReadError> {
+    fn parse_chunk(
+        &mut self,
+        key: &str,
+        items: Vec<Value>,
+        raw: &[Option<Vec<u8>>],
+        base: usize,
+    ) -> Result<(), ReadError> {
+        let prints = if raw.len() == items.len() {
+            raw.iter()
+                .map(|text| {
+                    self.stream
+                        .fingerprint_as(Format::ActivityPub, text.as_deref()?)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         let mut doc = Map::new();
         for member in ["@context", "id", "type"] {
             if let Some(v) = self.rest.get(member) {
@@ -109,6 +125,7 @@ impl Top<'_, '_, '_, '_> {
         doc.insert(key.to_string(), Value::Array(items));
         let doc = Value::Object(doc);
         let prefix = format!("/{key}/");
+        self.stream.sink.element_prints = prints;
         let mut offset = ItemsOffset {
             inner: &mut *self.stream.sink,
             prefix: &prefix,
@@ -117,6 +134,8 @@ impl Top<'_, '_, '_, '_> {
         let result = Format::ActivityPub
             .parse(&doc, &mut offset)
             .map_err(|e| FormatError::new(offset.rewrite(&e.pointer), e.message));
+        self.stream.sink.element_prints.clear();
+        self.stream.sink.end_record();
         self.streamed = Some(Format::ActivityPub);
         result.map_err(|e| self.stream.format_error(At::Source, e))?;
         self.stream.read_one = true;
@@ -206,25 +225,36 @@ impl<'de> Visitor<'de> for ItemsSeed<'_, '_, '_, '_, '_, '_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut chunk = Vec::with_capacity(CHUNK);
+        let mut raw = Vec::new();
+        let fingerprinting = self.top.stream.fingerprinting();
+        if fingerprinting {
+            self.top.meter.start_capture();
+        }
         let mut base = 0;
         loop {
             let next = seq.next_element::<Value>()?;
             let done = next.is_none();
+            if fingerprinting && next.is_some() {
+                raw.push(self.top.meter.take_capture());
+            }
             chunk.extend(next);
             let full = chunk.len() == CHUNK || self.top.meter.held() > CHUNK_BYTES;
             if full || (done && !chunk.is_empty()) {
                 let n = chunk.len();
-                if let Err(error) = self
-                    .top
-                    .parse_chunk(self.key, std::mem::take(&mut chunk), base)
+                if let Err(error) =
+                    self.top
+                        .parse_chunk(self.key, std::mem::take(&mut chunk), &raw, base)
                 {
                     self.top.failure = Some(error);
+                    self.top.meter.stop_capture();
                     return Err(A::Error::custom("stopped"));
                 }
                 base += n;
+                raw.clear();
                 self.top.meter.release();
             }
             if done {
+                self.top.meter.stop_capture();
                 return Ok(());
             }
         }
@@ -304,6 +334,9 @@ impl ItemSink for ItemsOffset<'_, '_> {
     fn note(&mut self, pointer: String, problem: Problem) {
         let pointer = self.rewrite(&pointer);
         self.inner.note(pointer, problem);
+    }
+    fn record(&mut self, index: Option<usize>) -> bool {
+        self.inner.record(index)
     }
 }
 

@@ -304,8 +304,15 @@ impl Walk<'_> {
         for (key, items) in lists {
             let list_pointer = pointer_join(pointer, key);
             for (i, item) in items.iter().enumerate() {
+                // A document's own items are its records (an outbox's activities).
+                if depth == 0 && !self.sink.record(Some(i)) {
+                    continue;
+                }
                 self.record(item, &pointer_join(&list_pointer, i), depth + 1);
             }
+        }
+        if depth == 0 {
+            self.sink.record(None);
         }
         // `first` given as a URI is a page to fetch live; only an embedded one is read.
         if let Some(first @ Value::Object(_)) = map.get("first") {

@@ -1,0 +1,376 @@
+//! A JSON array split into the texts of its elements, without parsing them: each element is
+//! then parsed from its own bytes (serde_json reads a slice several times faster than an
+//! `io::Read`, which it takes one byte per call) and fingerprinted by them. Positions are
+//! counted as serde_json counts them from where the array begins, so that an error names the
+//! same line and column whichever way the array is read.
+
+use std::io::{self, BufRead};
+
+/// One element's text and where it begins (line, and column of its first byte).
+pub(super) struct Element {
+    pub(super) text: Vec<u8>,
+    pub(super) line: usize,
+    pub(super) column: usize,
+}
+
+/// `(line, column)` in the whole input of a position serde_json gave within an element that
+/// begins at `(start_line, start_column)`.
+pub(super) fn place(
+    start_line: usize,
+    start_column: usize,
+    line: usize,
+    column: usize,
+) -> (usize, usize) {
+    if line <= 1 {
+        (start_line, start_column + column.saturating_sub(1))
+    } else {
+        (start_line + line - 1, column)
+    }
+}
+
+/// Why the array could not be split.
+#[derive(Debug)]
+pub(super) enum SplitError {
+    Io(io::Error),
+    /// Broken JSON between elements, in serde_json's words, where it is.
+    Json {
+        message: &'static str,
+        line: usize,
+        column: usize,
+    },
+    /// An element longer than the limit, beginning there.
+    TooLarge {
+        line: usize,
+        column: usize,
+    },
+}
+
+/// The elements of the array a reader is at, one at a time.
+pub(super) struct Elements<'r> {
+    reader: &'r mut dyn BufRead,
+    limit: usize,
+    line: usize,
+    /// Bytes of the current line consumed so far.
+    column: usize,
+    first: bool,
+    done: bool,
+}
+
+impl<'r> Elements<'r> {
+    /// The elements of the array `reader` is at (its `[` next), each at most `limit` bytes.
+    pub(super) fn new(reader: &'r mut dyn BufRead, limit: usize) -> Result<Self, SplitError> {
+        let mut elements = Elements {
+            reader,
+            limit,
+            line: 1,
+            column: 0,
+            first: true,
+            done: false,
+        };
+        match elements.peek()? {
+            Some(b'[') => elements.consume(1),
+            _ => return Err(elements.error("expected `[`", 1)),
+        }
+        Ok(elements)
+    }
+
+    /// The next element, or `None` after the closing `]`.
+    pub(super) fn next_element(&mut self) -> Result<Option<Element>, SplitError> {
+        if self.done {
+            return Ok(None);
+        }
+        self.skip_whitespace()?;
+        if self.first {
+            self.first = false;
+            match self.peek()? {
+                None => return Err(self.error("EOF while parsing a list", 0)),
+                Some(b']') => return self.close(),
+                Some(_) => {}
+            }
+        } else {
+            match self.peek()? {
+                None => return Err(self.error("EOF while parsing a list", 0)),
+                Some(b']') => return self.close(),
+                Some(b',') => self.consume(1),
+                Some(_) => return Err(self.error("expected `,` or `]`", 1)),
+            }
+            self.skip_whitespace()?;
+            match self.peek()? {
+                None => return Err(self.error("EOF while parsing a value", 0)),
+                Some(b']') => return Err(self.error("trailing comma", 1)),
+                Some(_) => {}
+            }
+        }
+        self.value().map(Some)
+    }
+
+    /// After the array: only whitespace may follow.
+    pub(super) fn end(&mut self) -> Result<(), SplitError> {
+        self.skip_whitespace()?;
+        match self.peek()? {
+            None => Ok(()),
+            Some(_) => Err(self.error("trailing characters", 1)),
+        }
+    }
+
+    fn close(&mut self) -> Result<Option<Element>, SplitError> {
+        self.consume(1);
+        self.done = true;
+        Ok(None)
+    }
+
+    /// The error `message` at the next byte (`ahead` 1) or the last one read (0).
+    fn error(&self, message: &'static str, ahead: usize) -> SplitError {
+        SplitError::Json {
+            message,
+            line: self.line,
+            column: self.column + ahead,
+        }
+    }
+
+    fn peek(&mut self) -> Result<Option<u8>, SplitError> {
+        Ok(self
+            .reader
+            .fill_buf()
+            .map_err(SplitError::Io)?
+            .first()
+            .copied())
+    }
+
+    /// Consumes `n` bytes that hold no newline.
+    fn consume(&mut self, n: usize) {
+        self.reader.consume(n);
+        self.column += n;
+    }
+
+    fn skip_whitespace(&mut self) -> Result<(), SplitError> {
+        loop {
+            let buf = self.reader.fill_buf().map_err(SplitError::Io)?;
+            let n = buf
+                .iter()
+                .take_while(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+                .count();
+            if n == 0 {
+                return Ok(());
+            }
+            advance(&mut self.line, &mut self.column, &buf[..n]);
+            self.reader.consume(n);
+        }
+    }
+
+    /// Reads one value's bytes: up to its closing bracket or quote, or for a number or a
+    /// literal up to what ends it (not consumed). At the end of the input the text is as far as
+    /// it goes, for the parser to say what is missing.
+    fn value(&mut self) -> Result<Element, SplitError> {
+        let (line, column) = (self.line, self.column + 1);
+        let mut text = Vec::new();
+        let mut scan = Scan::default();
+        loop {
+            let buf = self.reader.fill_buf().map_err(SplitError::Io)?;
+            if buf.is_empty() {
+                break;
+            }
+            let (n, complete) = scan.feed(buf);
+            if text.len() + n > self.limit {
+                return Err(SplitError::TooLarge { line, column });
+            }
+            text.extend_from_slice(&buf[..n]);
+            advance(&mut self.line, &mut self.column, &buf[..n]);
+            self.reader.consume(n);
+            if complete {
+                break;
+            }
+        }
+        Ok(Element { text, line, column })
+    }
+}
+
+/// Moves a position (`line`, bytes of it consumed) past `bytes`.
+fn advance(line: &mut usize, column: &mut usize, bytes: &[u8]) {
+    match bytes.iter().rposition(|&b| b == b'\n') {
+        Some(last) => {
+            *line += bytes.iter().filter(|&&b| b == b'\n').count();
+            *column = bytes.len() - last - 1;
+        }
+        None => *column += bytes.len(),
+    }
+}
+
+/// Where a value ends, fed in pieces.
+#[derive(Default)]
+struct Scan {
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
+    started: bool,
+}
+
+impl Scan {
+    /// How many bytes of `bytes` belong to the value, and whether it ends there.
+    fn feed(&mut self, bytes: &[u8]) -> (usize, bool) {
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if self.in_string {
+                if self.escaped {
+                    self.escaped = false;
+                } else if b == b'\\' {
+                    self.escaped = true;
+                } else if b == b'"' {
+                    self.in_string = false;
+                    if self.depth == 0 {
+                        return (i + 1, true);
+                    }
+                } else {
+                    // Most of a post is text: jump to what can end or escape it.
+                    match memchr::memchr2(b'"', b'\\', &bytes[i..]) {
+                        Some(at) => i += at,
+                        None => i = bytes.len(),
+                    }
+                    continue;
+                }
+                i += 1;
+                continue;
+            }
+            match b {
+                b'"' => self.in_string = true,
+                b'{' | b'[' => self.depth += 1,
+                b'}' | b']' if self.depth > 0 => {
+                    self.depth -= 1;
+                    if self.depth == 0 {
+                        return (i + 1, true);
+                    }
+                }
+                // What ends a number or a literal (or stray closing brackets).
+                b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'
+                    if self.depth == 0 && self.started =>
+                {
+                    return (i, true);
+                }
+                _ => {}
+            }
+            self.started = true;
+            i += 1;
+        }
+        (bytes.len(), false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(text: &str) -> Result<Vec<String>, String> {
+        let mut reader = text.as_bytes();
+        let mut elements = Elements::new(&mut reader, 1 << 20).map_err(|e| format!("{e:?}"))?;
+        let mut out = Vec::new();
+        loop {
+            match elements.next_element() {
+                Ok(Some(e)) => out.push(String::from_utf8(e.text).unwrap()),
+                Ok(None) => break,
+                Err(e) => return Err(format!("{e:?}")),
+            }
+        }
+        elements.end().map_err(|e| format!("{e:?}"))?;
+        Ok(out)
+    }
+
+    #[test]
+    fn elements_are_split_as_written() {
+        assert_eq!(
+            split(r#"[ {"a": "x]}\"", "b": [1, {}]} , 12 ,"s,]" ,true, [] ] "#).unwrap(),
+            [
+                r#"{"a": "x]}\"", "b": [1, {}]}"#,
+                "12",
+                r#""s,]""#,
+                "true",
+                "[]"
+            ]
+        );
+        assert_eq!(split("[]").unwrap(), Vec::<String>::new());
+        assert_eq!(split("[\n]\n").unwrap(), Vec::<String>::new());
+    }
+
+    /// Every array among the fixtures splits into the elements serde_json reads in it, and a
+    /// pretty-printed copy into the same ones.
+    #[test]
+    fn the_fixtures_arrays_split_into_their_elements() {
+        let mut seen = 0;
+        let mut dirs = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                let Ok(serde_json::Value::Array(whole)) =
+                    serde_json::from_slice(&std::fs::read(&path).unwrap())
+                else {
+                    continue;
+                };
+                let pretty = serde_json::to_string_pretty(&whole).unwrap();
+                let compact = serde_json::to_string(&whole).unwrap();
+                for text in [pretty, compact] {
+                    let parts: Vec<serde_json::Value> = split(&text)
+                        .unwrap()
+                        .iter()
+                        .map(|t| serde_json::from_str(t).unwrap())
+                        .collect();
+                    assert_eq!(parts, whole, "{}", path.display());
+                }
+                seen += 1;
+            }
+        }
+        assert!(seen >= 5, "{seen} arrays among the fixtures");
+    }
+
+    /// The errors serde_json gives for the same text, at the same place.
+    #[test]
+    fn broken_arrays_fail_where_serde_json_says() {
+        for text in [
+            "[1 2]",
+            "[1,",
+            "[1",
+            "[1,]",
+            "[{\"a\":1}\n ,\n {\"b\":2}] x",
+            "[\n\n",
+            "[{\"a\":1},\n  {\"b\":2} {",
+        ] {
+            let ours = split(text).unwrap_err();
+            let theirs = serde_json::from_str::<serde_json::Value>(text.trim_start()).unwrap_err();
+            let expected = format!(
+                "Json {{ message: {:?}, line: {}, column: {} }}",
+                super::super::strip_position(&theirs.to_string()),
+                theirs.line(),
+                theirs.column()
+            );
+            assert_eq!(ours, expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn an_element_past_the_limit_is_refused_where_it_begins() {
+        let text = format!("[1,\n \"{}\"]", "x".repeat(100));
+        let mut reader = text.as_bytes();
+        let mut elements = Elements::new(&mut reader, 50).unwrap();
+        assert!(elements.next_element().unwrap().is_some());
+        assert!(matches!(
+            elements.next_element(),
+            Err(SplitError::TooLarge { line: 2, column: 2 })
+        ));
+    }
+
+    #[test]
+    fn positions_inside_an_element_map_to_the_input() {
+        let text = "[1,\n  {\"a\":\n 1}]";
+        let mut reader = text.as_bytes();
+        let mut elements = Elements::new(&mut reader, 1 << 20).unwrap();
+        elements.next_element().unwrap();
+        let e = elements.next_element().unwrap().unwrap();
+        assert_eq!((e.line, e.column), (2, 3));
+        assert_eq!(place(e.line, e.column, 1, 1), (2, 3));
+        assert_eq!(place(e.line, e.column, 1, 5), (2, 7));
+        assert_eq!(place(e.line, e.column, 2, 2), (3, 2));
+    }
+}
