@@ -148,6 +148,44 @@ fn syntax_error_names_file_line_and_column_and_stores_nothing() {
     assert_eq!(archive.count("SELECT count(*) FROM sources"), 1);
 }
 
+/// Arrays and objects are split into their elements and members before serde_json parses
+/// each (issue 10): a broken file is still reported where, and as, serde_json reads it whole.
+#[test]
+fn broken_documents_are_reported_where_serde_json_finds_the_fault() {
+    let archive = Archive::new();
+    let cases = [
+        "{\"type\": \"OrderedCollection\",\n \"orderedItems\": [\n  {\"type\": \"Note\"} {\"x\": 1}]}",
+        "{\"type\": \"OrderedCollection\",\n \"orderedItems\": [\n  {\"type\": \"Note\"},\n]}",
+        "{\"a\": 1\n \"b\": 2}",
+        "{\"a\"\n 1}",
+        "{\"a\": 1,\n}",
+        "{\"a\": {\"b\": [1,\n 2}}}",
+        "{\"a\": \"x\n",
+        "{\"a\":\n 1} x",
+        "{1: 2}",
+        "[{\"id\": 1},\n {\"id\": [}]",
+        "[\n {\"id\": 1}\n {\"id\": 2}]",
+    ];
+    for (i, text) in cases.iter().enumerate() {
+        let file = archive.file(&format!("broken{i}.json"), text);
+        let run = archive.collect("deep", &[&file]);
+        assert_eq!(run.code, 1, "{text:?}\n{}", run.stderr);
+        let e = serde_json::from_str::<Value>(text).unwrap_err();
+        let message = e.to_string();
+        let message = &message[..message.rfind(" at line ").unwrap()];
+        let expected = format!(
+            "broken{i}.json`:{}:{}: invalid JSON: {message}",
+            e.line(),
+            e.column()
+        );
+        assert!(
+            run.stderr.contains(&expected),
+            "{text:?}: {expected}\n{}",
+            run.stderr
+        );
+    }
+}
+
 #[test]
 fn unrecognised_and_missing_files_are_clear_errors() {
     let archive = Archive::new();

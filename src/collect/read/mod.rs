@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::depth::{self, Meter};
+use super::depth;
 use super::error::{At, ReadError, ReadErrorKind as Kind, strip_position};
 use super::fingerprint::{Fingerprint, Hasher};
 use super::staging::StagingSink;
@@ -25,7 +25,7 @@ use crate::sources::{
     self, Format, FormatError, ItemSink, Parsed, Problem, ProblemKind, side_file, twitter_archive,
 };
 use array::Chunks;
-use split::{Elements, SplitError};
+use split::{Elements, SplitError, Text};
 
 /// Array elements parsed together, so that a format can use neighbours as context (which
 /// server issued Mastodon ids) while memory stays bounded.
@@ -297,8 +297,8 @@ impl Stream<'_, '_, '_> {
     fn read_array(&mut self, reader: &mut dyn BufRead) -> Result<Format, ReadError> {
         let location = self.location;
         let prefixed = self.prefixed;
-        let mut elements =
-            Elements::new(reader, MAX_DOCUMENT).map_err(|e| split_failure(location, e))?;
+        let mut text = Text::new(reader, MAX_DOCUMENT);
+        let mut elements = Elements::new(&mut text).map_err(|e| split_failure(location, e))?;
         let mut chunks = Chunks {
             stream: self,
             chunk: Vec::with_capacity(CHUNK),
@@ -327,7 +327,7 @@ impl Stream<'_, '_, '_> {
         let result = std::mem::replace(&mut chunks.result, Ok(None));
         // A `window.YTD… = [...]` file may end with `;`: a script, not JSON, after the array.
         if !prefixed {
-            elements.end().map_err(|e| split_failure(location, e))?;
+            text.end().map_err(|e| split_failure(location, e))?;
         }
         match result? {
             Some(format) => Ok(format),
@@ -468,8 +468,8 @@ impl Stream<'_, '_, '_> {
         reader: &mut dyn BufRead,
         head: Vec<u8>,
     ) -> Result<Format, ReadError> {
-        let chained = std::io::Cursor::new(head).chain(reader);
-        object::read(self, chained)
+        let mut chained = std::io::Cursor::new(head).chain(reader);
+        object::read(self, &mut chained)
     }
 
     /// A Mastodon account export names its author only in `actor.json` beside `outbox.json`.
@@ -620,17 +620,6 @@ fn split_failure(location: &str, e: SplitError) -> ReadError {
             },
         ),
     }
-}
-
-/// Broken JSON where serde_json found it, or a document over the limit `meter` keeps.
-fn json_failure(location: &str, meter: &Meter, e: &serde_json::Error) -> ReadError {
-    if meter.exceeded() {
-        let kind = Kind::TooLarge {
-            limit: meter.limit(),
-        };
-        return ReadError::new(location, At::LineColumn(e.line(), e.column()), kind);
-    }
-    ReadError::json(location, e)
 }
 
 /// `bytes` of line `line_no` as text; invalid UTF-8 is an error naming the position.

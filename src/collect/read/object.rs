@@ -5,17 +5,20 @@
 //! 1.38 GB (issue 10). The members before the items tell the format; those after them (an
 //! embedded `first` page) are read with the rest of the document once the items are done. Any
 //! other document is read whole.
+//!
+//! The object is split into its members, and the items into their elements, by
+//! [`super::split`], each parsed from its own bytes; an item the archive holds as a record is
+//! not parsed (see [`super::array::Chunks::push`], which this follows).
 
-use std::fmt;
-use std::io::Read;
+use std::io::BufRead;
 
-use serde::Deserialize;
-use serde::de::{DeserializeSeed, Error as _, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use super::{CHUNK, CHUNK_BYTES, MAX_DOCUMENT, Stream, json_failure};
-use crate::collect::depth::{DepthGuard, Meter};
-use crate::collect::error::{At, ReadError};
+use super::split::{self, Element, Elements, Text};
+use super::{CHUNK, CHUNK_BYTES, MAX_DOCUMENT, Stream, split_failure};
+use crate::collect::depth;
+use crate::collect::error::{At, ReadError, ReadErrorKind, strip_position};
+use crate::collect::fingerprint::Fingerprint;
 use crate::sources::{self, Format, FormatError, ItemSink, Problem};
 
 /// Collection types whose items are streamed (as `sources::activitypub` reads them).
@@ -29,38 +32,49 @@ const COLLECTIONS: &[&str] = &[
 /// Reads one document from `reader` into `stream`'s sink; returns its format.
 pub(super) fn read(
     stream: &mut Stream<'_, '_, '_>,
-    reader: impl Read,
+    reader: &mut dyn BufRead,
 ) -> Result<Format, ReadError> {
-    let meter = Meter::new(MAX_DOCUMENT);
-    let mut de = serde_json::Deserializer::from_reader(DepthGuard::metered(reader, meter.clone()));
-    de.disable_recursion_limit();
+    let location = stream.location;
+    let fail = |e| split_failure(location, e);
+    let mut text = Text::new(reader, MAX_DOCUMENT);
+    text.skip_whitespace().map_err(fail)?;
+    if text.peek().map_err(fail)? != Some(b'{') {
+        // Not an object: read whole, for the formats to say what it is.
+        if text.peek().map_err(fail)?.is_none() {
+            return Err(fail(text.error("EOF while parsing a value", 0)));
+        }
+        let element = text.value().map_err(fail)?;
+        let doc = parse(location, &element)?;
+        text.end().map_err(fail)?;
+        return stream.parse(&doc, "", At::Source);
+    }
+    text.consume_byte();
     let mut top = Top {
         stream,
         rest: Map::new(),
         streamed: None,
-        failure: None,
-        meter: meter.clone(),
     };
-    let outcome = serde::Deserializer::deserialize_any(
-        serde_stacker::Deserializer::new(&mut de),
-        TopVisitor(&mut top),
-    );
-    let location = top.stream.location;
-    if let Some(error) = top.failure.take() {
-        return Err(error);
-    }
-    let doc = match outcome {
-        Ok(Some(doc)) => doc,
-        Ok(None) => Value::Object(std::mem::take(&mut top.rest)),
-        Err(e) => return Err(json_failure(location, &meter, &e)),
-    };
-    de.end().map_err(|e| json_failure(location, &meter, &e))?;
+    top.members(&mut text)?;
+    text.end().map_err(fail)?;
     let streamed = top.streamed;
     // What is left: the whole document, or a streamed collection without its items (an
     // embedded `first` page is read now).
-    let stream = top.stream;
-    let format = stream.parse(&doc, "", At::Source)?;
+    let doc = Value::Object(std::mem::take(&mut top.rest));
+    let format = top.stream.parse(&doc, "", At::Source)?;
     Ok(streamed.unwrap_or(format))
+}
+
+/// The value of `element`, or why it is no JSON, where.
+fn parse(location: &str, element: &Element) -> Result<Value, ReadError> {
+    depth::value_from_slice(&element.text).map_err(|e| {
+        let (line, column) = split::place(element.line, element.column, e.line(), e.column());
+        let message = strip_position(&e.to_string()).to_string();
+        ReadError::new(
+            location,
+            At::LineColumn(line, column),
+            ReadErrorKind::InvalidJson(message),
+        )
+    })
 }
 
 /// The document being read: the members kept so far, and the format its items were streamed
@@ -69,12 +83,75 @@ struct Top<'x, 'a, 's, 'c> {
     stream: &'x mut Stream<'a, 's, 'c>,
     rest: Map<String, Value>,
     streamed: Option<Format>,
-    failure: Option<ReadError>,
-    /// The bytes held: the members kept, or the items of the chunk being read.
-    meter: Meter,
 }
 
 impl Top<'_, '_, '_, '_> {
+    /// Reads the members of the object `text` is in (its `{` read): the items of a collection
+    /// streamed, the others kept (at most [`MAX_DOCUMENT`] bytes of them).
+    fn members(&mut self, text: &mut Text<'_>) -> Result<(), ReadError> {
+        let location = self.stream.location;
+        let fail = |e| split_failure(location, e);
+        let mut held = 0;
+        text.skip_whitespace().map_err(fail)?;
+        if text.peek().map_err(fail)? == Some(b'}') {
+            text.consume_byte();
+            return Ok(());
+        }
+        loop {
+            text.skip_whitespace().map_err(fail)?;
+            match text.peek().map_err(fail)? {
+                Some(b'"') => {}
+                None => return Err(fail(text.error("EOF while parsing an object", 0))),
+                Some(_) => return Err(fail(text.error("key must be a string", 1))),
+            }
+            let key = text.value().map_err(fail)?;
+            let Value::String(key) = parse(location, &key)? else {
+                return Err(fail(text.error("key must be a string", 0)));
+            };
+            text.skip_whitespace().map_err(fail)?;
+            match text.peek().map_err(fail)? {
+                Some(b':') => text.consume_byte(),
+                None => return Err(fail(text.error("EOF while parsing an object", 0))),
+                Some(_) => return Err(fail(text.error("expected `:`", 1))),
+            }
+            text.skip_whitespace().map_err(fail)?;
+            let items = key == "orderedItems" || key == "items";
+            match text.peek().map_err(fail)? {
+                None => return Err(fail(text.error("EOF while parsing a value", 0))),
+                Some(b'[') if items && self.streamed.is_none() && self.streamable() => {
+                    self.stream_items(text, &key)?;
+                }
+                Some(_) => {
+                    let value = text.value().map_err(fail)?;
+                    held += value.text.len();
+                    if held > MAX_DOCUMENT {
+                        let at = At::LineColumn(value.line, value.column);
+                        let kind = ReadErrorKind::TooLarge {
+                            limit: MAX_DOCUMENT,
+                        };
+                        return Err(ReadError::new(location, at, kind));
+                    }
+                    let value = parse(location, &value)?;
+                    self.rest.insert(key, value);
+                }
+            }
+            text.skip_whitespace().map_err(fail)?;
+            match text.peek().map_err(fail)? {
+                Some(b',') => text.consume_byte(),
+                Some(b'}') => {
+                    text.consume_byte();
+                    return Ok(());
+                }
+                None => return Err(fail(text.error("EOF while parsing an object", 0))),
+                Some(_) => return Err(fail(text.error("expected `,` or `}`", 1))),
+            }
+            text.skip_whitespace().map_err(fail)?;
+            if text.peek().map_err(fail)? == Some(b'}') {
+                return Err(fail(text.error("trailing comma", 1)));
+            }
+        }
+    }
+
     /// Whether the items under the next key can be streamed: the members read so far say the
     /// document is an ActivityStreams collection.
     fn streamable(&mut self) -> bool {
@@ -98,24 +175,56 @@ impl Top<'_, '_, '_, '_> {
         true
     }
 
-    /// Parses `items` (starting at index `base` of `key`) as a collection of their own.
-    fn parse_chunk(
-        &mut self,
-        key: &str,
-        items: Vec<Value>,
-        raw: &[Option<Vec<u8>>],
-        base: usize,
-    ) -> Result<(), ReadError> {
-        let prints = if raw.len() == items.len() {
-            raw.iter()
-                .map(|text| {
-                    self.stream
-                        .fingerprint_as(Format::ActivityPub, text.as_deref()?)
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
+    /// The items under `key`, a chunk at a time.
+    fn stream_items(&mut self, text: &mut Text<'_>, key: &str) -> Result<(), ReadError> {
+        let location = self.stream.location;
+        let fail = |e| split_failure(location, e);
+        let mut elements = Elements::new(text).map_err(fail)?;
+        let mut chunk = Items::default();
+        while let Some(element) = elements.next_element().map_err(fail)? {
+            let print = self
+                .stream
+                .fingerprint_as(Format::ActivityPub, &element.text);
+            if print.is_some_and(|p| self.stream.sink.knows(&p)) {
+                chunk.values.push(Value::Null);
+            } else {
+                chunk.held += element.text.len();
+                chunk.values.push(parse(location, &element)?);
+            }
+            chunk.prints.push(print);
+            if chunk.values.len() == CHUNK || chunk.held > CHUNK_BYTES {
+                self.parse_chunk(key, &mut chunk)?;
+            }
+        }
+        self.parse_chunk(key, &mut chunk)?;
+        // An empty list streams nothing: a later one of the same name may (an export can
+        // name `orderedItems` twice, the first empty).
+        if chunk.base > 0 {
+            self.streamed = Some(Format::ActivityPub);
+        }
+        Ok(())
+    }
+
+    /// Parses the items of `chunk` (starting at index `base` of `key`) as a collection of
+    /// their own, and empties it.
+    fn parse_chunk(&mut self, key: &str, chunk: &mut Items) -> Result<(), ReadError> {
+        let items = std::mem::take(&mut chunk.values);
+        let prints = std::mem::take(&mut chunk.prints);
+        let base = chunk.base;
+        chunk.base += items.len();
+        chunk.held = 0;
+        if items.is_empty() {
+            return Ok(());
+        }
+        self.stream.read_one = true;
+        let sink = &mut *self.stream.sink;
+        if prints.iter().all(|p| p.is_some_and(|p| sink.knows(&p))) {
+            for print in prints {
+                sink.open_record(print);
+            }
+            sink.end_record();
+            return self.stream.check_failure();
+        }
         let mut doc = Map::new();
         for member in ["@context", "id", "type"] {
             if let Some(v) = self.rest.get(member) {
@@ -136,167 +245,20 @@ impl Top<'_, '_, '_, '_> {
             .map_err(|e| FormatError::new(offset.rewrite(&e.pointer), e.message));
         self.stream.sink.element_prints.clear();
         self.stream.sink.end_record();
-        self.streamed = Some(Format::ActivityPub);
         result.map_err(|e| self.stream.format_error(At::Source, e))?;
-        self.stream.read_one = true;
         self.stream.check_failure()
     }
 }
 
-struct TopVisitor<'t, 'x, 'a, 's, 'c>(&'t mut Top<'x, 'a, 's, 'c>);
-
-impl<'de> Visitor<'de> for TopVisitor<'_, '_, '_, '_, '_> {
-    /// `Some(doc)` for a document that is not an object (read whole), `None` for an object,
-    /// whose members are in `Top::rest`.
-    type Value = Option<Value>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON document")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let top = self.0;
-        while let Some(key) = map.next_key::<String>()? {
-            let items = key == "orderedItems" || key == "items";
-            if items && top.streamed.is_none() && top.streamable() {
-                // The members kept so far stay few; the items are counted chunk by chunk.
-                top.meter.release();
-                map.next_value_seed(ItemsSeed { top, key: &key })?;
-                if top.failure.is_some() {
-                    // The error is kept in `top`; serde only needs to stop.
-                    return Err(A::Error::custom("stopped"));
-                }
-            } else {
-                let value: Value = map.next_value()?;
-                top.rest.insert(key, value);
-            }
-        }
-        Ok(None)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut items = Vec::new();
-        while let Some(v) = seq.next_element::<Value>()? {
-            items.push(v);
-        }
-        Ok(Some(Value::Array(items)))
-    }
-
-    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(Some(Value::Bool(v)))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Some(Value::from(v)))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Some(Value::from(v)))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Some(Value::from(v)))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Some(Value::from(v)))
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(Some(Value::Null))
-    }
-}
-
-/// The items array of a collection, parsed a chunk at a time.
-struct ItemsSeed<'t, 'k, 'x, 'a, 's, 'c> {
-    top: &'t mut Top<'x, 'a, 's, 'c>,
-    key: &'k str,
-}
-
-impl<'de> DeserializeSeed<'de> for ItemsSeed<'_, '_, '_, '_, '_, '_> {
-    type Value = ();
-
-    fn deserialize<D: serde::Deserializer<'de>>(self, de: D) -> Result<(), D::Error> {
-        de.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ItemsSeed<'_, '_, '_, '_, '_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array of items")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let mut chunk = Vec::with_capacity(CHUNK);
-        let mut raw = Vec::new();
-        let fingerprinting = self.top.stream.fingerprinting();
-        if fingerprinting {
-            self.top.meter.start_capture();
-        }
-        let mut base = 0;
-        loop {
-            let next = seq.next_element::<Value>()?;
-            let done = next.is_none();
-            if fingerprinting && next.is_some() {
-                raw.push(self.top.meter.take_capture());
-            }
-            chunk.extend(next);
-            let full = chunk.len() == CHUNK || self.top.meter.held() > CHUNK_BYTES;
-            if full || (done && !chunk.is_empty()) {
-                let n = chunk.len();
-                if let Err(error) =
-                    self.top
-                        .parse_chunk(self.key, std::mem::take(&mut chunk), &raw, base)
-                {
-                    self.top.failure = Some(error);
-                    self.top.meter.stop_capture();
-                    return Err(A::Error::custom("stopped"));
-                }
-                base += n;
-                raw.clear();
-                self.top.meter.release();
-            }
-            if done {
-                self.top.meter.stop_capture();
-                return Ok(());
-            }
-        }
-    }
-
-    /// Not an array: kept as it is, for the parser to say what is wrong with it.
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
-        let value = Value::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
-        self.top.rest.insert(self.key.to_string(), value);
-        self.top.streamed = None;
-        Ok(())
-    }
-
-    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<(), E> {
-        self.top.rest.insert(self.key.to_string(), Value::from(v));
-        Ok(())
-    }
-
-    fn visit_bool<E>(self, v: bool) -> Result<(), E> {
-        self.top.rest.insert(self.key.to_string(), Value::Bool(v));
-        Ok(())
-    }
-
-    fn visit_i64<E>(self, v: i64) -> Result<(), E> {
-        self.top.rest.insert(self.key.to_string(), Value::from(v));
-        Ok(())
-    }
-
-    fn visit_u64<E>(self, v: u64) -> Result<(), E> {
-        self.top.rest.insert(self.key.to_string(), Value::from(v));
-        Ok(())
-    }
-
-    fn visit_f64<E>(self, v: f64) -> Result<(), E> {
-        self.top.rest.insert(self.key.to_string(), Value::from(v));
-        Ok(())
-    }
-
-    fn visit_unit<E>(self) -> Result<(), E> {
-        self.top.rest.insert(self.key.to_string(), Value::Null);
-        Ok(())
-    }
+/// A chunk of items being read.
+#[derive(Default)]
+struct Items {
+    values: Vec<Value>,
+    prints: Vec<Option<Fingerprint>>,
+    /// The index of the first in the whole collection.
+    base: usize,
+    /// Their bytes.
+    held: usize,
 }
 
 /// Places each warning's pointer in the whole document: `/orderedItems/3/…` of a chunk

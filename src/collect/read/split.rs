@@ -1,5 +1,5 @@
-//! A JSON array split into the texts of its elements, without parsing them: each element is
-//! then parsed from its own bytes (serde_json reads a slice several times faster than an
+//! A JSON array (or object) split into the texts of its elements (or members), without parsing
+//! them: each is then parsed from its own bytes (serde_json reads a slice several times faster than an
 //! `io::Read`, which it takes one byte per call) and fingerprinted by them. Positions are
 //! counted as serde_json counts them from where the array begins, so that an error names the
 //! same line and column whichever way the array is read.
@@ -45,66 +45,27 @@ pub(super) enum SplitError {
     },
 }
 
-/// The elements of the array a reader is at, one at a time.
-pub(super) struct Elements<'r> {
+/// JSON text read value by value, counting lines and columns as serde_json does.
+pub(super) struct Text<'r> {
     reader: &'r mut dyn BufRead,
     limit: usize,
     line: usize,
     /// Bytes of the current line consumed so far.
     column: usize,
-    first: bool,
-    done: bool,
 }
 
-impl<'r> Elements<'r> {
-    /// The elements of the array `reader` is at (its `[` next), each at most `limit` bytes.
-    pub(super) fn new(reader: &'r mut dyn BufRead, limit: usize) -> Result<Self, SplitError> {
-        let mut elements = Elements {
+impl<'r> Text<'r> {
+    /// The text of `reader`, whose values may be at most `limit` bytes each.
+    pub(super) fn new(reader: &'r mut dyn BufRead, limit: usize) -> Self {
+        Text {
             reader,
             limit,
             line: 1,
             column: 0,
-            first: true,
-            done: false,
-        };
-        match elements.peek()? {
-            Some(b'[') => elements.consume(1),
-            _ => return Err(elements.error("expected `[`", 1)),
         }
-        Ok(elements)
     }
 
-    /// The next element, or `None` after the closing `]`.
-    pub(super) fn next_element(&mut self) -> Result<Option<Element>, SplitError> {
-        if self.done {
-            return Ok(None);
-        }
-        self.skip_whitespace()?;
-        if self.first {
-            self.first = false;
-            match self.peek()? {
-                None => return Err(self.error("EOF while parsing a list", 0)),
-                Some(b']') => return self.close(),
-                Some(_) => {}
-            }
-        } else {
-            match self.peek()? {
-                None => return Err(self.error("EOF while parsing a list", 0)),
-                Some(b']') => return self.close(),
-                Some(b',') => self.consume(1),
-                Some(_) => return Err(self.error("expected `,` or `]`", 1)),
-            }
-            self.skip_whitespace()?;
-            match self.peek()? {
-                None => return Err(self.error("EOF while parsing a value", 0)),
-                Some(b']') => return Err(self.error("trailing comma", 1)),
-                Some(_) => {}
-            }
-        }
-        self.value().map(Some)
-    }
-
-    /// After the array: only whitespace may follow.
+    /// After the document: only whitespace may follow.
     pub(super) fn end(&mut self) -> Result<(), SplitError> {
         self.skip_whitespace()?;
         match self.peek()? {
@@ -113,14 +74,8 @@ impl<'r> Elements<'r> {
         }
     }
 
-    fn close(&mut self) -> Result<Option<Element>, SplitError> {
-        self.consume(1);
-        self.done = true;
-        Ok(None)
-    }
-
     /// The error `message` at the next byte (`ahead` 1) or the last one read (0).
-    fn error(&self, message: &'static str, ahead: usize) -> SplitError {
+    pub(super) fn error(&self, message: &'static str, ahead: usize) -> SplitError {
         SplitError::Json {
             message,
             line: self.line,
@@ -128,7 +83,7 @@ impl<'r> Elements<'r> {
         }
     }
 
-    fn peek(&mut self) -> Result<Option<u8>, SplitError> {
+    pub(super) fn peek(&mut self) -> Result<Option<u8>, SplitError> {
         Ok(self
             .reader
             .fill_buf()
@@ -137,13 +92,13 @@ impl<'r> Elements<'r> {
             .copied())
     }
 
-    /// Consumes `n` bytes that hold no newline.
-    fn consume(&mut self, n: usize) {
-        self.reader.consume(n);
-        self.column += n;
+    /// Consumes the next byte, which is no newline.
+    pub(super) fn consume_byte(&mut self) {
+        self.reader.consume(1);
+        self.column += 1;
     }
 
-    fn skip_whitespace(&mut self) -> Result<(), SplitError> {
+    pub(super) fn skip_whitespace(&mut self) -> Result<(), SplitError> {
         loop {
             let buf = self.reader.fill_buf().map_err(SplitError::Io)?;
             let n = buf
@@ -161,7 +116,7 @@ impl<'r> Elements<'r> {
     /// Reads one value's bytes: up to its closing bracket or quote, or for a number or a
     /// literal up to what ends it (not consumed). At the end of the input the text is as far as
     /// it goes, for the parser to say what is missing.
-    fn value(&mut self) -> Result<Element, SplitError> {
+    pub(super) fn value(&mut self) -> Result<Element, SplitError> {
         let (line, column) = (self.line, self.column + 1);
         let mut text = Vec::new();
         let mut scan = Scan::default();
@@ -182,6 +137,65 @@ impl<'r> Elements<'r> {
             }
         }
         Ok(Element { text, line, column })
+    }
+}
+
+/// The elements of the array a text is at, one at a time.
+pub(super) struct Elements<'t, 'r> {
+    text: &'t mut Text<'r>,
+    first: bool,
+    done: bool,
+}
+
+impl<'t, 'r> Elements<'t, 'r> {
+    /// The elements of the array `text` is at (its `[` next).
+    pub(super) fn new(text: &'t mut Text<'r>) -> Result<Self, SplitError> {
+        match text.peek()? {
+            Some(b'[') => text.consume_byte(),
+            _ => return Err(text.error("expected `[`", 1)),
+        }
+        Ok(Elements {
+            text,
+            first: true,
+            done: false,
+        })
+    }
+
+    /// The next element, or `None` after the closing `]`.
+    pub(super) fn next_element(&mut self) -> Result<Option<Element>, SplitError> {
+        if self.done {
+            return Ok(None);
+        }
+        let text = &mut *self.text;
+        text.skip_whitespace()?;
+        if self.first {
+            self.first = false;
+            match text.peek()? {
+                None => return Err(text.error("EOF while parsing a list", 0)),
+                Some(b']') => return self.close(),
+                Some(_) => {}
+            }
+        } else {
+            match text.peek()? {
+                None => return Err(text.error("EOF while parsing a list", 0)),
+                Some(b']') => return self.close(),
+                Some(b',') => text.consume_byte(),
+                Some(_) => return Err(text.error("expected `,` or `]`", 1)),
+            }
+            text.skip_whitespace()?;
+            match text.peek()? {
+                None => return Err(text.error("EOF while parsing a value", 0)),
+                Some(b']') => return Err(text.error("trailing comma", 1)),
+                Some(_) => {}
+            }
+        }
+        text.value().map(Some)
+    }
+
+    fn close(&mut self) -> Result<Option<Element>, SplitError> {
+        self.text.consume_byte();
+        self.done = true;
+        Ok(None)
     }
 }
 
@@ -262,7 +276,8 @@ mod tests {
 
     fn split(text: &str) -> Result<Vec<String>, String> {
         let mut reader = text.as_bytes();
-        let mut elements = Elements::new(&mut reader, 1 << 20).map_err(|e| format!("{e:?}"))?;
+        let mut text = Text::new(&mut reader, 1 << 20);
+        let mut elements = Elements::new(&mut text).map_err(|e| format!("{e:?}"))?;
         let mut out = Vec::new();
         loop {
             match elements.next_element() {
@@ -271,7 +286,7 @@ mod tests {
                 Err(e) => return Err(format!("{e:?}")),
             }
         }
-        elements.end().map_err(|e| format!("{e:?}"))?;
+        text.end().map_err(|e| format!("{e:?}"))?;
         Ok(out)
     }
 
@@ -353,7 +368,8 @@ mod tests {
     fn an_element_past_the_limit_is_refused_where_it_begins() {
         let text = format!("[1,\n \"{}\"]", "x".repeat(100));
         let mut reader = text.as_bytes();
-        let mut elements = Elements::new(&mut reader, 50).unwrap();
+        let mut text = Text::new(&mut reader, 50);
+        let mut elements = Elements::new(&mut text).unwrap();
         assert!(elements.next_element().unwrap().is_some());
         assert!(matches!(
             elements.next_element(),
@@ -365,7 +381,8 @@ mod tests {
     fn positions_inside_an_element_map_to_the_input() {
         let text = "[1,\n  {\"a\":\n 1}]";
         let mut reader = text.as_bytes();
-        let mut elements = Elements::new(&mut reader, 1 << 20).unwrap();
+        let mut text = Text::new(&mut reader, 1 << 20);
+        let mut elements = Elements::new(&mut text).unwrap();
         elements.next_element().unwrap();
         let e = elements.next_element().unwrap().unwrap();
         assert_eq!((e.line, e.column), (2, 3));
