@@ -24,7 +24,7 @@ use anyhow::{Context, Result};
 use crate::model::{Item, SkipReason};
 use crate::sources::{Format, Warning};
 use crate::store::{Entry, KnownPost, PostOutcome, Reason, SourceCounts, SourceWriter, Store};
-use fingerprint::Fingerprints;
+use fingerprint::{Fingerprint, Fingerprints};
 use staging::StagingSink;
 
 /// What collecting one source did.
@@ -320,6 +320,7 @@ fn write_source(
     let mut after = -1;
     // The curated story being written, and the position of its next entry.
     let mut story: Option<(String, u64)> = None;
+    let mut record = None;
     loop {
         let batch = w.next_staged(after)?;
         let Some((last, _)) = batch.last() else {
@@ -327,40 +328,89 @@ fn write_source(
         };
         after = *last;
         for (_, staged) in batch {
-            write_item(&mut w, &staged, &mut c, &mut story)?;
+            let stored = write_item(&mut w, &staged, &mut c, &mut story)?;
+            remember(&mut w, &mut record, &staged, stored)?;
         }
     }
+    close_record(&mut w, &mut record)?;
     w.resolve_local_replies()?;
     w.resolve_text_boosts()?;
-    w.remember_records()?;
     w.commit(&c)?;
     Ok(c)
 }
 
-/// Writes one staged item, counting what it did in `c`.
+/// A record being written: its posts archived so far, and whether all of them were.
+struct Remembered {
+    print: Fingerprint,
+    posts: Vec<(i64, bool)>,
+    whole: bool,
+}
+
+/// Notes what became of a post of a record read whole (`stored`: its archived id), so that
+/// the record is remembered once every post of it is archived (see `store/records.rs`). A
+/// record's posts are staged one after another.
+fn remember(
+    w: &mut SourceWriter<'_>,
+    open: &mut Option<Remembered>,
+    staged: &crate::store::Staged,
+    stored: Option<i64>,
+) -> Result<()> {
+    let Some((print, text_tags)) = staged.record else {
+        return Ok(());
+    };
+    if open.as_ref().is_some_and(|r| r.print != print) {
+        close_record(w, open)?;
+    }
+    let record = open.get_or_insert_with(|| Remembered {
+        print,
+        posts: Vec::new(),
+        whole: true,
+    });
+    match stored {
+        Some(id) => record.posts.push((id, text_tags)),
+        None => record.whole = false,
+    }
+    Ok(())
+}
+
+fn close_record(w: &mut SourceWriter<'_>, open: &mut Option<Remembered>) -> Result<()> {
+    if let Some(record) = open.take()
+        && record.whole
+        && !record.posts.is_empty()
+    {
+        w.remember_record(&record.print, &record.posts)?;
+    }
+    Ok(())
+}
+
+/// Writes one staged item, counting what it did in `c`; returns the archived id of the post
+/// it stored, if it stored one.
 fn write_item(
     w: &mut SourceWriter<'_>,
     staged: &crate::store::Staged,
     c: &mut SourceCounts,
     story: &mut Option<(String, u64)>,
-) -> Result<()> {
+) -> Result<Option<i64>> {
     let item = match &staged.entry {
         Entry::Item(item) => item,
-        Entry::Known(known) => return keep_known(w, known, staged.selected, c),
+        Entry::Known(known) => {
+            keep_known(w, known, staged.selected, c)?;
+            return Ok(None);
+        }
     };
     match item {
         Item::Post(post) => {
             c.posts_seen += 1;
             if w.refuses(&post.author.uri)? {
                 c.skipped_consent += 1;
-                return Ok(());
+                return Ok(None);
             }
             if let Some(local) = &post.local_id {
                 w.record_local_id(local, &post.uri)?;
             }
             let Some(tagged) = staged.selected else {
                 c.skipped_untagged += 1;
-                return Ok(());
+                return Ok(None);
             };
             let reason = if tagged {
                 Reason::Tagged
@@ -372,10 +422,11 @@ fn write_item(
                 PostOutcome::Updated => c.posts_updated += 1,
                 PostOutcome::Unchanged | PostOutcome::Deleted => c.posts_unchanged += 1,
             }
+            return Ok(w.last_post());
         }
         Item::Boost(boost) => {
             if w.is_withheld(&boost.post_uri)? || w.refuses(&boost.booster)? {
-                return Ok(());
+                return Ok(None);
             }
             c.boosts += u64::from(w.add_boost(boost)?);
         }
@@ -406,7 +457,7 @@ fn write_item(
             }
         }
     }
-    Ok(())
+    Ok(None)
 }
 
 /// Keeps an archived post of a record read before, counting it as an unchanged copy read

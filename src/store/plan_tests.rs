@@ -69,7 +69,6 @@ fn collect_queries_use_indexes() {
     // when it is not empty.
     let once = staging::ONCE_QUERIES
         .iter()
-        .chain(records::ONCE_QUERIES)
         .chain(events::PER_SOURCE_QUERIES)
         .chain(fts::PER_SOURCE_QUERIES);
     for sql in once {

@@ -25,12 +25,8 @@ const SQL_STAGE_KNOWN: &str = "INSERT INTO staged (source, uri, parent, parent_s
 
 const SQL_IN_STORY: &str = "SELECT reason FROM story_posts WHERE tag = ?1 AND post_id = ?2";
 
-/// The records of a staged source whose every post is archived, and those posts.
 const SQL_REMEMBER: &str = "INSERT OR IGNORE INTO main.records (hash, post_id, text_tags)
-     SELECT s.record, p.id, s.text_tags FROM staged s JOIN main.posts p ON p.uri = s.uri
-     WHERE s.source = ?1 AND s.record IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM staged o WHERE o.source = ?1 AND o.record = s.record
-                       AND NOT EXISTS (SELECT 1 FROM main.posts q WHERE q.uri = o.uri))";
+     VALUES (?1, ?2, ?3)";
 
 impl Store {
     /// The fingerprints of the records whose posts the archive holds.
@@ -110,23 +106,27 @@ impl SourceWriter<'_> {
         Ok(())
     }
 
-    /// Remembers the records of this writer's staged source that were read whole and whose
-    /// every post is now archived, so that a later collect need not read them again.
-    pub fn remember_records(&mut self) -> Result<()> {
-        self.tx
-            .prepare_cached(SQL_REMEMBER)?
-            .execute([self.staged_source])?;
+    /// The archived id of the post the last [`SourceWriter::upsert_post`] stored, if it did.
+    pub fn last_post(&self) -> Option<i64> {
+        self.last_post
+    }
+
+    /// Remembers that the record `print`, read whole, made the archived `posts` (`(id,
+    /// text_tags)`; see `records.text_tags`), every post it made: a later collect need not
+    /// read it again.
+    pub fn remember_record(&mut self, print: &Fingerprint, posts: &[(i64, bool)]) -> Result<()> {
+        let mut stmt = self.tx.prepare_cached(SQL_REMEMBER)?;
+        for (id, text_tags) in posts {
+            stmt.execute(params![print.as_slice(), id, text_tags])?;
+        }
         Ok(())
     }
 }
 
 #[cfg(test)]
 /// The statements above that run per record or per post, for the query-plan test.
-pub(super) const PER_ROW_QUERIES: &[&str] = &[SQL_KNOWN_POSTS, SQL_STAGE_KNOWN, SQL_IN_STORY];
-
-#[cfg(test)]
-/// The statement above that runs once per source.
-pub(super) const ONCE_QUERIES: &[&str] = &[SQL_REMEMBER];
+pub(super) const PER_ROW_QUERIES: &[&str] =
+    &[SQL_KNOWN_POSTS, SQL_STAGE_KNOWN, SQL_IN_STORY, SQL_REMEMBER];
 
 #[cfg(test)]
 mod tests {

@@ -79,8 +79,6 @@ const CREATE: &str = "
 const INDEX: &str = "
     CREATE INDEX IF NOT EXISTS temp.staged_uri ON staged(uri, tagged);
     CREATE INDEX IF NOT EXISTS temp.staged_local ON staged(local_id, local_server, uri);
-    CREATE INDEX IF NOT EXISTS temp.staged_record ON staged(source, record, uri)
-        WHERE record IS NOT NULL;
 ";
 
 /// The reply links by parent (by child is their key), built once they are all in.
@@ -184,6 +182,9 @@ pub struct Staged {
     pub parent: Option<String>,
     /// `Some(tagged)` when the post is in the story.
     pub selected: Option<bool>,
+    /// The record that made the post, read whole, and whether the post's hashtags are words of
+    /// its text.
+    pub record: Option<(Fingerprint, bool)>,
 }
 
 /// What was staged. (Most entries are items: boxing them would cost an allocation each.)
@@ -350,7 +351,7 @@ const SQL_SELECT: &str = "WITH RECURSIVE
      FROM reach r WHERE EXISTS (SELECT 1 FROM staged s WHERE s.uri = r.uri)";
 
 const SQL_NEXT_BATCH: &str = "SELECT st.seq, it.item, it.text, it.html, it.source_json, st.parent,
-     sel.tagged, st.known, a.uri FROM staged st
+     sel.tagged, st.known, a.uri, st.record, st.text_tags FROM staged st
      LEFT JOIN staged_items it ON it.seq = st.seq
      LEFT JOIN story_selected sel ON sel.uri = st.uri
      LEFT JOIN main.posts p ON p.id = st.known
@@ -521,6 +522,11 @@ impl SourceWriter<'_> {
                     entry,
                     parent: r.get(5)?,
                     selected: r.get(6)?,
+                    record: r
+                        .get::<_, Option<Vec<u8>>>(9)?
+                        .and_then(|hash| Fingerprint::try_from(hash.as_slice()).ok())
+                        .map(|print| Ok::<_, rusqlite::Error>((print, r.get(10)?)))
+                        .transpose()?,
                 },
             ));
         }

@@ -239,6 +239,8 @@ pub struct SourceWriter<'c> {
     authors: HashMap<String, (i64, Author)>,
     /// The full-text index of new posts, filled in bulk at commit.
     pub(super) fts: super::fts::Deferred,
+    /// The archived id of the post the last [`SourceWriter::upsert_post`] stored, if it did.
+    pub(super) last_post: Option<i64>,
 }
 
 /// The link a newer copy of an author gives, else the stored one; but never a web link
@@ -285,6 +287,7 @@ impl<'c> SourceWriter<'c> {
             refusals: HashMap::new(),
             authors: HashMap::new(),
             fts: super::fts::Deferred::default(),
+            last_post: None,
         })
     }
 
@@ -377,6 +380,7 @@ impl<'c> SourceWriter<'c> {
         in_reply_to: Option<&str>,
         reason: Reason,
     ) -> Result<PostOutcome> {
+        self.last_post = None;
         if self.is_tombstoned(&post.uri)? {
             return Ok(PostOutcome::Deleted);
         }
@@ -397,11 +401,13 @@ impl<'c> SourceWriter<'c> {
         let version = time_text(&post.edited_at.unwrap_or(post.created_at));
         let Some(existing) = existing else {
             let post_id = self.insert_post(post, author_id, in_reply_to)?;
+            self.last_post = Some(post_id);
             self.add_media_and_tags(post_id, post)?;
             self.join_story(post_id, reason, true)?;
             return Ok(PostOutcome::New);
         };
         let id = existing.id;
+        self.last_post = Some(id);
         let outcome = if version > existing.version {
             self.update_post(id, post, author_id, in_reply_to, true)?;
             PostOutcome::Updated

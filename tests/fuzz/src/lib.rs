@@ -81,9 +81,30 @@ pub fn read(data: &[u8]) {
         format: None,
         strict: selector & 0x80 != 0,
     };
+    collect::collect(
+        &mut store,
+        TAG,
+        &[SourceInput::File(source.clone())],
+        options,
+    )
+    .expect("collect fails only a source, never the run");
+    let posts = store.load_story(TAG).expect("what was stored reads back");
+    // Collecting the same source again (its records now known to the archive, so taken from
+    // it) changes nothing in the story.
+    let uris = |posts: &[tagstory::store::StoredPost]| -> Vec<(String, Option<String>)> {
+        posts
+            .iter()
+            .map(|p| (p.uri.clone(), p.in_reply_to.clone()))
+            .collect()
+    };
     collect::collect(&mut store, TAG, &[SourceInput::File(source)], options)
         .expect("collect fails only a source, never the run");
-    let posts = store.load_story(TAG).expect("what was stored reads back");
+    let again = store.load_story(TAG).expect("what was stored reads back");
+    assert_eq!(
+        uris(&posts),
+        uris(&again),
+        "a second collect changed the story"
+    );
     if posts.is_empty() {
         return;
     }
