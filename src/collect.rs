@@ -223,7 +223,8 @@ fn stage_all(
 ) -> Result<Vec<Staged>> {
     let forgotten = store.load_forgotten()?;
     let fingerprints = Fingerprints::new(store.known_records()?);
-    store.size_cache_for(inputs.iter().map(SourceInput::size).sum())?;
+    let input_bytes = inputs.iter().map(SourceInput::size).sum();
+    store.size_cache_for(input_bytes, fingerprints.bytes())?;
     store.begin_staging()?;
     let mut outcomes = Vec::with_capacity(inputs.len());
     for (index, input) in inputs.iter().enumerate() {
@@ -255,10 +256,12 @@ fn stage_all(
             let mut staging = Ok(());
             // The hashtags of posts staged from the archive, counted as the reader counts
             // those it reads.
-            let mut known_tags = Vec::new();
+            let mut known_tags = std::collections::HashMap::new();
             for batch in &rows {
                 match store.stage(index, tag, batch) {
-                    Ok(tags) => known_tags.extend(tags),
+                    Ok(tags) => tags
+                        .into_iter()
+                        .for_each(|t| staging::count_tag(&mut known_tags, t, 1)),
                     Err(e) => {
                         staging = Err(e);
                         break;
@@ -270,8 +273,8 @@ fn stage_all(
             let outcome = match reader.join() {
                 Ok(outcome) => outcome.map(|mut staged| {
                     let mut seen = std::mem::take(&mut staged.tags_seen);
-                    for t in known_tags {
-                        *seen.entry(t).or_default() += 1;
+                    for (t, n) in known_tags {
+                        staging::count_tag(&mut seen, t, n);
                     }
                     staged.top_tags = top_tags(seen, TOP_TAGS);
                     staged

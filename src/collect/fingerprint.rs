@@ -27,7 +27,13 @@ impl Fingerprints {
     pub(crate) fn new(mut known: Vec<Fingerprint>) -> Self {
         known.sort_unstable();
         known.dedup();
+        known.shrink_to_fit();
         Fingerprints { known }
+    }
+
+    /// The memory they take.
+    pub(crate) fn bytes(&self) -> u64 {
+        (self.known.capacity() * std::mem::size_of::<Fingerprint>()) as u64
     }
 
     /// Whether the archive holds the record with fingerprint `print`.

@@ -231,12 +231,7 @@ impl<'c> StagingSink<'c> {
                 crate::tag::hashtags_in_text(&post.text)
             };
             for t in tags {
-                let known = self.tags_seen.len() < Self::KEPT_TAGS;
-                if let Some(n) = self.tags_seen.get_mut(&t) {
-                    *n += 1;
-                } else if known {
-                    self.tags_seen.insert(t, 1);
-                }
+                count_tag(&mut self.tags_seen, t, 1);
             }
         }
         if let Item::Story(_) = item {
@@ -321,6 +316,16 @@ impl<'c> StagingSink<'c> {
             Item::Skipped(_) => {}
         }
         Ok(Some(None))
+    }
+}
+
+/// Counts `n` more posts carrying hashtag `tag` in `seen`, which holds at most
+/// [`StagingSink::KEPT_TAGS`] tags: past that, only those already in it are counted.
+pub(super) fn count_tag(seen: &mut std::collections::HashMap<String, u64>, tag: String, n: u64) {
+    if let Some(count) = seen.get_mut(&tag) {
+        *count += n;
+    } else if seen.len() < StagingSink::KEPT_TAGS {
+        seen.insert(tag, n);
     }
 }
 

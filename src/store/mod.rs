@@ -176,9 +176,13 @@ impl Store {
     /// Sizes the page caches for collecting `input_bytes` of input: a sixteenth of that, from
     /// SQLite's default of 2 MiB up to `MAX_CACHE_KIB` for the archive and half as much for
     /// the staging tables, so that a large collect does not re-read what it writes while a
-    /// small one stays small (memory stays well below the input's size).
-    pub fn size_cache_for(&self, input_bytes: u64) -> Result<()> {
-        let kib = (input_bytes / 16 / 1024).clamp(MIN_CACHE_KIB, MAX_CACHE_KIB);
+    /// small one stays small (memory stays well below the input's size). `held_bytes` is what
+    /// the collect holds in memory besides (the fingerprints of the records the archive
+    /// knows): the caches give that much up, so that the whole stays within the same bound.
+    pub fn size_cache_for(&self, input_bytes: u64, held_bytes: u64) -> Result<()> {
+        let both = MAX_CACHE_KIB * 3 / 2;
+        let most = (both.saturating_sub(held_bytes / 1024) * 2 / 3).max(MIN_CACHE_KIB);
+        let kib = (input_bytes / 16 / 1024).clamp(MIN_CACHE_KIB, most);
         let main = i64::try_from(kib).unwrap_or(i64::MAX);
         self.conn.pragma_update(None, "cache_size", -main)?;
         self.conn

@@ -31,9 +31,13 @@ const SQL_REMEMBER: &str = "INSERT OR IGNORE INTO main.records (hash, post_id, t
 impl Store {
     /// The fingerprints of the records whose posts the archive holds.
     pub fn known_records(&self) -> Result<Vec<Fingerprint>> {
+        // Counted first: a million of them are 16 MB, not to be held twice while growing.
+        let count: i64 =
+            self.conn
+                .query_row("SELECT count(DISTINCT hash) FROM records", [], |r| r.get(0))?;
         let mut stmt = self.conn.prepare("SELECT DISTINCT hash FROM records")?;
         let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
-        let mut known = Vec::new();
+        let mut known = Vec::with_capacity(usize::try_from(count).unwrap_or_default());
         for hash in rows {
             if let Ok(print) = Fingerprint::try_from(hash?.as_slice()) {
                 known.push(print);
