@@ -75,6 +75,19 @@ impl Hasher {
     }
 }
 
+/// The fingerprint of record `index` within the record `whole` (a tweet of a twarc 2 page read
+/// as one line): the same as long as the whole is.
+pub(crate) fn part_of(whole: &Fingerprint, index: usize) -> Fingerprint {
+    let digest = Sha256::new()
+        .chain_update(b"part\0")
+        .chain_update(whole)
+        .chain_update((index as u64).to_le_bytes())
+        .finalize();
+    let mut print = [0; 16];
+    print.copy_from_slice(&digest[..16]);
+    print
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,6 +115,16 @@ mod tests {
             Hasher::new(Format::MastodonApi, "a").of(b"bc"),
             Hasher::new(Format::MastodonApi, "ab").of(b"c")
         );
+    }
+
+    #[test]
+    fn parts_are_told_apart_by_whole_and_place() {
+        let h = Hasher::new(Format::Twarc2, "");
+        let (a, b) = (h.of(b"a"), h.of(b"b"));
+        assert_eq!(part_of(&a, 1), part_of(&a, 1));
+        assert_ne!(part_of(&a, 1), part_of(&a, 2));
+        assert_ne!(part_of(&a, 1), part_of(&b, 1));
+        assert_ne!(part_of(&a, 0), a);
     }
 
     #[test]

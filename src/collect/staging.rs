@@ -64,6 +64,10 @@ pub(super) struct StagingSink<'c> {
     /// The fingerprints of the records of the document being parsed, by index (the elements
     /// of a chunk of an array), when its records are not the document itself.
     pub(super) element_prints: Vec<Option<Fingerprint>>,
+    /// The fingerprint of the JSON Lines line being parsed: a format that reads several
+    /// records in it (the tweets of a twarc 2 page) makes each a record of its own, so that
+    /// one untagged tweet does not keep its page's other tweets from being remembered.
+    pub(super) line: Option<Fingerprint>,
 }
 
 /// A record being read: its fingerprint, where its rows begin in the batch, and whether it is
@@ -104,6 +108,7 @@ impl<'c> StagingSink<'c> {
             record: None,
             known_records: 0,
             element_prints: Vec::new(),
+            line: None,
         }
     }
 
@@ -384,7 +389,20 @@ impl ItemSink for StagingSink<'_> {
 
     fn record(&mut self, index: Option<usize>) -> bool {
         if self.element_prints.is_empty() {
-            return true;
+            let Some(line) = self.line else {
+                return true;
+            };
+            // The line is no longer one record: its parts are.
+            if self.record.as_ref().is_some_and(|r| r.print == line) {
+                self.spoil_record();
+            }
+            return match index {
+                Some(i) => self.open_record(Some(super::fingerprint::part_of(&line, i))),
+                None => {
+                    self.end_record();
+                    true
+                }
+            };
         }
         match index {
             Some(i) => self.open_record(self.element_prints.get(i).copied().flatten()),

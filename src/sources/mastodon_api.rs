@@ -57,13 +57,12 @@ impl SourceFormat for MastodonApi {
             server: issuing_server(&records),
             sink,
         };
-        let array = doc.is_array();
         for (i, (pointer, record)) in records.into_iter().enumerate() {
-            if array && !reader.sink.record(Some(i)) {
-                continue;
+            if reader.sink.record(Some(i)) {
+                reader.record(&pointer, record);
             }
-            reader.record(&pointer, record);
         }
+        reader.sink.record(None);
         Ok(())
     }
 }

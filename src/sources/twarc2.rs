@@ -180,15 +180,24 @@ impl<'a> Reader<'a, '_> {
             .iter()
             .filter_map(|(_, tweet)| id_of(tweet.get("id")))
             .collect();
+        // Each tweet is a record of its own, numbered in the order read.
+        let mut index = 0;
         for (pointer, tweet) in included {
             let in_data = id_of(tweet.get("id")).is_some_and(|id| data_ids.contains(&id));
             if !in_data {
-                self.value(&pointer, tweet);
+                if self.sink.record(Some(index)) {
+                    self.value(&pointer, tweet);
+                }
+                index += 1;
             }
         }
         for (pointer, tweet) in data {
-            self.value(&pointer, tweet);
+            if self.sink.record(Some(index)) {
+                self.value(&pointer, tweet);
+            }
+            index += 1;
         }
+        self.sink.record(None);
         Ok(())
     }
 

@@ -317,3 +317,54 @@ fn an_outbox_and_a_twitter_archive_are_remembered_item_by_item() {
         assert_eq!(story(&archive, tag), story_before, "{source}");
     }
 }
+
+/// A twarc 2 line is a page of tweets: each tweet is a record of its own, so that one the
+/// story does not want (read again every time) keeps none of the others from being remembered.
+#[test]
+fn the_tweets_of_a_twarc2_page_are_remembered_one_by_one() {
+    let archive = Archive::new();
+    let page: Value = serde_json::from_str(
+        std::fs::read_to_string(fixture("mixed/twarc2-search.jsonl"))
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    let mut mixed = page.clone();
+    let mut untagged = page["data"][1].clone();
+    untagged["id"] = "364000000000009999".into();
+    untagged["text"] = "Lunch.".into();
+    untagged.as_object_mut().unwrap().remove("entities");
+    untagged
+        .as_object_mut()
+        .unwrap()
+        .remove("referenced_tweets");
+    untagged
+        .as_object_mut()
+        .unwrap()
+        .remove("in_reply_to_user_id");
+    untagged["conversation_id"] = "364000000000009999".into();
+    mixed["data"].as_array_mut().unwrap().push(untagged);
+    // The first line tells the format and is read whole every time.
+    let text = format!("{page}\n{mixed}\n");
+    let file = archive.file("tweets.jsonl", &text);
+    let line = |run: crate::support::Run| {
+        run.stderr
+            .lines()
+            .find(|l| l.contains("(twarc2): "))
+            .unwrap_or_else(|| panic!("{}", run.stderr))
+            .to_string()
+    };
+    let first = line(archive.collect_ok(TAG, &[&file]));
+    assert!(first.contains(" 1 skipped as untagged"), "{first}");
+    let story_before = story(&archive, TAG);
+    let second = line(archive.collect_ok(TAG, &[&file]));
+    // The two tagged tweets of the second line; the untagged one is read again, and so is
+    // the retweet, which makes no post (a boost only) to remember it by.
+    assert_eq!(known_in(&second), 2, "{second}");
+    assert_eq!(posts_read(&first), posts_read(&second));
+    assert!(second.contains(": 0 new, 0 updated,"), "{second}");
+    assert!(second.contains(" 1 skipped as untagged"), "{second}");
+    assert_eq!(story(&archive, TAG), story_before);
+}

@@ -91,12 +91,14 @@ impl Chunks<'_, '_, '_, '_> {
         }
         if self.per_element {
             for (i, element) in elements.iter().enumerate() {
-                if self
-                    .stream
-                    .sink
-                    .open_record(prints.get(i).copied().flatten())
-                {
-                    self.parse(format, element, base + i, &format!("/{}", base + i))?;
+                let print = prints.get(i).copied().flatten();
+                if self.stream.sink.open_record(print) {
+                    // An element that holds several records (a collection) makes each its own.
+                    self.stream.sink.line = print;
+                    let parsed = self.parse(format, element, base + i, &format!("/{}", base + i));
+                    self.stream.sink.end_record();
+                    self.stream.sink.line = None;
+                    parsed?;
                 }
             }
         } else {

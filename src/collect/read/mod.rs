@@ -428,11 +428,13 @@ impl Stream<'_, '_, '_> {
             if !self.sink.open_record(print) {
                 continue;
             }
+            self.sink.line = print;
             match depth::value_from_str(&line) {
                 Ok(doc) => self.line_document(&doc, line_no)?,
                 Err(_) => self.bad_line(line_no, &line)?,
             }
             self.sink.end_record();
+            self.sink.line = None;
             self.check_failure()?;
         }
         self.format
