@@ -25,6 +25,7 @@ use minijinja::value::{Enumerator, Object, ObjectRepr};
 
 use super::chart::chart;
 use super::emoji::{emojify_html, usable_emojis};
+use super::thread::{post_html, thread_section};
 use super::views::*;
 use crate::model::Poll;
 use crate::sanitize::{escape_html, safe_url};
@@ -87,6 +88,8 @@ struct LazyThreads {
     index: Arc<Index>,
     roots: Vec<usize>,
     curated: Arc<HashSet<usize>>,
+    /// The level of each thread's heading: `h3` under curated stories, else `h2`.
+    heading: &'static str,
 }
 
 impl LazyThreads {
@@ -109,9 +112,9 @@ impl Object for LazyThreads {
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
         let this = Arc::clone(self);
-        Enumerator::Iter(Box::new(
-            (0..this.roots.len()).map(move |i| Value::from_serialize(this.thread(i))),
-        ))
+        Enumerator::Iter(Box::new((0..this.roots.len()).map(move |i| {
+            Value::from_safe_string(thread_section(&this.thread(i), this.heading))
+        })))
     }
 
     fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
@@ -242,12 +245,17 @@ pub fn page_view_in(
                 .entries
                 .iter()
                 .filter_map(|e| match e {
-                    CurationEntry::Post(i) => Some(EntryView {
-                        note_html: None,
-                        post: Some(build_thread(&ctx, *i, &curated)),
-                    }),
+                    CurationEntry::Post(i) => {
+                        let thread = build_thread(&ctx, *i, &curated);
+                        Some(EntryView {
+                            note_html: None,
+                            post_html: Some(post_html(&thread.root)),
+                            post: Some(thread),
+                        })
+                    }
                     CurationEntry::Note(html) => Some(EntryView {
                         note_html: Some(html.clone()),
+                        post_html: None,
                         post: None,
                     }),
                     // Shown with the post it stands at.
@@ -255,7 +263,7 @@ pub fn page_view_in(
                 })
                 .collect(),
         })
-        .collect();
+        .collect::<Vec<_>>();
     let all_roots = story.thread_roots(&curated);
     let toc = all_roots
         .iter()
@@ -290,6 +298,11 @@ pub fn page_view_in(
         index: Arc::clone(&index),
         roots,
         curated: Arc::new(curated),
+        heading: if curation_views.is_empty() {
+            "h2"
+        } else {
+            "h3"
+        },
     });
     let o = &story.overview;
     let clock = &story.clock;
