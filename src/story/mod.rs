@@ -127,10 +127,18 @@ pub fn assemble(tag: &str, input: Input, options: &Options) -> Story {
         .collect();
     keys.sort_unstable();
     let order: Vec<usize> = keys.into_iter().map(|(_, _, i)| i).collect();
-    let fates: Vec<(Keep, Option<LeftOut>)> = order.iter().map(|&i| (kept[i], left[i])).collect();
     let mut stored: Vec<Option<StoredPost>> = posts.into_iter().map(Some).collect();
-    permute(&mut stored, order);
-    let mut nodes = posts_of(stored, &fates);
+    let mut avatars = CheckedUrls::default();
+    let mut nodes: Vec<Post> = Vec::with_capacity(stored.len());
+    for i in order {
+        let Some(p) = stored[i].take() else { continue };
+        nodes.push(match kept[i] {
+            Keep::No => continue,
+            Keep::Shown => post_of(p, &mut avatars),
+            Keep::Stub => stub_of(&p, left[i].unwrap_or(LeftOut::Curator)),
+        });
+    }
+    drop(stored);
     let forest = match options.order {
         Order::Threads => forest_of(&nodes),
         Order::Time => Forest {
@@ -374,71 +382,6 @@ pub fn participant_count(posts: &[StoredPost]) -> usize {
         .map(|p| p.author_uri.as_str())
         .collect::<HashSet<_>>()
         .len()
-}
-
-/// Puts `items` in the order `order` says (the item at `order[k]` goes to place `k`), moving
-/// each item once or twice rather than the many times a sort would.
-fn permute<T>(items: &mut [T], mut order: Vec<usize>) {
-    const DONE: usize = usize::MAX;
-    for start in 0..items.len() {
-        let mut at = start;
-        while order[at] != DONE {
-            let from = std::mem::replace(&mut order[at], DONE);
-            if from == start {
-                break;
-            }
-            items.swap(at, from);
-            at = from;
-        }
-    }
-}
-
-/// Posts in a story below this many are made on one thread: a thread costs more than it saves.
-const POSTS_PER_WORKER: usize = 4096;
-
-/// The story's posts from the stored ones in the same order, each as `fates` says: checked
-/// and sanitised, a stub, or left out. A large story is shared among the machine's cores:
-/// checking every post's HTML and links is most of the work of assembling it. Each core
-/// writes its own part of one vector, so the posts are held once, as on one core.
-fn posts_of(mut stored: Vec<Option<StoredPost>>, fates: &[(Keep, Option<LeftOut>)]) -> Vec<Post> {
-    let convert = |stored: &mut [Option<StoredPost>],
-                   fates: &[(Keep, Option<LeftOut>)],
-                   out: &mut [Option<Post>]| {
-        let mut avatars = CheckedUrls::default();
-        for ((slot, &(keep, why)), post) in stored.iter_mut().zip(fates).zip(out) {
-            let Some(p) = slot.take() else { continue };
-            *post = match keep {
-                Keep::No => None,
-                Keep::Shown => Some(post_of(p, &mut avatars)),
-                Keep::Stub => Some(stub_of(&p, why.unwrap_or(LeftOut::Curator))),
-            };
-        }
-    };
-    let mut out: Vec<Option<Post>> = std::iter::repeat_with(|| None).take(stored.len()).collect();
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let workers = cores.min(stored.len() / POSTS_PER_WORKER).max(1);
-    if workers == 1 {
-        convert(&mut stored, fates, &mut out);
-    } else {
-        let part = stored.len().div_ceil(workers);
-        std::thread::scope(|scope| {
-            let parts = stored
-                .chunks_mut(part)
-                .zip(fates.chunks(part))
-                .zip(out.chunks_mut(part));
-            let workers: Vec<_> = parts
-                .map(|((stored, fates), out)| scope.spawn(move || convert(stored, fates, out)))
-                .collect();
-            for worker in workers {
-                if let Err(panic) = worker.join() {
-                    std::panic::resume_unwind(panic);
-                }
-            }
-        });
-    }
-    drop(stored);
-    // In place: an `Option<Post>` is the size of a `Post`.
-    out.into_iter().flatten().collect()
 }
 
 /// [`safe_url`] of URLs seen before, remembered: an author's avatar is on each of their posts.
