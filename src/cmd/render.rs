@@ -122,7 +122,7 @@ pub fn run(args: &RenderArgs) -> Result<Outcome> {
                     .context("cannot render the story page")?;
             }
             OutputFormat::Json => json::write_story(&mut w, &story)?,
-            OutputFormat::Markdown => w.write_all(markdown::render_story(&story).as_bytes())?,
+            OutputFormat::Markdown => markdown::write_story(&mut w, &story)?,
             OutputFormat::Jsonl => json::write_lines(&mut w, &story)?,
         }
         size = w.bytes;

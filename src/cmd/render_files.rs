@@ -68,10 +68,9 @@ pub(super) fn write_folder(
     super::output::write_output_with(&dir.join("story.json").to_string_lossy(), |w| {
         Ok(json::write_story(w, story)?)
     })?;
-    super::output::write_output(
-        &dir.join("story.md").to_string_lossy(),
-        markdown::render_story(story).as_bytes(),
-    )?;
+    super::output::write_output_with(&dir.join("story.md").to_string_lossy(), |w| {
+        Ok(markdown::write_story(w, story)?)
+    })?;
     Ok(written)
 }
 

@@ -77,13 +77,22 @@ fn item_open(open: &[&str]) -> bool {
 /// characters the parser or serialiser change (a carriage return becomes a line feed, a NUL is
 /// dropped, a no-break space is written `&nbsp;`).
 fn clean_text(text: &str) -> bool {
-    !text.contains(['>', '\r', '\0', '\u{a0}'])
-        && entities_only(text, &["&amp;", "&lt;", "&gt;", "&nbsp;"])
+    plain(text, &["&amp;", "&lt;", "&gt;", "&nbsp;"])
 }
 
-fn entities_only(text: &str, allowed: &[&str]) -> bool {
-    text.match_indices('&')
-        .all(|(i, _)| allowed.iter().any(|e| text[i..].starts_with(e)))
+/// No `<`, `>`, carriage return, NUL or raw no-break space, and `&` only in `entities`. One
+/// pass over the bytes: every post's text goes through here when a story is rendered.
+fn plain(text: &str, entities: &[&str]) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().all(|(i, &b)| match b {
+        b'<' | b'>' | b'\r' | b'\0' => false,
+        // U+00A0 is C2 A0 in UTF-8, and C2 only ever starts a character.
+        0xc2 => bytes.get(i + 1) != Some(&0xa0),
+        b'&' => entities
+            .iter()
+            .any(|e| bytes[i..].starts_with(e.as_bytes())),
+        _ => true,
+    })
 }
 
 fn clean_attributes(tag: &str, attrs: &str) -> bool {
@@ -100,9 +109,7 @@ fn clean_attributes(tag: &str, attrs: &str) -> bool {
         rest = after[close + 1..]
             .strip_prefix(' ')
             .unwrap_or(&after[close + 1..]);
-        if value.contains(['<', '>', '\r', '\0', '\u{a0}'])
-            || !entities_only(value, &["&amp;", "&quot;", "&nbsp;"])
-        {
+        if !plain(value, &["&amp;", "&quot;", "&nbsp;"]) {
             return false;
         }
         let ok = match (tag, name) {
@@ -128,9 +135,17 @@ fn clean_attributes(tag: &str, attrs: &str) -> bool {
 }
 
 fn absolute_http(value: &str) -> bool {
-    let decoded = value.replace("&amp;", "&");
-    let lower = decoded.get(..8).unwrap_or(&decoded).to_ascii_lowercase();
-    (lower.starts_with("https://") || lower.starts_with("http://"))
+    let decoded = if value.contains('&') {
+        std::borrow::Cow::Owned(value.replace("&amp;", "&"))
+    } else {
+        std::borrow::Cow::Borrowed(value)
+    };
+    let starts = |scheme: &str| {
+        decoded
+            .get(..scheme.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
+    };
+    (starts("https://") || starts("http://"))
         && !decoded.contains(['&', ' ', '\t', '\n', '\r', '\\'])
         && url::Url::parse(&decoded).is_ok_and(|u| u.as_str() == decoded)
 }

@@ -1,6 +1,6 @@
 //! Reading a story back for rendering.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
@@ -146,8 +146,17 @@ impl Store {
                 author_noindex: r.get(20)?,
             })
         })?;
-        rows.collect::<Result<_, _>>()
-            .with_context(|| format!("cannot read the story of #{tag}"))
+        // Sized first: growing a vector of this many posts copies them again and again.
+        let count: usize = self.conn.query_row(
+            "SELECT count(*) FROM story_posts WHERE tag = ?1",
+            [tag],
+            |r| r.get(0),
+        )?;
+        let mut posts = Vec::with_capacity(count);
+        for row in rows {
+            posts.push(row.with_context(|| format!("cannot read the story of #{tag}"))?);
+        }
+        Ok(posts)
     }
 
     fn load_story_media(&self, tag: &str) -> Result<HashMap<i64, Vec<StoredMedia>>> {
@@ -156,7 +165,7 @@ impl Store {
              JOIN story_posts s ON s.post_id = m.post_id AND s.tag = ?1
              ORDER BY m.post_id, m.position",
         )?;
-        let mut by_post: HashMap<i64, Vec<StoredMedia>> = HashMap::new();
+        let mut by_post: HashMap<i64, Vec<StoredMedia>> = HashMap::default();
         let rows = stmt.query_map([tag], |r| {
             Ok((
                 r.get::<_, i64>(0)?,

@@ -1,7 +1,9 @@
 //! The zone a story's times are shown in: UTC unless the curator names an IANA zone, and
 //! always labelled, since a reader years later cannot guess it.
 
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use std::fmt::Write;
+
+use chrono::{DateTime, Datelike, NaiveDateTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 
 /// A display zone.
@@ -50,16 +52,32 @@ impl Clock {
     /// `20 Aug 2026, 10:00 CEST`: date, time and the zone's abbreviation.
     pub fn human(&self, t: &DateTime<Utc>) -> String {
         let local = t.with_timezone(&self.zone);
+        let mut out = self.date(t);
+        let _ = write!(out, ", {:02}:{:02} ", local.hour(), local.minute());
         if self.is_utc() {
-            local.format("%-d %b %Y, %H:%M UTC").to_string()
+            out.push_str("UTC");
         } else {
-            local.format("%-d %b %Y, %H:%M %Z").to_string()
+            // The zone's abbreviation, as chrono's `%Z` writes it.
+            let _ = write!(out, "{}", local.offset());
         }
+        out
     }
 
     /// `20 Aug 2026`, in the zone.
     pub fn date(&self, t: &DateTime<Utc>) -> String {
-        t.with_timezone(&self.zone).format("%-d %b %Y").to_string()
+        // Written by hand rather than with a chrono format string, which is parsed again for
+        // every call: a page shows a time for every post.
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        let local = t.with_timezone(&self.zone);
+        if !(0..=9999).contains(&local.year()) {
+            return local.format("%-d %b %Y").to_string();
+        }
+        let mut out = String::with_capacity(32);
+        let month = MONTHS[local.month0() as usize];
+        let _ = write!(out, "{} {month} {:04}", local.day(), local.year());
+        out
     }
 
     /// Wall-clock time in the zone.
@@ -101,5 +119,35 @@ mod tests {
             Err(UnknownZone("Mars/Olympus".to_owned()))
         );
         assert_eq!(berlin.instant(&berlin.local(&t)), t);
+    }
+
+    /// The hand-written forms are chrono's `%-d %b %Y, %H:%M %Z`, in every zone and season.
+    #[test]
+    fn times_are_written_as_chrono_formats_them() {
+        let zones = [
+            "UTC",
+            "Europe/London",
+            "America/St_Johns",
+            "Asia/Kathmandu",
+            "Etc/GMT+3",
+        ];
+        for zone in zones {
+            let clock = Clock::named(zone).unwrap();
+            for secs in (-2_000_000_000_i64..4_000_000_000).step_by(7_777_777) {
+                let t = DateTime::from_timestamp(secs, 0).unwrap();
+                let local = t.with_timezone(&clock.zone);
+                let label = if clock.is_utc() { "UTC" } else { "%Z" };
+                let human = local
+                    .format(&format!("%-d %b %Y, %H:%M {label}"))
+                    .to_string();
+                assert_eq!(clock.human(&t), human);
+                assert_eq!(clock.date(&t), local.format("%-d %b %Y").to_string());
+            }
+        }
+        let far = DateTime::from_timestamp(400_000_000_000, 0).unwrap();
+        assert_eq!(
+            Clock::default().date(&far),
+            far.format("%-d %b %Y").to_string()
+        );
     }
 }

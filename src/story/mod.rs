@@ -118,18 +118,27 @@ pub fn assemble(tag: &str, input: Input, options: &Options) -> Story {
         left_out_for_consent: left_out_for_consent as u64,
         not_stored_for_consent,
     };
-    // The stored posts become the story's, moved rather than copied: a large story is held once.
-    let mut nodes: Vec<Post> = posts
-        .into_iter()
-        .zip(kept)
-        .zip(left)
-        .filter_map(|((p, keep), why)| match keep {
-            Keep::No => None,
-            Keep::Shown => Some(post_of(p)),
-            Keep::Stub => Some(stub_of(&p, why.unwrap_or(LeftOut::Curator))),
-        })
+    // The stored posts become the story's in time order, moved rather than copied: a large
+    // story is held once. The sort moves small keys, not posts (a post is a large value).
+    let mut keys: Vec<(DateTime<Utc>, &str, usize)> = posts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.created_at, p.uri.as_str(), i))
         .collect();
-    nodes.sort_by(|a, b| (a.created_at, &a.uri).cmp(&(b.created_at, &b.uri)));
+    keys.sort_unstable();
+    let order: Vec<usize> = keys.into_iter().map(|(_, _, i)| i).collect();
+    let mut stored: Vec<Option<StoredPost>> = posts.into_iter().map(Some).collect();
+    let mut avatars = CheckedUrls::default();
+    let mut nodes: Vec<Post> = Vec::with_capacity(stored.len());
+    for i in order {
+        let Some(p) = stored[i].take() else { continue };
+        nodes.push(match kept[i] {
+            Keep::No => continue,
+            Keep::Shown => post_of(p, &mut avatars),
+            Keep::Stub => stub_of(&p, left[i].unwrap_or(LeftOut::Curator)),
+        });
+    }
+    drop(stored);
     let forest = match options.order {
         Order::Threads => forest_of(&nodes),
         Order::Time => Forest {
@@ -138,10 +147,13 @@ pub fn assemble(tag: &str, input: Input, options: &Options) -> Story {
             parent: vec![None; nodes.len()],
         },
     };
+    // Only notes, warnings and curated stories look posts up by URI; most stories have none.
+    let curated_at_all =
+        !(curator.notes.is_empty() && curator.warnings.is_empty() && curations.is_empty());
     let by_uri: HashMap<String, usize> = nodes
         .iter()
         .enumerate()
-        .filter(|(_, p)| p.left_out.is_none())
+        .filter(|(_, p)| curated_at_all && p.left_out.is_none())
         .map(|(i, p)| (p.uri.clone(), i))
         .collect();
     let mut notes = place_notes(&curator, &by_uri, &mut nodes);
@@ -372,9 +384,24 @@ pub fn participant_count(posts: &[StoredPost]) -> usize {
         .len()
 }
 
-fn post_of(p: StoredPost) -> Post {
+/// [`safe_url`] of URLs seen before, remembered: an author's avatar is on each of their posts.
+#[derive(Default)]
+struct CheckedUrls(HashMap<String, Option<String>>);
+
+impl CheckedUrls {
+    fn check(&mut self, url: &str) -> Option<String> {
+        if let Some(checked) = self.0.get(url) {
+            return checked.clone();
+        }
+        let checked = safe_url(url);
+        self.0.insert(url.to_owned(), checked.clone());
+        checked
+    }
+}
+
+fn post_of(p: StoredPost, avatars: &mut CheckedUrls) -> Post {
     let url = p.url.as_deref().and_then(safe_url);
-    let avatar = p.author_avatar.as_deref().and_then(safe_url);
+    let avatar = p.author_avatar.as_deref().and_then(|a| avatars.check(a));
     let content_html = crate::sanitize::sanitize_html_owned(p.content_html);
     let media = p.media.iter().map(media_of).collect();
     let revisions = p.revisions.iter().map(revision_of).collect();

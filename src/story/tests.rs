@@ -268,3 +268,39 @@ fn a_storify_note_that_sanitises_to_nothing_is_left_out_and_the_page_renders() {
     crate::render::html::render_story(&std::sync::Arc::new(story), &media)
         .expect("the page renders");
 }
+
+/// A large story stored in no particular order comes out in time order, every post checked,
+/// hidden posts left out or stubbed.
+#[test]
+fn a_large_scrambled_story_comes_out_in_time_order() {
+    let n = 12_305;
+    let uri = |i: usize| format!("p{i:05}");
+    // Stored in a scrambled order (7919 is prime to n); every tenth post answers the one before.
+    let posts: Vec<StoredPost> = (0..n)
+        .map(|k| (k * 7919) % n)
+        .map(|i| {
+            let parent = (i % 10 == 9).then(|| uri(i - 1));
+            let mut p = stored(&uri(i), parent.as_deref(), 0);
+            p.created_at = t(0) + chrono::TimeDelta::seconds(i64::try_from(i).expect("small"));
+            p
+        })
+        .collect();
+    // p00009 is a reply with no replies (it leaves); p00018 has one (it leaves a stub).
+    let curator = StoredCurator {
+        hidden: vec![uri(9), uri(18)],
+        ..StoredCurator::default()
+    };
+    let story = assemble_with(posts, curator, Order::Threads);
+    let expected: Vec<String> = (0..n).filter(|&i| i != 9).map(uri).collect();
+    let got: Vec<&str> = story.posts.iter().map(|p| p.uri.as_str()).collect();
+    assert_eq!(got, expected);
+    for p in &story.posts {
+        if p.uri == uri(18) {
+            assert_eq!(p.left_out, Some(LeftOut::Curator));
+            assert!(p.content_html.is_empty());
+        } else {
+            assert_eq!(p.content_html, format!("<p>text {}</p>", p.uri));
+            assert_eq!(p.author.avatar, None);
+        }
+    }
+}

@@ -6,6 +6,7 @@
 mod chart;
 mod emoji;
 mod page;
+mod thread;
 mod views;
 
 pub use emoji::{emojify_html, usable_emojis};

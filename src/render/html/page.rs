@@ -25,6 +25,7 @@ use minijinja::value::{Enumerator, Object, ObjectRepr};
 
 use super::chart::chart;
 use super::emoji::{emojify_html, usable_emojis};
+use super::thread::{post_html, thread_section};
 use super::views::*;
 use crate::model::Poll;
 use crate::sanitize::{escape_html, safe_url};
@@ -45,23 +46,28 @@ struct Ctx<'a> {
     media: &'a super::MediaLinks,
     layout: &'a Layout,
     by_uri: &'a HashMap<String, usize>,
-    replies_in_story: &'a HashMap<String, usize>,
+    replies_in_story: &'a [usize],
 }
 
 /// Lookups over a story's posts, made once per page.
 struct Index {
     by_uri: HashMap<String, usize>,
-    replies_in_story: HashMap<String, usize>,
+    /// Replies in the story to each post (by index into the story's posts).
+    replies_in_story: Vec<usize>,
 }
 
 impl Index {
     fn of(story: &Story) -> Index {
-        let mut by_uri = HashMap::with_capacity(story.posts.len());
-        let mut replies_in_story: HashMap<String, usize> = HashMap::new();
-        for (i, p) in story.posts.iter().enumerate() {
-            by_uri.insert(p.uri.clone(), i);
-            if let Some(parent) = &p.in_reply_to {
-                *replies_in_story.entry(parent.clone()).or_default() += 1;
+        let by_uri: HashMap<String, usize> = story
+            .posts
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.uri.clone(), i))
+            .collect();
+        let mut replies_in_story = vec![0; story.posts.len()];
+        for p in &story.posts {
+            if let Some(&parent) = p.in_reply_to.as_ref().and_then(|uri| by_uri.get(uri)) {
+                replies_in_story[parent] += 1;
             }
         }
         Index {
@@ -87,6 +93,8 @@ struct LazyThreads {
     index: Arc<Index>,
     roots: Vec<usize>,
     curated: Arc<HashSet<usize>>,
+    /// The level of each thread's heading: `h3` under curated stories, else `h2`.
+    heading: &'static str,
 }
 
 impl LazyThreads {
@@ -109,9 +117,9 @@ impl Object for LazyThreads {
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
         let this = Arc::clone(self);
-        Enumerator::Iter(Box::new(
-            (0..this.roots.len()).map(move |i| Value::from_serialize(this.thread(i))),
-        ))
+        Enumerator::Iter(Box::new((0..this.roots.len()).map(move |i| {
+            Value::from_safe_string(thread_section(&this.thread(i), this.heading))
+        })))
     }
 
     fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
@@ -242,12 +250,17 @@ pub fn page_view_in(
                 .entries
                 .iter()
                 .filter_map(|e| match e {
-                    CurationEntry::Post(i) => Some(EntryView {
-                        note_html: None,
-                        post: Some(build_thread(&ctx, *i, &curated)),
-                    }),
+                    CurationEntry::Post(i) => {
+                        let thread = build_thread(&ctx, *i, &curated);
+                        Some(EntryView {
+                            note_html: None,
+                            post_html: Some(post_html(&thread.root)),
+                            post: Some(thread),
+                        })
+                    }
                     CurationEntry::Note(html) => Some(EntryView {
                         note_html: Some(html.clone()),
+                        post_html: None,
                         post: None,
                     }),
                     // Shown with the post it stands at.
@@ -255,7 +268,7 @@ pub fn page_view_in(
                 })
                 .collect(),
         })
-        .collect();
+        .collect::<Vec<_>>();
     let all_roots = story.thread_roots(&curated);
     let toc = all_roots
         .iter()
@@ -290,6 +303,11 @@ pub fn page_view_in(
         index: Arc::clone(&index),
         roots,
         curated: Arc::new(curated),
+        heading: if curation_views.is_empty() {
+            "h2"
+        } else {
+            "h3"
+        },
     });
     let o = &story.overview;
     let clock = &story.clock;
@@ -384,66 +402,57 @@ struct Placed {
     node: usize,
     depth: usize,
     continues: bool,
+    /// Where its parent is in the thread's order; `None` for the thread's first post.
+    parent: Option<usize>,
 }
 
 /// Builds one thread bottom-up (no recursion): each post goes under its display parent, which
 /// is its real parent down to [`MAX_NESTING`] and the ancestor at that depth below it; a
 /// self-reply that continues its parent goes into the parent's block. Posts of `cut` below the
-/// root are shown elsewhere, and so are their replies.
+/// root are shown elsewhere, and so are their replies. Posts are found by their place in the
+/// thread's order rather than in maps, which a story of many small threads spent its time on.
 fn build_thread(ctx: &Ctx<'_>, root: usize, cut: &HashSet<usize>) -> ThreadView {
     let posts = &ctx.story.posts;
     let order = shown_preorder(ctx.story, root, cut);
-    let forest = &ctx.story.forest;
-    // `up[n]`: the nearest of n and its ancestors shallow enough to have replies nested under it.
-    let mut up: HashMap<usize, usize> = HashMap::new();
-    let mut display_parent: HashMap<usize, usize> = HashMap::new();
-    let mut continues: HashMap<usize, usize> = HashMap::new();
-    for placed in &order {
-        let Placed {
-            node,
-            depth,
-            continues: cont,
-        } = *placed;
-        let parent = forest.parent[node].filter(|_| node != root);
-        if let Some(parent) = parent {
-            if cont {
-                continues.insert(node, parent);
-            } else if let Some(&shown_under) = up.get(&parent) {
-                display_parent.insert(node, shown_under);
-            }
-        }
-        let nearest = if depth < MAX_NESTING {
-            node
-        } else {
-            parent.and_then(|p| up.get(&p).copied()).unwrap_or(node)
-        };
-        up.insert(node, nearest);
+    // `up[i]`: the nearest of post i and its ancestors shallow enough to have replies nested
+    // under it; `under[i]`: the post it is shown under (or continues), `None` for the root.
+    let mut up: Vec<usize> = Vec::with_capacity(order.len());
+    let mut under: Vec<Option<usize>> = Vec::with_capacity(order.len());
+    for (i, placed) in order.iter().enumerate() {
+        under.push(
+            placed
+                .parent
+                .map(|parent| if placed.continues { parent } else { up[parent] }),
+        );
+        up.push(match placed.parent {
+            Some(parent) if placed.depth >= MAX_NESTING => up[parent],
+            _ => i,
+        });
     }
-    let mut pending: HashMap<usize, Vec<PostView>> = HashMap::new();
-    let mut continuation: HashMap<usize, PostView> = HashMap::new();
-    for placed in order.iter().rev() {
-        let node = placed.node;
-        let shown_under = continues
-            .get(&node)
-            .or_else(|| display_parent.get(&node))
-            .copied();
-        let mut view = post_view(ctx, node, shown_under);
-        if let Some(mut replies) = pending.remove(&node) {
-            replies.reverse();
-            view.replies = replies;
-        }
-        view.continuation = continuation.remove(&node).map(Box::new);
-        if let Some(&parent) = continues.get(&node) {
-            view.continues = true;
-            continuation.insert(parent, view);
-        } else if let Some(&parent) = display_parent.get(&node) {
-            pending.entry(parent).or_default().push(view);
-        } else {
-            return ThreadView {
-                anchor: format!("t-{}", anchor_of(&posts[node].uri)),
-                size: order.len(),
-                root: view,
-            };
+    let mut pending: Vec<Vec<PostView>> =
+        std::iter::repeat_with(Vec::new).take(order.len()).collect();
+    let mut continuation: Vec<Option<Box<PostView>>> =
+        std::iter::repeat_with(|| None).take(order.len()).collect();
+    for (i, placed) in order.iter().enumerate().rev() {
+        let shown_under = under[i];
+        let mut view = post_view(ctx, placed.node, shown_under.map(|u| order[u].node));
+        let mut replies = std::mem::take(&mut pending[i]);
+        replies.reverse();
+        view.replies = replies;
+        view.continuation = continuation[i].take();
+        match shown_under {
+            Some(parent) if placed.continues => {
+                view.continues = true;
+                continuation[parent] = Some(Box::new(view));
+            }
+            Some(parent) => pending[parent].push(view),
+            None => {
+                return ThreadView {
+                    anchor: format!("t-{}", anchor_of(&posts[placed.node].uri)),
+                    size: order.len(),
+                    root: view,
+                };
+            }
         }
     }
     unreachable!("a preorder always ends with its root when reversed")
@@ -455,29 +464,35 @@ fn build_thread(ctx: &Ctx<'_>, root: usize, cut: &HashSet<usize>) -> ThreadView 
 fn shown_preorder(story: &Story, root: usize, cut: &HashSet<usize>) -> Vec<Placed> {
     let posts = &story.posts;
     let mut order = Vec::new();
-    let mut stack = vec![(root, 0, false)];
-    while let Some((node, depth, continues)) = stack.pop() {
+    let mut stack = vec![(root, 0, false, None)];
+    while let Some((node, depth, continues, parent)) = stack.pop() {
+        let at = order.len();
         order.push(Placed {
             node,
             depth,
             continues,
+            parent,
         });
-        let kids: Vec<usize> = story.forest.children[node]
+        let mut kids = story.forest.children[node]
             .iter()
             .copied()
             .filter(|k| !cut.contains(k))
-            .collect();
-        for (i, &k) in kids.iter().enumerate().rev() {
-            let own = i == 0
+            .peekable();
+        let first = kids.peek().copied();
+        let start = stack.len();
+        for k in kids {
+            let own = Some(k) == first
                 && posts[node].left_out.is_none()
                 && posts[k].left_out.is_none()
                 && posts[k].author.uri == posts[node].author.uri;
             stack.push(if own {
-                (k, depth, true)
+                (k, depth, true, Some(at))
             } else {
-                (k, depth + 1, false)
+                (k, depth + 1, false, Some(at))
             });
         }
+        // Popped in the order they were listed.
+        stack[start..].reverse();
     }
     order
 }
@@ -520,11 +535,7 @@ fn post_view(ctx: &Ctx<'_>, node: usize, shown_under: Option<usize>) -> PostView
         (None, _) => None,
     };
     let author_name = p.author.shown_name().to_string();
-    let archived = ctx
-        .replies_in_story
-        .get(p.uri.as_str())
-        .copied()
-        .unwrap_or(0);
+    let archived = ctx.replies_in_story[node];
     let notes = |list: &[usize]| -> Vec<String> {
         list.iter().map(|&n| story.notes[n].html.clone()).collect()
     };

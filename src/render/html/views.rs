@@ -47,8 +47,8 @@ pub struct PageView {
     /// The threads' table of contents, in their order.
     pub toc: Vec<TocView>,
     /// Threads, oldest first (with curated stories, only of the posts none of them shows); in
-    /// time order, one entry per post. A sequence of [`ThreadView`]s, each built when the
-    /// template reaches it.
+    /// time order, one entry per post. A sequence of thread sections, each built as a
+    /// [`ThreadView`] and written as HTML (marked safe) when the template reaches it.
     pub threads: minijinja::Value,
     /// Where the posts came from.
     pub sources: Vec<SourceView>,
@@ -137,7 +137,10 @@ pub struct EntryView {
     /// The curator's words, sanitised. Marked safe.
     pub note_html: Option<String>,
     /// A post, with the replies shown under it.
+    #[serde(skip)]
     pub post: Option<ThreadView>,
+    /// The same as the page shows it (see `thread.rs`). Marked safe.
+    pub post_html: Option<String>,
 }
 
 /// A time in machine and human form.

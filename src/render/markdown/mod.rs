@@ -46,11 +46,34 @@ pub const MAX_QUOTE_DEPTH: usize = 5;
 /// Renders `story` as a Markdown document.
 pub fn render_story(story: &Story) -> String {
     let mut md = String::new();
+    let kept: std::io::Result<()> = render(story, &mut md, &mut |_| Ok(()));
+    debug_assert!(kept.is_ok(), "keeping the text in memory cannot fail");
+    md
+}
+
+/// Writes `story` as a Markdown document to `out` as it is made, thread by thread, so a large
+/// story is never held whole in memory.
+pub fn write_story(out: &mut dyn std::io::Write, story: &Story) -> std::io::Result<()> {
+    let mut md = String::new();
+    render(story, &mut md, &mut |md| {
+        out.write_all(md.as_bytes())?;
+        md.clear();
+        Ok(())
+    })?;
+    out.write_all(md.as_bytes())
+}
+
+/// Renders `story` into `md`, calling `flush` with it after each thread.
+fn render(
+    story: &Story,
+    md: &mut String,
+    flush: &mut dyn FnMut(&mut String) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let _ = writeln!(md, "# {}\n", esc(&one_line(&story.title)));
     if let Some(intro) = &story.intro_html {
         let _ = writeln!(md, "{}\n", to_markdown(intro));
     }
-    overview(&mut md, story);
+    overview(md, story);
     let by_uri = Lookup::of(story);
     let curations = story.shown_curations();
     let curated = story.curated_posts();
@@ -64,7 +87,10 @@ pub fn render_story(story: &Story) -> String {
         }
         for e in &c.entries {
             match e {
-                CurationEntry::Post(i) => thread(&mut md, story, &by_uri, *i, &curated),
+                CurationEntry::Post(i) => {
+                    thread(md, story, &by_uri, *i, &curated);
+                    flush(md)?;
+                }
                 CurationEntry::Note(html) => {
                     let _ = writeln!(md, "{}\n", to_markdown(html));
                 }
@@ -95,10 +121,11 @@ pub fn render_story(story: &Story) -> String {
             let _ = write!(md, " · {size} posts");
         }
         md.push_str("\n\n");
-        thread(&mut md, story, &by_uri, root, &curated);
+        thread(md, story, &by_uri, root, &curated);
+        flush(md)?;
     }
-    footer(&mut md, story);
-    md
+    footer(md, story);
+    Ok(())
 }
 
 fn overview(md: &mut String, story: &Story) {
@@ -209,7 +236,12 @@ fn thread(
         let block = post_block(story, by_uri, node, depth != shown_depth || depth == 0);
         let prefix = "> ".repeat(shown_depth);
         for line in block.lines() {
-            let _ = writeln!(md, "{}", format!("{prefix}{line}").trim_end());
+            let start = md.len();
+            md.push_str(&prefix);
+            md.push_str(line);
+            let end = start + md[start..].trim_end().len();
+            md.truncate(end);
+            md.push('\n');
         }
         md.push('\n');
         let kids = &story.forest.children[node];
