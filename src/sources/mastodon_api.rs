@@ -57,12 +57,17 @@ impl SourceFormat for MastodonApi {
             server: issuing_server(&records),
             sink,
         };
+        // Several statuses (an array, a context) are records of their own; a single status is
+        // its document's one record.
+        let parts = doc.is_array() || records.len() > 1;
         for (i, (pointer, record)) in records.into_iter().enumerate() {
-            if reader.sink.record(Some(i)) {
+            if !parts || reader.sink.record(Some(i)) {
                 reader.record(&pointer, record);
             }
         }
-        reader.sink.record(None);
+        if parts {
+            reader.sink.record(None);
+        }
         Ok(())
     }
 }

@@ -180,24 +180,20 @@ impl<'a> Reader<'a, '_> {
             .iter()
             .filter_map(|(_, tweet)| id_of(tweet.get("id")))
             .collect();
-        // Each tweet is a record of its own, numbered in the order read.
-        let mut index = 0;
-        for (pointer, tweet) in included {
-            let in_data = id_of(tweet.get("id")).is_some_and(|id| data_ids.contains(&id));
-            if !in_data {
-                if self.sink.record(Some(index)) {
-                    self.value(&pointer, tweet);
-                }
-                index += 1;
-            }
-        }
-        for (pointer, tweet) in data {
-            if self.sink.record(Some(index)) {
+        let included: Vec<_> = included
+            .into_iter()
+            .filter(|(_, tweet)| !id_of(tweet.get("id")).is_some_and(|id| data_ids.contains(&id)))
+            .collect();
+        // Each tweet of a page of several is a record of its own, numbered in the order read.
+        let parts = included.len() + data.len() > 1;
+        for (index, (pointer, tweet)) in included.into_iter().chain(data).enumerate() {
+            if !parts || self.sink.record(Some(index)) {
                 self.value(&pointer, tweet);
             }
-            index += 1;
         }
-        self.sink.record(None);
+        if parts {
+            self.sink.record(None);
+        }
         Ok(())
     }
 
