@@ -150,7 +150,7 @@ fn summarise(lines: &[Line], tag: &str) -> Outcome {
                 let format = report.format.map_or("?", |f| f.name());
                 let known = if report.known_records > 0 {
                     format!(
-                        "; {} as an earlier collect read them, taken from the archive",
+                        "; {} unchanged since an earlier collect, taken from the archive",
                         plural(report.known_records, "record")
                     )
                 } else {

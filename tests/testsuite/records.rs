@@ -75,7 +75,7 @@ fn known_in(line: &str) -> u64 {
     };
     rest.rsplit_once("; ")
         .map(|(_, last)| last)
-        .filter(|last| last.contains("as an earlier collect read them"))
+        .filter(|last| last.contains("unchanged since an earlier collect, taken from the archive"))
         .and_then(|last| last.split_whitespace().next())
         .map_or(0, |n| n.parse().unwrap())
 }
