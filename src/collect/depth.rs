@@ -66,14 +66,7 @@ pub(super) fn value_from_str(text: &str) -> Result<Value, serde_json::Error> {
         Err(e) if e.to_string().starts_with("recursion limit exceeded") => {}
         shallow => return shallow,
     }
-    DepthScan::default()
-        .feed(text.as_bytes())
-        .map_err(serde_json::Error::io)?;
-    let mut de = serde_json::Deserializer::from_str(text);
-    de.disable_recursion_limit();
-    let value = Value::deserialize(serde_stacker::Deserializer::new(&mut de))?;
-    de.end()?;
-    Ok(value)
+    deeply(text.as_bytes(), serde_json::Deserializer::from_str(text))
 }
 
 /// Parses one JSON document from `bytes`, as [`value_from_str`] does from text.
@@ -82,10 +75,18 @@ pub(super) fn value_from_slice(bytes: &[u8]) -> Result<Value, serde_json::Error>
         Err(e) if e.to_string().starts_with("recursion limit exceeded") => {}
         shallow => return shallow,
     }
+    deeply(bytes, serde_json::Deserializer::from_slice(bytes))
+}
+
+/// Parses `bytes`, which nest deeper than serde_json's limit, with `de` reading them: once
+/// their depth is known to be within [`MAX_DEPTH`], on a growing stack.
+fn deeply<'de, R: serde_json::de::Read<'de>>(
+    bytes: &[u8],
+    mut de: serde_json::Deserializer<R>,
+) -> Result<Value, serde_json::Error> {
     DepthScan::default()
         .feed(bytes)
         .map_err(serde_json::Error::io)?;
-    let mut de = serde_json::Deserializer::from_slice(bytes);
     de.disable_recursion_limit();
     let value = Value::deserialize(serde_stacker::Deserializer::new(&mut de))?;
     de.end()?;
