@@ -117,35 +117,38 @@ impl<'c> StagingSink<'c> {
         self.fingerprints.is_some_and(|f| f.knows(print))
     }
 
-    /// Opens the record with fingerprint `print` (none: not fingerprinted) and returns `true`,
-    /// or stages it from the archive when the archive holds it and returns `false`.
+    /// Opens the record with fingerprint `print` (none: not fingerprinted): what follows, up
+    /// to [`StagingSink::end_record`], is that record; returns `true`. When the archive holds
+    /// it, stages it from there instead and returns `false`.
     pub(super) fn open_record(&mut self, print: Option<Fingerprint>) -> bool {
         self.end_record();
         let Some(print) = print else {
             return true;
         };
-        if self.fingerprints.is_some_and(|f| f.knows(&print)) {
-            self.known(print);
+        if self.knows(&print) {
+            self.known_records += 1;
+            self.push(StageRow::Known(print));
             return false;
         }
-        self.begin_record(print);
-        true
-    }
-
-    /// Stages a record the archive holds (fingerprint `print`) from the archive.
-    pub(super) fn known(&mut self, print: Fingerprint) {
-        self.known_records += 1;
-        self.push(StageRow::Known(print));
-    }
-
-    /// What follows, up to [`StagingSink::end_record`], is the record with fingerprint `print`.
-    pub(super) fn begin_record(&mut self, print: Fingerprint) {
-        self.end_record();
         self.record = Some(OpenRecord {
             print,
             start: self.rows.len(),
             whole: true,
         });
+        true
+    }
+
+    /// When the archive holds every record of `prints` (a chunk of array elements), stages
+    /// them from there and returns `true`: nothing of the chunk needs parsing.
+    pub(super) fn stage_if_all_known(&mut self, prints: &[Option<Fingerprint>]) -> bool {
+        if prints.is_empty() || !prints.iter().all(|p| p.is_some_and(|p| self.knows(&p))) {
+            return false;
+        }
+        for &print in prints {
+            self.open_record(print);
+        }
+        self.end_record();
+        true
     }
 
     /// The record is read: its posts are marked with its fingerprint when it was read whole,

@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 
+use super::split::Element;
 use super::{CHUNK, CHUNK_BYTES, Stream};
 use crate::collect::error::{At, ReadError, ReadErrorKind};
 use crate::collect::fingerprint::Fingerprint;
@@ -27,28 +28,24 @@ pub(super) struct Chunks<'x, 'a, 's, 'c> {
 }
 
 impl Chunks<'_, '_, '_, '_> {
-    /// Adds an element, given its text: parsed by `parse`, unless the archive holds it as a
-    /// record already. Then it is not parsed, and stands in the chunk as `null`: the format
-    /// skips it (see [`ItemSink::record`]) and it lends its neighbours nothing, such as a clue
-    /// to the server that issued their ids (one without is still matched, by id alone).
-    pub(super) fn push(
-        &mut self,
-        text: Vec<u8>,
-        parse: impl FnOnce(&[u8]) -> Result<Value, ReadError>,
-    ) -> Result<(), ReadError> {
-        let fingerprinting = self.stream.fingerprinting();
-        let print = match self.stream.format {
-            Some(format) if fingerprinting => self.stream.fingerprint_as(format, &text),
-            _ => None,
-        };
-        if print.is_some_and(|p| self.stream.sink.knows(&p)) {
-            self.chunk.push(Value::Null);
-            self.raw.push(None);
-        } else {
-            self.held += text.len();
-            self.chunk.push(parse(&text)?);
-            self.raw
-                .push((fingerprinting && print.is_none()).then_some(text));
+    /// Adds an element, parsed unless the archive holds it as a record already. Then it stands
+    /// in the chunk as `null`: the format skips it (see [`ItemSink::record`]) and it lends its
+    /// neighbours nothing, such as a clue to the server that issued their ids (one without is
+    /// still matched, by id alone).
+    pub(super) fn push(&mut self, element: Element) -> Result<(), ReadError> {
+        let (value, print) = self.stream.element(self.stream.format, &element)?;
+        match value {
+            Some(value) => {
+                self.held += element.text.len();
+                self.chunk.push(value);
+                // Before the first chunk tells the format, the text is kept to fingerprint.
+                let unprinted = self.stream.fingerprinting() && print.is_none();
+                self.raw.push(unprinted.then_some(element.text));
+            }
+            None => {
+                self.chunk.push(Value::Null);
+                self.raw.push(None);
+            }
         }
         self.prints.push(print);
         if self.chunk.len() == CHUNK || self.held > CHUNK_BYTES {
@@ -79,13 +76,7 @@ impl Chunks<'_, '_, '_, '_> {
                 *print = self.stream.fingerprint_as(format, text);
             }
         }
-        let sink = &mut *self.stream.sink;
-        if !prints.is_empty() && prints.iter().all(|p| p.is_some_and(|p| sink.knows(&p))) {
-            // Nothing to parse: a format would find no element of its own to read.
-            for print in prints {
-                sink.open_record(print);
-            }
-            sink.end_record();
+        if self.stream.sink.stage_if_all_known(&prints) {
             self.result = Ok(Some(format));
             return self.stream.check_failure();
         }

@@ -25,7 +25,7 @@ use crate::sources::{
     self, Format, FormatError, ItemSink, Parsed, Problem, ProblemKind, side_file, twitter_archive,
 };
 use array::Chunks;
-use split::{Elements, SplitError, Text};
+use split::{Element, Elements, SplitError, Text};
 
 /// Array elements parsed together, so that a format can use neighbours as context (which
 /// server issued Mastodon ids) while memory stays bounded.
@@ -252,6 +252,20 @@ impl Stream<'_, '_, '_> {
         Some(hasher.of(bytes))
     }
 
+    /// An array element or collection item read as `format` (once known): its fingerprint, and
+    /// its value unless the archive holds it as a record (`None`: not parsed).
+    fn element(
+        &mut self,
+        format: Option<Format>,
+        element: &Element,
+    ) -> Result<(Option<Value>, Option<Fingerprint>), ReadError> {
+        let print = format.and_then(|f| self.fingerprint_as(f, &element.text));
+        if print.is_some_and(|p| self.sink.knows(&p)) {
+            return Ok((None, print));
+        }
+        Ok((Some(element_value(self.location, element)?), print))
+    }
+
     /// Whether records are fingerprinted (then the bytes of array elements are kept).
     fn fingerprinting(&self) -> bool {
         self.sink.fingerprints.is_some()
@@ -313,15 +327,7 @@ impl Stream<'_, '_, '_> {
             .next_element()
             .map_err(|e| split_failure(location, e))?
         {
-            let (line, column) = (element.line, element.column);
-            chunks.push(element.text, |text| {
-                depth::value_from_slice(text).map_err(|e| {
-                    let (line, column) = split::place(line, column, e.line(), e.column());
-                    let message = strip_position(&e.to_string()).to_string();
-                    let at = At::LineColumn(line, column);
-                    ReadError::new(location, at, Kind::InvalidJson(message))
-                })
-            })?;
+            chunks.push(element)?;
         }
         chunks.flush()?;
         let result = std::mem::replace(&mut chunks.result, Ok(None));
@@ -599,6 +605,19 @@ fn read_head_line(reader: &mut dyn BufRead, limit: usize) -> std::io::Result<Vec
         reader.consume(take);
     }
     Ok(bytes)
+}
+
+/// The value of an array element or object member, or why it is no JSON, where in the input.
+fn element_value(location: &str, element: &Element) -> Result<Value, ReadError> {
+    depth::value_from_slice(&element.text).map_err(|e| {
+        let (line, column) = split::place(element.line, element.column, e.line(), e.column());
+        let message = strip_position(&e.to_string()).to_string();
+        ReadError::new(
+            location,
+            At::LineColumn(line, column),
+            Kind::InvalidJson(message),
+        )
+    })
 }
 
 /// Why an array could not be split into elements, where.

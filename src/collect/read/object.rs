@@ -14,10 +14,9 @@ use std::io::BufRead;
 
 use serde_json::{Map, Value};
 
-use super::split::{self, Element, Elements, Text};
-use super::{CHUNK, CHUNK_BYTES, MAX_DOCUMENT, Stream, split_failure};
-use crate::collect::depth;
-use crate::collect::error::{At, ReadError, ReadErrorKind, strip_position};
+use super::split::{Elements, Text};
+use super::{CHUNK, CHUNK_BYTES, MAX_DOCUMENT, Stream, element_value, split_failure};
+use crate::collect::error::{At, ReadError, ReadErrorKind};
 use crate::collect::fingerprint::Fingerprint;
 use crate::sources::{self, Format, FormatError, ItemSink, Problem};
 
@@ -44,7 +43,7 @@ pub(super) fn read(
             return Err(fail(text.error("EOF while parsing a value", 0)));
         }
         let element = text.value().map_err(fail)?;
-        let doc = parse(location, &element)?;
+        let doc = element_value(location, &element)?;
         text.end().map_err(fail)?;
         return stream.parse(&doc, "", At::Source);
     }
@@ -62,19 +61,6 @@ pub(super) fn read(
     let doc = Value::Object(std::mem::take(&mut top.rest));
     let format = top.stream.parse(&doc, "", At::Source)?;
     Ok(streamed.unwrap_or(format))
-}
-
-/// The value of `element`, or why it is no JSON, where.
-fn parse(location: &str, element: &Element) -> Result<Value, ReadError> {
-    depth::value_from_slice(&element.text).map_err(|e| {
-        let (line, column) = split::place(element.line, element.column, e.line(), e.column());
-        let message = strip_position(&e.to_string()).to_string();
-        ReadError::new(
-            location,
-            At::LineColumn(line, column),
-            ReadErrorKind::InvalidJson(message),
-        )
-    })
 }
 
 /// The document being read: the members kept so far, and the format its items were streamed
@@ -105,7 +91,7 @@ impl Top<'_, '_, '_, '_> {
                 Some(_) => return Err(fail(text.error("key must be a string", 1))),
             }
             let key = text.value().map_err(fail)?;
-            let Value::String(key) = parse(location, &key)? else {
+            let Value::String(key) = element_value(location, &key)? else {
                 return Err(fail(text.error("key must be a string", 0)));
             };
             text.skip_whitespace().map_err(fail)?;
@@ -131,7 +117,7 @@ impl Top<'_, '_, '_, '_> {
                         };
                         return Err(ReadError::new(location, at, kind));
                     }
-                    let value = parse(location, &value)?;
+                    let value = element_value(location, &value)?;
                     self.rest.insert(key, value);
                 }
             }
@@ -182,15 +168,11 @@ impl Top<'_, '_, '_, '_> {
         let mut elements = Elements::new(text).map_err(fail)?;
         let mut chunk = Items::default();
         while let Some(element) = elements.next_element().map_err(fail)? {
-            let print = self
-                .stream
-                .fingerprint_as(Format::ActivityPub, &element.text);
-            if print.is_some_and(|p| self.stream.sink.knows(&p)) {
-                chunk.values.push(Value::Null);
-            } else {
+            let (value, print) = self.stream.element(Some(Format::ActivityPub), &element)?;
+            if value.is_some() {
                 chunk.held += element.text.len();
-                chunk.values.push(parse(location, &element)?);
             }
+            chunk.values.push(value.unwrap_or(Value::Null));
             chunk.prints.push(print);
             if chunk.values.len() == CHUNK || chunk.held > CHUNK_BYTES {
                 self.parse_chunk(key, &mut chunk)?;
@@ -217,12 +199,7 @@ impl Top<'_, '_, '_, '_> {
             return Ok(());
         }
         self.stream.read_one = true;
-        let sink = &mut *self.stream.sink;
-        if prints.iter().all(|p| p.is_some_and(|p| sink.knows(&p))) {
-            for print in prints {
-                sink.open_record(print);
-            }
-            sink.end_record();
+        if self.stream.sink.stage_if_all_known(&prints) {
             return self.stream.check_failure();
         }
         let mut doc = Map::new();
