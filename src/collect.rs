@@ -411,14 +411,8 @@ fn write_item(
             if let Some(local) = &post.local_id {
                 w.record_local_id(local, &post.uri)?;
             }
-            let Some(tagged) = staged.selected else {
-                c.skipped_untagged += 1;
+            let Some(reason) = story_reason(staged.selected, c) else {
                 return Ok(None);
-            };
-            let reason = if tagged {
-                Reason::Tagged
-            } else {
-                Reason::Context
             };
             match w.upsert_post(post, staged.parent.as_deref(), reason)? {
                 PostOutcome::New => c.posts_new += 1,
@@ -481,18 +475,26 @@ fn keep_known(
         c.skipped_consent += 1;
         return Ok(());
     }
-    let Some(tagged) = selected else {
-        c.skipped_untagged += 1;
+    let Some(reason) = story_reason(selected, c) else {
         return Ok(());
-    };
-    let reason = if tagged {
-        Reason::Tagged
-    } else {
-        Reason::Context
     };
     w.keep_known(known.id, reason)?;
     c.posts_unchanged += 1;
     Ok(())
+}
+
+/// Why a staged post is in the story, as membership decided (`selected`), or `None`, counted
+/// as skipped for want of the tag.
+fn story_reason(selected: Option<bool>, c: &mut SourceCounts) -> Option<Reason> {
+    let Some(tagged) = selected else {
+        c.skipped_untagged += 1;
+        return None;
+    };
+    Some(if tagged {
+        Reason::Tagged
+    } else {
+        Reason::Context
+    })
 }
 
 #[cfg(test)]

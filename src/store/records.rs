@@ -103,11 +103,7 @@ impl SourceWriter<'_> {
             .prepare_cached(SQL_IN_STORY)?
             .query_row(params![self.tag, post_id], |r| r.get(0))
             .optional()?;
-        if in_story.is_none() || (reason == Reason::Tagged && in_story.as_deref() != Some("tagged"))
-        {
-            self.join_story(post_id, reason, false)?;
-        }
-        Ok(())
+        self.keep_in_story(post_id, in_story.as_deref(), reason)
     }
 
     /// The archived id of the post the last [`SourceWriter::upsert_post`] stored, if it did.

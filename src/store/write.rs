@@ -427,10 +427,8 @@ impl<'c> SourceWriter<'c> {
         if outcome != PostOutcome::Unchanged {
             self.replace_media_and_tags(id, post)?;
             self.join_story(id, reason, true)?;
-        } else if existing.in_story.is_none()
-            || (reason == Reason::Tagged && existing.in_story.as_deref() != Some("tagged"))
-        {
-            self.join_story(id, reason, false)?;
+        } else {
+            self.keep_in_story(id, existing.in_story.as_deref(), reason)?;
         }
         Ok(outcome)
     }
@@ -567,9 +565,23 @@ impl<'c> SourceWriter<'c> {
         Ok(())
     }
 
+    /// Keeps an unchanged copy's post in the story, where `in_story` is its reason there now:
+    /// joined when it is not in it yet, made tagged when it is in it as context.
+    pub(super) fn keep_in_story(
+        &mut self,
+        post_id: i64,
+        in_story: Option<&str>,
+        reason: Reason,
+    ) -> Result<()> {
+        if in_story.is_none() || (reason == Reason::Tagged && in_story != Some("tagged")) {
+            self.join_story(post_id, reason, false)?;
+        }
+        Ok(())
+    }
+
     /// Adds the post to the story; a newer version decides the reason, an older copy can only
     /// promote `context` to `tagged`.
-    pub(super) fn join_story(&mut self, post_id: i64, reason: Reason, newer: bool) -> Result<()> {
+    fn join_story(&mut self, post_id: i64, reason: Reason, newer: bool) -> Result<()> {
         let sql = if newer {
             SQL_JOIN_STORY_NEWER
         } else {
