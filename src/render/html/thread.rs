@@ -8,7 +8,7 @@
 //! [`Html::trusted`] writes as it is. Truth follows the template's: an empty string or list is
 //! false.
 
-use super::views::{MediaView, PollView, PostView, QuoteView, ThreadView};
+use super::views::{MediaView, PollView, PostView, QuoteView, ThreadView, TimeView};
 use crate::sanitize::push_escaped_html;
 
 /// A page under construction.
@@ -28,6 +28,15 @@ impl Html<'_> {
     /// HTML its view marks safe.
     fn trusted(&mut self, html: &str) {
         self.0.push_str(html);
+    }
+
+    /// A time, as `<time datetime="ISO">human</time>`.
+    fn time(&mut self, when: &TimeView) {
+        self.raw("<time datetime=\"");
+        self.text(&when.iso);
+        self.raw("\">");
+        self.text(&when.human);
+        self.raw("</time>");
     }
 
     fn number(&mut self, n: impl std::fmt::Display) {
@@ -61,11 +70,8 @@ pub(super) fn thread_section(thread: &ThreadView, heading: &str) -> String {
         _ if root.left_out.is_some() => h.raw("None"),
         _ => h.trusted(&root.author_name_html),
     }
-    h.raw(", <time datetime=\"");
-    h.text(&root.created.iso);
-    h.raw("\">");
-    h.text(&root.created.human);
-    h.raw("</time>");
+    h.raw(", ");
+    h.time(&root.created);
     if thread.size > 1 {
         h.raw(" · ");
         h.number(thread.size);
@@ -134,11 +140,9 @@ fn article(h: &mut Html<'_>, p: &PostView) {
             Some(text) => h.text(text),
             None => h.raw("None"),
         }
-        h.raw(" (<time datetime=\"");
-        h.text(&p.created.iso);
-        h.raw("\">");
-        h.text(&p.created.human);
-        h.raw("</time>). The replies to it are still shown.</p></article>\n");
+        h.raw(" (");
+        h.time(&p.created);
+        h.raw("). The replies to it are still shown.</p></article>\n");
     } else {
         shown_article(h, p);
     }
@@ -251,29 +255,20 @@ fn shown_article(h: &mut Html<'_>, p: &PostView) {
         body(h, p, true);
     }
     h.raw("\n<p class=\"meta\">");
-    let time = |h: &mut Html<'_>| {
-        h.raw("<time datetime=\"");
-        h.text(&p.created.iso);
-        h.raw("\">");
-        h.text(&p.created.human);
-        h.raw("</time>");
-    };
     if let Some(link) = given(&p.link) {
         h.raw("<a class=\"original\" href=\"");
         h.text(link);
         h.raw("\" rel=\"nofollow noopener ugc\">");
-        time(h);
+        h.time(&p.created);
         h.raw("</a>");
     } else {
-        time(h);
+        h.time(&p.created);
     }
     h.raw("\n");
     if let Some(edited) = &p.edited {
-        h.raw("<span>edited <time datetime=\"");
-        h.text(&edited.iso);
-        h.raw("\">");
-        h.text(&edited.human);
-        h.raw("</time></span>");
+        h.raw("<span>edited ");
+        h.time(edited);
+        h.raw("</span>");
     } else if !p.revisions.is_empty() {
         h.raw("<span>edited</span>");
     }
@@ -310,11 +305,9 @@ fn shown_article(h: &mut Html<'_>, p: &PostView) {
         h.number(p.revisions.len());
         h.raw(")</summary>\n<ol class=\"revisions\">");
         for r in &p.revisions {
-            h.raw("<li><p class=\"revision-time\"><time datetime=\"");
-            h.text(&r.edited.iso);
-            h.raw("\">");
-            h.text(&r.edited.human);
-            h.raw("</time></p>\n");
+            h.raw("<li><p class=\"revision-time\">");
+            h.time(&r.edited);
+            h.raw("</p>\n");
             if let Some(s) = given(&r.spoiler_text) {
                 h.raw("<p class=\"cw-label\">Content warning: <span dir=\"auto\">");
                 h.text(s);
@@ -424,11 +417,8 @@ fn poll_markup(h: &mut Html<'_>, poll: &PollView) {
                 h.raw(" · ");
             }
             h.raw(if poll.closed { "Closed" } else { "Closes" });
-            h.raw(" <time datetime=\"");
-            h.text(&closes.iso);
-            h.raw("\">");
-            h.text(&closes.human);
-            h.raw("</time>");
+            h.raw(" ");
+            h.time(closes);
         }
         h.raw("</p>");
     }
