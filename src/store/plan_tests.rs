@@ -64,7 +64,7 @@ fn collect_queries_use_indexes() {
         );
     }
     // Once per run or source. `staged` and `staged_consent` are the run's staging tables,
-    // iterated once; CTE names (`seed`, `reach`) are the recursion's own working sets.
+    // iterated once; CTE names (`other`, `reach`) are the recursion's own working sets.
     // `text_boosts` is the waiting list those statements exist to read, read once and only
     // when it is not empty.
     let once = staging::ONCE_QUERIES

@@ -20,6 +20,12 @@
 //! archived reply links of the story, in either direction — holds a tagged post or a post
 //! already in the story. Each step reads the staged table once, in set-based statements; no
 //! per-post statement scans a table (see `tests::collect_queries_use_indexes`).
+//!
+//! The walk costs what the run brings, not what the story holds: the staged posts that are
+//! tagged or already in the story (the seeds among them) are selected outright, and the walk
+//! runs only through the others, from those next to a seed. A second collect of a story's
+//! posts finds them all seeds and walks nothing; the old walk over every reply link of the
+//! archived story was a fifth of it (issue 10).
 
 use anyhow::{Context, Result};
 use rusqlite::{Connection, params};
@@ -67,8 +73,6 @@ const CREATE: &str = "
         PRIMARY KEY (source, author_uri)
     ) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS temp.staged_consent_author ON staged_consent(author_uri);
-    CREATE TEMP TABLE IF NOT EXISTS story_edges (child TEXT NOT NULL, parent TEXT NOT NULL,
-        PRIMARY KEY (child, parent)) WITHOUT ROWID;
     CREATE TEMP TABLE IF NOT EXISTS story_selected (uri TEXT PRIMARY KEY, tagged INTEGER NOT NULL)
         WITHOUT ROWID;
 ";
@@ -79,10 +83,8 @@ const CREATE: &str = "
 const INDEX: &str = "
     CREATE INDEX IF NOT EXISTS temp.staged_uri ON staged(uri, tagged);
     CREATE INDEX IF NOT EXISTS temp.staged_local ON staged(local_id, local_server, uri);
+    CREATE INDEX IF NOT EXISTS temp.staged_parent ON staged(parent, uri);
 ";
-
-/// The reply links by parent (by child is their key), built once they are all in.
-const EDGE_INDEX: &str = "CREATE INDEX temp.story_edges_parent ON story_edges(parent, child)";
 
 /// One thing to stage, made by the collector (possibly on another thread).
 #[derive(Debug)]
@@ -212,7 +214,7 @@ impl Store {
         self.conn.execute_batch(CREATE)?;
         self.conn.execute_batch(
             "DROP INDEX IF EXISTS temp.staged_uri; DROP INDEX IF EXISTS temp.staged_local;
-             DELETE FROM staged; DELETE FROM staged_items; DELETE FROM story_edges;
+             DELETE FROM staged; DELETE FROM staged_items;
              DELETE FROM story_selected; DELETE FROM staged_consent;",
         )?;
         Ok(())
@@ -298,7 +300,6 @@ impl Store {
     pub fn end_staging(&self) -> Result<()> {
         self.conn.execute_batch(
             "DROP TABLE IF EXISTS temp.staged; DROP TABLE IF EXISTS temp.staged_items;
-             DROP TABLE IF EXISTS temp.story_edges;
              DROP TABLE IF EXISTS temp.story_selected; DROP TABLE IF EXISTS temp.staged_consent;",
         )?;
         Ok(())
@@ -329,26 +330,62 @@ const SQL_ARCHIVED_LOCAL: &str = "SELECT server, post_uri FROM local_ids
      WHERE local_id = ?2 AND (server = ?1 OR server = '' OR ?1 = '')";
 const SQL_SET_PARENT: &str = "UPDATE staged SET parent = ?2 WHERE seq = ?1";
 
-/// The staged reply links, then the archived story's. Two inserts rather than a `UNION`: the
-/// table's key drops duplicates, where a `UNION` sorted every link in a sorter as large as
-/// the page cache (15 MB more at a second collect of a million posts).
-const SQL_EDGES: &str = "INSERT OR IGNORE INTO story_edges (child, parent)
-     SELECT uri, parent FROM staged WHERE uri IS NOT NULL AND parent IS NOT NULL";
-const SQL_STORY_EDGES: &str = "INSERT OR IGNORE INTO story_edges (child, parent)
-     SELECT p.uri, p.in_reply_to_uri FROM story_posts s JOIN posts p ON p.id = s.post_id
-     WHERE s.tag = ?1 AND p.in_reply_to_uri IS NOT NULL";
+/// The staged posts that seed the story: tagged, or in it already. `story_selected` holds
+/// them, then the posts the walk below reaches.
+const SQL_SEEDS: &str = "INSERT INTO story_selected (uri, tagged)
+     SELECT s.uri, max(s.tagged) FROM staged s WHERE s.uri IS NOT NULL GROUP BY s.uri
+     HAVING max(s.tagged) = 1 OR EXISTS (SELECT 1 FROM main.posts p
+         JOIN main.story_posts sp ON sp.tag = ?1 AND sp.post_id = p.id WHERE p.uri = s.uri)";
 
-const SQL_SELECT: &str = "WITH RECURSIVE
-       seed(uri) AS (
-         SELECT uri FROM staged WHERE tagged = 1
-         UNION SELECT p.uri FROM story_posts s JOIN posts p ON p.id = s.post_id WHERE s.tag = ?1),
+/// SQL that is true when the post at URI `$uri` is not a seed: neither a staged seed nor a
+/// post of the story (`?1`). Each a lookup by an index, never a scan of the story.
+macro_rules! not_seed {
+    ($uri:literal) => {
+        concat!(
+            "(NOT EXISTS (SELECT 1 FROM story_selected WHERE uri = ",
+            $uri,
+            ") AND NOT EXISTS (SELECT 1 FROM main.posts p JOIN main.story_posts sp",
+            " ON sp.tag = ?1 AND sp.post_id = p.id WHERE p.uri = ",
+            $uri,
+            "))"
+        )
+    };
+}
+
+/// The other staged posts joined to a seed through posts that are not seeds: starting next
+/// to a seed (below a seed, above a staged seed, or above an archived post of the story,
+/// that post's parent being a staged post or a missing parent of one), then from post to
+/// parent and to children through staged links. A post that is not staged has no link of
+/// its own to walk on, and a seed's links are not walked: whatever lies past it is joined to
+/// a seed already, and reached from its own side.
+const SQL_WALK: &str = concat!(
+    "WITH RECURSIVE
+       other(uri, parent) AS (
+         SELECT s.uri, s.parent FROM staged s WHERE s.uri IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM story_selected WHERE uri = s.uri)),
        reach(uri) AS (
-         SELECT uri FROM seed
-         UNION SELECT e.parent FROM story_edges e JOIN reach r ON e.child = r.uri
-         UNION SELECT e.child FROM story_edges e JOIN reach r ON e.parent = r.uri)
-     INSERT INTO story_selected (uri, tagged)
-     SELECT r.uri, coalesce((SELECT max(tagged) FROM staged s WHERE s.uri = r.uri), 0)
-     FROM reach r WHERE EXISTS (SELECT 1 FROM staged s WHERE s.uri = r.uri)";
+         SELECT o.uri FROM other o WHERE o.parent IS NOT NULL AND NOT ",
+    not_seed!("o.parent"),
+    "
+         UNION SELECT s.parent FROM staged s JOIN story_selected sel ON sel.uri = s.uri
+         WHERE s.parent IS NOT NULL AND ",
+    not_seed!("s.parent"),
+    "
+         UNION SELECT x.uri FROM (SELECT uri FROM other UNION SELECT parent FROM other) x
+         WHERE x.uri IS NOT NULL AND ",
+    not_seed!("x.uri"),
+    " AND EXISTS (SELECT 1 FROM main.posts p
+             JOIN main.story_posts sp ON sp.tag = ?1 AND sp.post_id = p.id
+             WHERE p.in_reply_to_uri = x.uri)
+         UNION SELECT s.parent FROM staged s JOIN reach r ON s.uri = r.uri
+         WHERE s.parent IS NOT NULL AND ",
+    not_seed!("s.parent"),
+    "
+         UNION SELECT s.uri FROM staged s JOIN reach r ON s.parent = r.uri
+         WHERE NOT EXISTS (SELECT 1 FROM story_selected WHERE uri = s.uri))
+     INSERT OR IGNORE INTO story_selected (uri, tagged)
+     SELECT r.uri, 0 FROM reach r WHERE EXISTS (SELECT 1 FROM staged s WHERE s.uri = r.uri)"
+);
 
 const SQL_NEXT_BATCH: &str = "SELECT st.seq, it.item, it.text, it.html, it.source_json, st.parent,
      sel.tagged, st.known, a.uri, st.record, st.text_tags FROM staged st
@@ -386,20 +423,14 @@ pub(super) const PER_ROW_QUERIES: &[&str] = &[
 
 #[cfg(test)]
 /// Statements that run once per source or run, reading the staged table once.
-pub(super) const ONCE_QUERIES: &[&str] = &[
-    SQL_PENDING_LOCAL,
-    SQL_EDGES,
-    SQL_STORY_EDGES,
-    SQL_SELECT,
-    SQL_CONSENT_SIGNALS,
-];
+pub(super) const ONCE_QUERIES: &[&str] =
+    &[SQL_PENDING_LOCAL, SQL_SEEDS, SQL_WALK, SQL_CONSENT_SIGNALS];
 
 #[cfg(test)]
 /// The staging tables and their indexes, for the query-plan test.
 pub(super) fn create_for_test(conn: &Connection) -> Result<()> {
     conn.execute_batch(CREATE)?;
     conn.execute_batch(INDEX)?;
-    conn.execute_batch(EDGE_INDEX)?;
     Ok(())
 }
 
@@ -420,14 +451,9 @@ fn decide(conn: &Connection, tag: &str) -> Result<()> {
 
 fn decide_in(conn: &Connection, tag: &str) -> Result<()> {
     resolve_local_parents(conn)?;
-    conn.execute_batch(
-        "DELETE FROM story_edges; DELETE FROM story_selected;
-         DROP INDEX IF EXISTS temp.story_edges_child; DROP INDEX IF EXISTS temp.story_edges_parent;",
-    )?;
-    conn.execute(SQL_EDGES, [])?;
-    conn.execute(SQL_STORY_EDGES, [tag])?;
-    conn.execute_batch(EDGE_INDEX)?;
-    conn.execute(SQL_SELECT, [tag])?;
+    conn.execute("DELETE FROM story_selected", [])?;
+    conn.execute(SQL_SEEDS, [tag])?;
+    conn.execute(SQL_WALK, [tag])?;
     Ok(())
 }
 
