@@ -80,6 +80,18 @@ fn collect_queries_use_indexes() {
             );
         }
     }
+    // The membership walk's recursive step runs once per post it reaches: a scan of `staged`
+    // there would make a collect quadratic in its posts.
+    let walk = plan(conn, staging::SQL_WALK);
+    let step = walk
+        .iter()
+        .position(|l| l == "RECURSIVE STEP")
+        .expect("the walk recurses");
+    assert_eq!(
+        scans(&walk[step..]),
+        ["r", "r", "r"],
+        "the walk's step scans more than its working set:\n{walk:#?}"
+    );
     // Probes that stop at the first row: whether any tombstone or waiting text boost exists.
     for (sql, table) in [
         (write::SQL_ANY_TOMBSTONE, "tombstones"),

@@ -81,9 +81,10 @@ const CREATE: &str = "
 /// date row by row). They cover what membership reads through them, so that it never reads a
 /// staged row in random order (a million of them do not fit the cache).
 const INDEX: &str = "
-    CREATE INDEX IF NOT EXISTS temp.staged_uri ON staged(uri, tagged);
-    CREATE INDEX IF NOT EXISTS temp.staged_local ON staged(local_id, local_server, uri);
-    CREATE INDEX IF NOT EXISTS temp.staged_parent ON staged(parent, uri);
+    CREATE INDEX IF NOT EXISTS temp.staged_uri ON staged(uri, tagged) WHERE uri IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS temp.staged_local ON staged(local_id, local_server, uri)
+        WHERE local_id IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS temp.staged_parent ON staged(parent, uri) WHERE parent IS NOT NULL;
 ";
 
 /// One thing to stage, made by the collector (possibly on another thread).
@@ -358,7 +359,7 @@ macro_rules! not_seed {
 /// parent and to children through staged links. A post that is not staged has no link of
 /// its own to walk on, and a seed's links are not walked: whatever lies past it is joined to
 /// a seed already, and reached from its own side.
-const SQL_WALK: &str = concat!(
+pub(super) const SQL_WALK: &str = concat!(
     "WITH RECURSIVE
        other(uri, parent) AS (
          SELECT s.uri, s.parent FROM staged s WHERE s.uri IS NOT NULL
