@@ -17,6 +17,7 @@ use std::sync::LazyLock;
 
 mod canonical;
 mod clean;
+mod plain_url;
 
 /// Tags Mastodon 4.2+ allows in content, plus headings-free block quoting and lists.
 const ALLOWED_TAGS: &[&str] = &[
@@ -247,7 +248,11 @@ pub fn push_escaped_html(out: &mut String, text: &str) {
 
 /// Returns `url` if it is an absolute `http` or `https` URL, normalised; `None` otherwise.
 pub fn safe_url(url: &str) -> Option<String> {
-    let parsed = url::Url::parse(url.trim()).ok()?;
+    let url = url.trim();
+    if plain_url::is_plain(url) {
+        return Some(url.to_string());
+    }
+    let parsed = url::Url::parse(url).ok()?;
     matches!(parsed.scheme(), "http" | "https")
         .then(|| parsed.host().is_some())
         .filter(|has_host| *has_host)

@@ -147,7 +147,8 @@ fn absolute_http(value: &str) -> bool {
     };
     (starts("https://") || starts("http://"))
         && !decoded.contains(['&', ' ', '\t', '\n', '\r', '\\'])
-        && url::Url::parse(&decoded).is_ok_and(|u| u.as_str() == decoded)
+        && (super::plain_url::is_plain(&decoded)
+            || url::Url::parse(&decoded).is_ok_and(|u| u.as_str() == decoded))
 }
 
 #[cfg(test)]
