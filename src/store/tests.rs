@@ -551,3 +551,60 @@ fn failures_are_counted_until_the_file_is_kept_and_never_replace_it() {
         "a kept file stays kept"
     );
 }
+
+/// One writer meets an author's profile several times, in several states: each row read back
+/// is what the rules say, whether the writer had the author cached or not.
+#[test]
+fn an_author_s_row_follows_the_profiles_met_in_one_source() {
+    let mut store = Store::open_in_memory().unwrap();
+    let ruth = |name: &str, avatar: Option<&str>| Author {
+        uri: "https://care.example/users/ruth".into(),
+        handle: "@ruth@care.example".into(),
+        name: name.into(),
+        avatar: avatar.map(Into::into),
+        ..Default::default()
+    };
+    let web = Some("https://care.example/ruth.png");
+    let steps = [
+        (ruth("Ruth", web), ("Ruth", web)),
+        // Renamed.
+        (ruth("Ruth B.", web), ("Ruth B.", web)),
+        // Known only by its URI and handle: overwrites nothing.
+        (ruth("", None), ("Ruth B.", web)),
+        (ruth("Ruth B.", web), ("Ruth B.", web)),
+        // An export's own file name never replaces a web link.
+        (ruth("Ruth B.", Some("avatar.png")), ("Ruth B.", web)),
+        (ruth("Ruth", web), ("Ruth", web)),
+        (
+            ruth("Ruth", Some("https://care.example/new.png")),
+            ("Ruth", Some("https://care.example/new.png")),
+        ),
+    ];
+    let mut w = store.begin_source("test", "mem", "care").unwrap();
+    let mut ids = Vec::new();
+    for (met, (name, avatar)) in &steps {
+        ids.push(w.upsert_author(met).unwrap());
+        let row: (String, Option<String>) =
+            w.tx.query_row(
+                "SELECT name, avatar_url FROM authors WHERE uri = ?1",
+                [&met.uri],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            row,
+            (name.to_string(), avatar.map(str::to_string)),
+            "after {met:?}"
+        );
+    }
+    assert!(ids.iter().all(|&id| id == ids[0]), "{ids:?}");
+    // A bulk change to the authors table between two posts is seen after the cache is dropped.
+    w.tx.execute("UPDATE authors SET name = 'Erased'", [])
+        .unwrap();
+    w.forget_cached_authors();
+    w.upsert_author(&steps[6].0).unwrap();
+    let name: String =
+        w.tx.query_row("SELECT name FROM authors", [], |r| r.get(0))
+            .unwrap();
+    assert_eq!(name, "Ruth");
+}

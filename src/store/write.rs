@@ -2,12 +2,13 @@
 //! deletions.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 use anyhow::Result;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::{now_text, time_text};
-use crate::model::{Author, Consent, Post};
+use crate::model::{Author, Post};
 
 const SQL_AUTHOR: &str = "SELECT id, handle, name, url, avatar_url FROM authors WHERE uri = ?1";
 const SQL_INSERT_AUTHOR: &str = "INSERT INTO authors (uri, handle, name, url, avatar_url,
@@ -235,8 +236,11 @@ pub struct SourceWriter<'c> {
     pub(super) new_local_ids: bool,
     /// Whether each author refuses archiving, as asked (a bounded cache).
     pub(super) refusals: HashMap<String, bool>,
-    /// Authors as this transaction stored them, by URI (a bounded cache of the `authors` rows).
-    authors: HashMap<String, (i64, Author)>,
+    /// Authors this transaction stored, by URI: their ids, and a digest of the profile last
+    /// stored for each (a bounded cache, small enough to hold tens of thousands).
+    authors: HashMap<Box<str>, (i64, u64)>,
+    /// Keys the digests, so that no input can be made to collide with another on purpose.
+    author_digests: std::hash::RandomState,
     /// The full-text index of new posts, filled in bulk at commit.
     pub(super) fts: super::fts::Deferred,
     /// The archived id of the post the last [`SourceWriter::upsert_post`] stored, if it did.
@@ -254,8 +258,9 @@ fn newer_link<'a>(new: Option<&'a String>, stored: Option<&'a String>) -> Option
     }
 }
 
-/// Authors kept in a writer's cache before it starts again.
-const AUTHOR_CACHE: usize = 10_000;
+/// Authors kept in a writer's cache before it starts again: at most about 5 MB, as each is
+/// kept as its id and a digest of its profile, not the profile itself.
+const AUTHOR_CACHE: usize = 50_000;
 
 impl<'c> SourceWriter<'c> {
     pub(super) fn begin(
@@ -286,6 +291,7 @@ impl<'c> SourceWriter<'c> {
             new_local_ids: false,
             refusals: HashMap::new(),
             authors: HashMap::new(),
+            author_digests: std::hash::RandomState::new(),
             fts: super::fts::Deferred::default(),
             last_post: None,
         })
@@ -299,49 +305,54 @@ impl<'c> SourceWriter<'c> {
     /// Inserts or completes an author. A record with neither name nor avatar (an actor known
     /// only by its URI) never overwrites a richer one.
     pub fn upsert_author(&mut self, author: &Author) -> Result<i64> {
-        let rich = !author.name.is_empty() || author.avatar.is_some();
-        if !self.authors.contains_key(&author.uri) {
-            if self.authors.len() >= AUTHOR_CACHE {
-                self.authors.clear();
-            }
-            let stored = self
-                .tx
-                .prepare_cached(SQL_AUTHOR)?
-                .query_row([&author.uri], |r| {
-                    let stored = Author {
-                        uri: author.uri.clone(),
-                        handle: r.get(1)?,
-                        name: r.get(2)?,
-                        url: r.get(3)?,
-                        avatar: r.get(4)?,
-                        ..Default::default()
-                    };
-                    Ok((r.get(0)?, stored))
-                })
-                .optional()?;
-            let Some(stored) = stored else {
-                self.tx.prepare_cached(SQL_INSERT_AUTHOR)?.execute(params![
-                    author.uri,
-                    author.handle,
-                    author.name,
-                    author.url,
-                    author.avatar,
-                    self.collected_at
-                ])?;
-                let id = self.tx.last_insert_rowid();
-                let row = Author {
-                    consent: Consent::default(),
-                    ..author.clone()
-                };
-                self.authors.insert(author.uri.clone(), (id, row));
-                return Ok(id);
-            };
-            self.authors.insert(author.uri.clone(), stored);
+        // Storing the same profile again changes nothing (the merge below is idempotent), so
+        // a profile met just as it was last met needs no lookup.
+        let seen = self.author_digests.hash_one((
+            &author.handle,
+            &author.name,
+            &author.url,
+            &author.avatar,
+        ));
+        if let Some(&(id, digest)) = self.authors.get(author.uri.as_str())
+            && digest == seen
+        {
+            return Ok(id);
         }
-        let Some((id, stored)) = self.authors.get_mut(&author.uri) else {
-            unreachable!("cached above");
+        let id = self.store_author(author)?;
+        if self.authors.len() >= AUTHOR_CACHE {
+            self.authors.clear();
+        }
+        self.authors.insert(author.uri.as_str().into(), (id, seen));
+        Ok(id)
+    }
+
+    fn store_author(&mut self, author: &Author) -> Result<i64> {
+        let rich = !author.name.is_empty() || author.avatar.is_some();
+        let stored = self
+            .tx
+            .prepare_cached(SQL_AUTHOR)?
+            .query_row([&author.uri], |r| {
+                let stored = Author {
+                    handle: r.get(1)?,
+                    name: r.get(2)?,
+                    url: r.get(3)?,
+                    avatar: r.get(4)?,
+                    ..Default::default()
+                };
+                Ok((r.get::<_, i64>(0)?, stored))
+            })
+            .optional()?;
+        let Some((id, stored)) = stored else {
+            self.tx.prepare_cached(SQL_INSERT_AUTHOR)?.execute(params![
+                author.uri,
+                author.handle,
+                author.name,
+                author.url,
+                author.avatar,
+                self.collected_at
+            ])?;
+            return Ok(self.tx.last_insert_rowid());
         };
-        let id = *id;
         let url = newer_link(author.url.as_ref(), stored.url.as_ref());
         let avatar = newer_link(author.avatar.as_ref(), stored.avatar.as_ref());
         let same = author.handle == stored.handle
@@ -349,21 +360,14 @@ impl<'c> SourceWriter<'c> {
             && url == stored.url.as_ref()
             && avatar == stored.avatar.as_ref();
         if rich && !same {
-            let merged = Author {
-                url: url.cloned(),
-                avatar: avatar.cloned(),
-                consent: Consent::default(),
-                ..author.clone()
-            };
             self.tx.prepare_cached(SQL_UPDATE_AUTHOR)?.execute(params![
                 id,
-                merged.handle,
-                merged.name,
-                merged.url,
-                merged.avatar,
+                author.handle,
+                author.name,
+                url,
+                avatar,
                 self.collected_at
             ])?;
-            *stored = merged;
         }
         Ok(id)
     }
