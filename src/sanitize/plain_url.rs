@@ -72,8 +72,9 @@ fn plain_host(host: &str) -> bool {
 
 /// A path segment the parser would resolve away: `.` or `..`, either dot maybe written `%2e`.
 fn is_dot_segment(segment: &str) -> bool {
-    let dots = segment.replace("%2e", ".").replace("%2E", ".");
-    dots == "." || dots == ".."
+    let dot = |b: &[u8]| b == b"." || b.eq_ignore_ascii_case(b"%2e");
+    let s = segment.as_bytes();
+    (1..s.len()).any(|cut| dot(&s[..cut]) && dot(&s[cut..])) || dot(s)
 }
 
 #[cfg(test)]

@@ -223,7 +223,7 @@ fn apply_plan(
     notes: &mut [Note],
     curations: &mut [Curation],
 ) {
-    let in_story: HashSet<String> = nodes.iter().map(|p| p.uri.clone()).collect();
+    let in_story: foldhash::HashSet<String> = nodes.iter().map(|p| p.uri.clone()).collect();
     for p in nodes.iter_mut() {
         let anonymous =
             plan.anonymised.contains(&p.author.uri) || p.left_out == Some(LeftOut::Consent);

@@ -45,20 +45,20 @@ struct Ctx<'a> {
     story: &'a Story,
     media: &'a super::MediaLinks,
     layout: &'a Layout,
-    by_uri: &'a HashMap<String, usize>,
+    by_uri: &'a foldhash::HashMap<String, usize>,
     replies_in_story: &'a [usize],
 }
 
 /// Lookups over a story's posts, made once per page.
 struct Index {
-    by_uri: HashMap<String, usize>,
+    by_uri: foldhash::HashMap<String, usize>,
     /// Replies in the story to each post (by index into the story's posts).
     replies_in_story: Vec<usize>,
 }
 
 impl Index {
     fn of(story: &Story) -> Index {
-        let by_uri: HashMap<String, usize> = story
+        let by_uri: foldhash::HashMap<String, usize> = story
             .posts
             .iter()
             .enumerate()
