@@ -1,5 +1,5 @@
 //! Whether a post carries the story's tag. (Which untagged posts join it as context is decided
-//! over the reply graph in `staging::select`.)
+//! over the reply graph by the store: `store/staging.rs`, "Membership".)
 
 use crate::model::Post;
 use crate::tag;

@@ -330,28 +330,29 @@ const OTHER_TEXTS: &[(&str, &[&str], &str)] = &[
 fn scrub_other_texts(conn: &Connection, scrubber: &Scrubber<'_>) -> Result<u64> {
     use rusqlite::types::Value as Sql;
     let needles = scrubber.needle_texts();
+    if needles.is_empty() {
+        return Ok(0);
+    }
     let mut changed = 0;
     for (table, keys, column) in OTHER_TEXTS {
+        // One pass, all needles at once: each text that holds any comes back once.
+        let holds_any: Vec<String> = (1..=needles.len())
+            .map(|i| format!("instr(lower({column}), ?{i})"))
+            .collect();
         let select = format!(
-            "SELECT {}, {column} FROM {table} WHERE instr(lower({column}), ?1)",
-            keys.join(", ")
+            "SELECT {}, {column} FROM {table} WHERE {}",
+            keys.join(", "),
+            holds_any.join(" OR ")
         );
-        let mut rows: Vec<(Vec<Sql>, String)> = Vec::new();
-        for needle in &needles {
-            let mut stmt = conn.prepare_cached(&select)?;
-            let found = stmt.query_map([needle], |r| {
+        let mut stmt = conn.prepare(&select)?;
+        let rows: Vec<(Vec<Sql>, String)> = stmt
+            .query_map(rusqlite::params_from_iter(&needles), |r| {
                 let key = (0..keys.len())
                     .map(|i| r.get(i))
                     .collect::<Result<_, _>>()?;
                 Ok((key, r.get(keys.len())?))
-            })?;
-            for row in found {
-                let row = row?;
-                if !rows.iter().any(|(key, _)| *key == row.0) {
-                    rows.push(row);
-                }
-            }
-        }
+            })?
+            .collect::<Result<_, _>>()?;
         let filter: Vec<String> = (0..keys.len())
             .map(|i| format!("{} = ?{}", keys[i], i + 2))
             .collect();
