@@ -59,6 +59,7 @@ impl SourceWriter<'_> {
             self.collected_at
         ])?;
         self.refusals.remove(author_uri);
+        self.any_refusal = None;
         if !refuses {
             return Ok(0);
         }

@@ -99,6 +99,13 @@ fn collect_queries_use_indexes() {
     ] {
         assert_eq!(scans(&plan(conn, sql)), [table], "{sql}");
     }
+    // Whether anyone refuses, once per source: `author_consent` holds only authors who opted
+    // out of something (a profile with no signal is never inserted), and the probe stops at
+    // the first refusal.
+    assert_eq!(
+        scans(&plan(conn, staging::SQL_ANY_REFUSAL)),
+        ["staged_consent", "main.author_consent"],
+    );
 }
 
 fn post(uri: &str, text: &str, created: &str) -> Post {

@@ -406,6 +406,12 @@ const SQL_REFUSES: &str = "SELECT coalesce(
          (SELECT max(refuses) FROM staged_consent WHERE author_uri = ?1),
          (SELECT refuses FROM main.author_consent WHERE author_uri = ?1), 0)";
 
+/// Whether any author refuses archiving, in this run's profiles or the archive's record: when
+/// none does, as in most collects, no author needs looking up (3% of a 1M-post collect did).
+pub(super) const SQL_ANY_REFUSAL: &str =
+    "SELECT EXISTS (SELECT 1 FROM staged_consent WHERE refuses)
+     OR EXISTS (SELECT 1 FROM main.author_consent WHERE refuses)";
+
 const SQL_WITHHELD: &str = "SELECT 1 FROM staged WHERE uri = ?1 AND withheld = 1";
 
 #[cfg(test)]
@@ -572,6 +578,17 @@ impl SourceWriter<'_> {
     /// Whether the author at `author_uri` refuses archiving: as this run's profiles say, else
     /// as the archive recorded from earlier runs.
     pub fn refuses(&mut self, author_uri: &str) -> Result<bool> {
+        let any = match self.any_refusal {
+            Some(any) => any,
+            None => {
+                let any = self.tx.query_row(SQL_ANY_REFUSAL, [], |r| r.get(0))?;
+                self.any_refusal = Some(any);
+                any
+            }
+        };
+        if !any {
+            return Ok(false);
+        }
         if let Some(&refuses) = self.refusals.get(author_uri) {
             return Ok(refuses);
         }

@@ -236,6 +236,9 @@ pub struct SourceWriter<'c> {
     pub(super) new_local_ids: bool,
     /// Whether each author refuses archiving, as asked (a bounded cache).
     pub(super) refusals: HashMap<String, bool>,
+    /// Whether any author refuses (see `refuses`), once asked; unknown again after a refusal
+    /// is recorded.
+    pub(super) any_refusal: Option<bool>,
     /// Authors this transaction stored, by URI: their ids, and a digest of the profile last
     /// stored for each (a bounded cache, small enough to hold tens of thousands).
     authors: HashMap<Box<str>, (i64, u64)>,
@@ -290,6 +293,7 @@ impl<'c> SourceWriter<'c> {
             tombstones: None,
             new_local_ids: false,
             refusals: HashMap::new(),
+            any_refusal: None,
             authors: HashMap::new(),
             author_digests: std::hash::RandomState::new(),
             fts: super::fts::Deferred::default(),

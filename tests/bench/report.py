@@ -355,7 +355,7 @@ class Report:
             if m:
                 f = m["wall_s"] / h["wall_s"]
                 rows.append(["render HTML ≥ 5× faster than `mastodon-archive html`", where, f"{f:.2f}×", verdict(f >= 5, f / 5)])
-            rows.append(["render HTML ≥ 1.5× faster than `fossilizer build`", where, "not measured (fossilizer is not installed by the script)", "—"])
+            rows.append(["render HTML ≥ 1.5× faster than `fossilizer build`", where, "not measured: fossilizer is published on GitHub only, not on crates.io or any registry this machine reaches", "—"])
         return rows
 
     # --- detail tables ------------------------------------------------------------------

@@ -168,6 +168,22 @@ fn a_refusal_seen_later_erases_what_was_archived() {
     );
 }
 
+#[test]
+fn a_refusal_recorded_earlier_holds_for_a_source_without_the_profile() {
+    let archive = Archive::new();
+    archive.collect_ok(TAG, &[&consent("activitypub-profiles.json")]);
+    // Ash's Note alone: no actor in this source says anything, the archive remembers the no.
+    let later = archive.collect_ok(TAG, &[&consent("activitypub-note-before-refusal.json")]);
+    assert!(
+        later
+            .stderr
+            .contains("1 skipped: author asked not to be archived"),
+        "{}",
+        later.stderr
+    );
+    assert_eq!(rows_holding(&archive, "ashsecretwords"), 0);
+}
+
 fn forget(archive: &Archive, what: &[&str]) -> crate::support::Run {
     let db = archive.db.to_string_lossy().into_owned();
     let mut args = vec!["forget", "--db", &db];
