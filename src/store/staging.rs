@@ -578,15 +578,7 @@ impl SourceWriter<'_> {
     /// Whether the author at `author_uri` refuses archiving: as this run's profiles say, else
     /// as the archive recorded from earlier runs.
     pub fn refuses(&mut self, author_uri: &str) -> Result<bool> {
-        let any = match self.any_refusal {
-            Some(any) => any,
-            None => {
-                let any = self.tx.query_row(SQL_ANY_REFUSAL, [], |r| r.get(0))?;
-                self.any_refusal = Some(any);
-                any
-            }
-        };
-        if !any {
+        if !super::write::probe_once(&self.tx, &mut self.any_refusal, SQL_ANY_REFUSAL)? {
             return Ok(false);
         }
         if let Some(&refuses) = self.refusals.get(author_uri) {

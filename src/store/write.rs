@@ -261,6 +261,18 @@ fn newer_link<'a>(new: Option<&'a String>, stored: Option<&'a String>) -> Option
     }
 }
 
+/// The answer of `sql`, a yes-or-no probe that holds for the rest of a writer's transaction
+/// unless the writer itself changes it (it then sets or clears `known`): asked once, kept in
+/// `known`.
+pub(super) fn probe_once(conn: &Connection, known: &mut Option<bool>, sql: &str) -> Result<bool> {
+    if let Some(answer) = *known {
+        return Ok(answer);
+    }
+    let answer = conn.query_row(sql, [], |r| r.get(0))?;
+    *known = Some(answer);
+    Ok(answer)
+}
+
 /// Authors kept in a writer's cache before it starts again: at most about 5 MB, as each is
 /// kept as its id and a digest of its profile, not the profile itself.
 const AUTHOR_CACHE: usize = 50_000;
@@ -605,15 +617,7 @@ impl<'c> SourceWriter<'c> {
     }
 
     fn is_tombstoned(&mut self, uri: &str) -> Result<bool> {
-        let any = match self.tombstones {
-            Some(any) => any,
-            None => {
-                let any = self.tx.query_row(SQL_ANY_TOMBSTONE, [], |r| r.get(0))?;
-                self.tombstones = Some(any);
-                any
-            }
-        };
-        if !any {
+        if !probe_once(&self.tx, &mut self.tombstones, SQL_ANY_TOMBSTONE)? {
             return Ok(false);
         }
         Ok(self.tx.prepare_cached(SQL_TOMBSTONED)?.exists([uri])?)
