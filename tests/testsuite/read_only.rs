@@ -51,6 +51,11 @@ fn a_read_only_archive_renders_and_leaves_nothing_behind() {
     let run = archive.tagstory(&["render", "--tag", TAG, "--db", &db_arg, "--out", "-"]);
     let as_nobody = am_root().then(|| {
         chmod(archive.dir.path(), 0o755);
+        // The build may live where `nobody` cannot enter (a clone under `mktemp -d`, mode
+        // 0700): a copy beside the archive is reachable wherever the clone is.
+        let bin = archive.dir.path().join("tagstory");
+        std::fs::copy(assert_cmd::cargo::cargo_bin("tagstory"), &bin).expect("copy binary");
+        chmod(&bin, 0o755);
         Command::new("su")
             .args([
                 "nobody",
@@ -59,7 +64,7 @@ fn a_read_only_archive_renders_and_leaves_nothing_behind() {
                 "-c",
                 "exec \"$0\" render --tag \"$1\" --db \"$2\" --out -",
             ])
-            .arg(assert_cmd::cargo::cargo_bin("tagstory"))
+            .arg(&bin)
             .arg(TAG)
             .arg(&db)
             .output()
