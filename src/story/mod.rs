@@ -17,6 +17,7 @@ mod clock;
 mod consent;
 mod model;
 mod overview;
+mod parallel;
 
 use std::collections::{HashMap, HashSet};
 
@@ -127,18 +128,17 @@ pub fn assemble(tag: &str, input: Input, options: &Options) -> Story {
         .collect();
     keys.sort_unstable();
     let order: Vec<usize> = keys.into_iter().map(|(_, _, i)| i).collect();
-    let mut stored: Vec<Option<StoredPost>> = posts.into_iter().map(Some).collect();
-    let mut avatars = CheckedUrls::default();
-    let mut nodes: Vec<Post> = Vec::with_capacity(stored.len());
-    for i in order {
-        let Some(p) = stored[i].take() else { continue };
-        nodes.push(match kept[i] {
-            Keep::No => continue,
-            Keep::Shown => post_of(p, &mut avatars),
-            Keep::Stub => stub_of(&p, left[i].unwrap_or(LeftOut::Curator)),
+    let mut converted =
+        parallel::map_in_order(posts, |avatars: &mut CheckedUrls, i, p| match kept[i] {
+            Keep::No => None,
+            Keep::Shown => Some(post_of(p, avatars)),
+            Keep::Stub => Some(stub_of(&p, left[i].unwrap_or(LeftOut::Curator))),
         });
+    let mut nodes: Vec<Post> = Vec::with_capacity(converted.len());
+    for i in order {
+        nodes.extend(converted[i].take());
     }
-    drop(stored);
+    drop(converted);
     let forest = match options.order {
         Order::Threads => forest_of(&nodes),
         Order::Time => Forest {

@@ -116,10 +116,7 @@ impl Object for LazyThreads {
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        let this = Arc::clone(self);
-        Enumerator::Iter(Box::new((0..this.roots.len()).map(move |i| {
-            Value::from_safe_string(thread_section(&this.thread(i), this.heading))
-        })))
+        Enumerator::Iter(Box::new(Sections::start(Arc::clone(self))))
     }
 
     fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
@@ -128,6 +125,58 @@ impl Object for LazyThreads {
 
     fn is_true(self: &Arc<Self>) -> bool {
         !self.roots.is_empty()
+    }
+}
+
+/// The HTML of a page's threads, made on a thread of its own a few sections ahead of the
+/// template that writes them out: building a thread's views and markup is as much work again
+/// as writing the page, and the two need not wait for each other.
+struct Sections {
+    // minijinja asks that iterators be `Sync`; only the one writing the page takes from it.
+    made: std::sync::Mutex<std::sync::mpsc::Receiver<String>>,
+    maker: Option<std::thread::JoinHandle<()>>,
+}
+
+/// Sections made ahead of the one being written.
+const SECTIONS_AHEAD: usize = 16;
+
+impl Sections {
+    fn start(threads: Arc<LazyThreads>) -> Sections {
+        let (out, made) = std::sync::mpsc::sync_channel(SECTIONS_AHEAD);
+        let maker = std::thread::spawn(move || {
+            for i in 0..threads.roots.len() {
+                let section = thread_section(&threads.thread(i), threads.heading);
+                // The page was abandoned (a template error): nothing more is wanted.
+                if out.send(section).is_err() {
+                    break;
+                }
+            }
+        });
+        Sections {
+            made: std::sync::Mutex::new(made),
+            maker: Some(maker),
+        }
+    }
+}
+
+impl Iterator for Sections {
+    type Item = Value;
+
+    fn next(&mut self) -> Option<Value> {
+        let made = match self.made.get_mut() {
+            Ok(made) => made.recv(),
+            Err(poisoned) => poisoned.into_inner().recv(),
+        };
+        match made {
+            Ok(section) => Some(Value::from_safe_string(section)),
+            Err(_) => {
+                // Every section was sent, or the maker panicked: then so does the page.
+                if let Some(Err(panic)) = self.maker.take().map(std::thread::JoinHandle::join) {
+                    std::panic::resume_unwind(panic);
+                }
+                None
+            }
+        }
     }
 }
 
