@@ -368,3 +368,21 @@ fn the_tweets_of_a_twarc2_page_are_remembered_one_by_one() {
     assert!(second.contains(" 1 skipped as untagged"), "{second}");
     assert_eq!(story(&archive, TAG), story_before);
 }
+
+#[test]
+fn a_second_collect_takes_every_element_of_a_long_array_from_the_archive() {
+    // Several chunks' worth of elements, parsed ahead of the reader, the first ones before
+    // the format is known: each is still fingerprinted and, the second time, not read.
+    let all: Vec<Value> = (0..5).flat_map(|_| statuses()).collect();
+    assert!(all.len() > 3 * 64, "{}", all.len());
+    let archive = Archive::new();
+    let file = archive.file("statuses.json", &Value::Array(all.clone()).to_string());
+    let first = source_line(&archive.collect_ok(TAG, &[&file]));
+    assert_eq!(known_in(&first), 0, "{first}");
+    let story_before = story(&archive, TAG);
+    let second = source_line(&archive.collect_ok(TAG, &[&file]));
+    assert_eq!(known_in(&second), all.len() as u64, "{second}");
+    assert_eq!(posts_read(&first), posts_read(&second));
+    assert!(second.contains(": 0 new, 0 updated, "), "{second}");
+    assert_eq!(story(&archive, TAG), story_before);
+}

@@ -178,3 +178,88 @@ fn a_json_lines_line_too_large_is_a_bad_line_or_under_strict_the_failure() {
     assert!(matches!(e.kind, ReadErrorKind::TooLarge { .. }), "{e}");
     assert_eq!(e.at, At::Line(2));
 }
+
+/// JSON Lines of `n` statuses, each its own post; a line of `bad` takes the place of each
+/// line whose number (from 1) `is_bad` picks.
+fn status_lines(n: usize, is_bad: impl Fn(usize) -> bool, bad: &[u8]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for line in 1..=n {
+        if is_bad(line) {
+            bytes.extend_from_slice(bad);
+        } else {
+            bytes.extend_from_slice(
+                STATUS
+                    .replace("statuses/1", &format!("statuses/{line}"))
+                    .as_bytes(),
+            );
+        }
+        bytes.push(b'\n');
+    }
+    bytes
+}
+
+#[test]
+fn many_lines_are_read_in_order_and_each_bad_one_is_named() {
+    // Far more lines than are parsed ahead of the one staged.
+    let bad = |line: usize| line > 1 && line.is_multiple_of(37);
+    let bytes = status_lines(1_000, bad, b"{\"id\": ");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lines.jsonl");
+    std::fs::write(&path, &bytes).unwrap();
+    let mut store = Store::open_in_memory().unwrap();
+    let reports = collect(
+        &mut store,
+        "t",
+        &[SourceInput::File(path)],
+        ReadOptions::default(),
+    )
+    .unwrap();
+    assert!(reports[0].error.is_none(), "{:?}", reports[0].error);
+    let named: Vec<&str> = reports[0]
+        .warnings
+        .iter()
+        .map(|w| w.pointer.as_str())
+        .collect();
+    let expected: Vec<String> = (1..=1_000)
+        .filter(|&l| bad(l))
+        .map(|l| format!("line {l}"))
+        .collect();
+    assert_eq!(named, expected);
+    assert_eq!(reports[0].counts.posts_new, (1_000 - expected.len()) as u64);
+}
+
+#[test]
+fn the_first_problem_in_line_order_is_the_one_that_fails_the_source() {
+    // Line 50 cannot be read at all; under --strict, the bad line 20 before it fails first.
+    let mut bytes = status_lines(49, |line| line == 20, b"not json");
+    bytes.extend_from_slice(b"{\"content\": \"caf\xe9\"}\n");
+    bytes.extend(status_lines(10, |_| false, b""));
+    let strict = ReadOptions {
+        strict: true,
+        ..ReadOptions::default()
+    };
+    let e = failure_of(&bytes, strict);
+    assert!(matches!(e.kind, ReadErrorKind::BadLineStrict(_)), "{e}");
+    assert_eq!(e.at, At::Line(20));
+    let e = fails(&bytes);
+    assert!(matches!(e.kind, ReadErrorKind::InvalidUtf8), "{e}");
+    assert_eq!(e.at, At::LineColumn(50, 17));
+}
+
+#[test]
+fn broken_json_far_into_a_long_array_names_its_line_and_column() {
+    // Elements are parsed ahead of the reader; the error still names where it is.
+    let mut text = String::from("[\n");
+    for i in 1..=300 {
+        let element = if i == 250 {
+            r#"{"id": "250", "uri": }"#.to_string()
+        } else {
+            STATUS.replace("statuses/1", &format!("statuses/{i}"))
+        };
+        text.push_str(&element);
+        text.push_str(if i < 300 { ",\n" } else { "\n]" });
+    }
+    let e = fails(text.as_bytes());
+    assert!(matches!(e.kind, ReadErrorKind::InvalidJson(_)), "{e}");
+    assert_eq!(e.at, At::LineColumn(251, 22));
+}
