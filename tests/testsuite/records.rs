@@ -371,8 +371,8 @@ fn the_tweets_of_a_twarc2_page_are_remembered_one_by_one() {
 
 #[test]
 fn a_second_collect_takes_every_element_of_a_long_array_from_the_archive() {
-    // Several chunks' worth of elements, parsed ahead of the reader, the first ones before
-    // the format is known: each is still fingerprinted and, the second time, not read.
+    // Several chunks' worth of elements, the first chunk's read before the format is known:
+    // each is still fingerprinted and, the second time, not read.
     let all: Vec<Value> = (0..5).flat_map(|_| statuses()).collect();
     assert!(all.len() > 3 * 64, "{}", all.len());
     let archive = Archive::new();

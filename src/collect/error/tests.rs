@@ -3,13 +3,14 @@
 use std::io::Write;
 
 use super::{At, ReadError, ReadErrorKind};
-use crate::collect::{ReadOptions, SourceInput, collect};
+use crate::collect::{ReadOptions, SourceInput, SourceReport, collect};
 use crate::store::Store;
 
-/// Collects `bytes` as a file of its own and returns why it failed.
-fn failure_of(bytes: &[u8], options: ReadOptions) -> ReadError {
+/// Collects `bytes` as a file named `name` into a new archive; returns the source's report and
+/// the file's path as the report names it.
+fn report_of(name: &str, bytes: &[u8], options: ReadOptions) -> (SourceReport, String) {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("source.json");
+    let path = dir.path().join(name);
     std::fs::File::create(&path)
         .unwrap()
         .write_all(bytes)
@@ -17,8 +18,14 @@ fn failure_of(bytes: &[u8], options: ReadOptions) -> ReadError {
     let mut store = Store::open_in_memory().unwrap();
     let mut reports = collect(&mut store, "t", &[SourceInput::File(path.clone())], options)
         .expect("the archive itself is fine");
-    let error = reports.remove(0).error.expect("the source fails");
-    assert_eq!(error.location, path.display().to_string());
+    (reports.remove(0), path.display().to_string())
+}
+
+/// Collects `bytes` as a file of its own and returns why it failed.
+fn failure_of(bytes: &[u8], options: ReadOptions) -> ReadError {
+    let (report, location) = report_of("source.json", bytes, options);
+    let error = report.error.expect("the source fails");
+    assert_eq!(error.location, location);
     error
 }
 
@@ -134,19 +141,10 @@ fn many_large_elements_are_read_a_few_at_a_time() {
                 .replace("statuses/1", &format!("statuses/{i}"))
         })
         .collect();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("large.json");
-    std::fs::write(&path, format!("[{}]", elements.join(","))).unwrap();
-    let mut store = Store::open_in_memory().unwrap();
-    let reports = collect(
-        &mut store,
-        "t",
-        &[SourceInput::File(path)],
-        ReadOptions::default(),
-    )
-    .unwrap();
-    assert!(reports[0].error.is_none(), "{:?}", reports[0].error);
-    assert_eq!(reports[0].counts.posts_new, 60);
+    let array = format!("[{}]", elements.join(","));
+    let (report, _) = report_of("large.json", array.as_bytes(), ReadOptions::default());
+    assert!(report.error.is_none(), "{:?}", report.error);
+    assert_eq!(report.counts.posts_new, 60);
 }
 
 #[test]
@@ -156,19 +154,11 @@ fn a_json_lines_line_too_large_is_a_bad_line_or_under_strict_the_failure() {
         huge_status(OVER),
         STATUS.replace("statuses/1", "statuses/2")
     );
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("lines.jsonl");
-    std::fs::write(&path, &lines).unwrap();
-    let mut store = Store::open_in_memory().unwrap();
-    let input = [SourceInput::File(path)];
-    let reports = collect(&mut store, "t", &input, ReadOptions::default()).unwrap();
-    assert!(reports[0].error.is_none(), "{:?}", reports[0].error);
-    assert_eq!(
-        reports[0].counts.posts_new, 2,
-        "the lines around it are read"
-    );
-    assert_eq!(reports[0].warnings.len(), 1);
-    assert_eq!(reports[0].warnings[0].pointer, "line 2");
+    let (report, _) = report_of("lines.jsonl", lines.as_bytes(), ReadOptions::default());
+    assert!(report.error.is_none(), "{:?}", report.error);
+    assert_eq!(report.counts.posts_new, 2, "the lines around it are read");
+    assert_eq!(report.warnings.len(), 1);
+    assert_eq!(report.warnings[0].pointer, "line 2");
 
     let strict = ReadOptions {
         strict: true,
@@ -200,32 +190,18 @@ fn status_lines(n: usize, is_bad: impl Fn(usize) -> bool, bad: &[u8]) -> Vec<u8>
 
 #[test]
 fn many_lines_are_read_in_order_and_each_bad_one_is_named() {
-    // Far more lines than are parsed ahead of the one staged.
+    // Many more lines than one batch of staged rows.
     let bad = |line: usize| line > 1 && line.is_multiple_of(37);
     let bytes = status_lines(1_000, bad, b"{\"id\": ");
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("lines.jsonl");
-    std::fs::write(&path, &bytes).unwrap();
-    let mut store = Store::open_in_memory().unwrap();
-    let reports = collect(
-        &mut store,
-        "t",
-        &[SourceInput::File(path)],
-        ReadOptions::default(),
-    )
-    .unwrap();
-    assert!(reports[0].error.is_none(), "{:?}", reports[0].error);
-    let named: Vec<&str> = reports[0]
-        .warnings
-        .iter()
-        .map(|w| w.pointer.as_str())
-        .collect();
+    let (report, _) = report_of("lines.jsonl", &bytes, ReadOptions::default());
+    assert!(report.error.is_none(), "{:?}", report.error);
+    let named: Vec<&str> = report.warnings.iter().map(|w| w.pointer.as_str()).collect();
     let expected: Vec<String> = (1..=1_000)
         .filter(|&l| bad(l))
         .map(|l| format!("line {l}"))
         .collect();
     assert_eq!(named, expected);
-    assert_eq!(reports[0].counts.posts_new, (1_000 - expected.len()) as u64);
+    assert_eq!(report.counts.posts_new, (1_000 - expected.len()) as u64);
 }
 
 #[test]
@@ -248,7 +224,7 @@ fn the_first_problem_in_line_order_is_the_one_that_fails_the_source() {
 
 #[test]
 fn broken_json_far_into_a_long_array_names_its_line_and_column() {
-    // Elements are parsed ahead of the reader; the error still names where it is.
+    // Many chunks into the array, the error still names where it is in the file.
     let mut text = String::from("[\n");
     for i in 1..=300 {
         let element = if i == 250 {
