@@ -293,7 +293,7 @@ impl Store {
     /// the archive's data version it was decided at.
     pub fn decide_membership(&self, tag: &str) -> Result<i64> {
         let version = self.data_version()?;
-        self.conn.execute_batch(INDEX)?;
+        self.with_small_sorter(|conn| conn.execute_batch(INDEX))?;
         decide(&self.conn, tag)?;
         Ok(version)
     }

@@ -608,3 +608,23 @@ fn an_author_s_row_follows_the_profiles_met_in_one_source() {
             .unwrap();
     assert_eq!(name, "Ruth");
 }
+
+#[test]
+fn sorts_run_with_a_small_sorter_and_give_the_cache_back_even_when_they_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("a.db")).unwrap();
+    store.size_cache_for(1 << 40, 0).unwrap();
+    let cache = |conn: &Connection| -> rusqlite::Result<i64> {
+        conn.pragma_query_value(None, "cache_size", |row| row.get(0))
+    };
+    let full = cache(&store.conn).unwrap();
+    assert_eq!(full, -i64::try_from(MAX_CACHE_KIB).unwrap());
+
+    let during = store.with_small_sorter(|conn| cache(conn)).unwrap();
+    assert_eq!(during, -i64::from(SORTER_KIB));
+    assert_eq!(cache(&store.conn).unwrap(), full);
+
+    let failed = store.with_small_sorter(|conn| conn.execute_batch("CREATE INDEX x ON nowhere(y)"));
+    assert!(failed.is_err());
+    assert_eq!(cache(&store.conn).unwrap(), full);
+}
