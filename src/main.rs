@@ -6,6 +6,11 @@ use clap::Parser;
 use tagstory::cli::Cli;
 use tagstory::cmd::{self, Outcome};
 
+// glibc's allocator was 15% of a collect's CPU (small, short-lived JSON values freed on
+// another thread than the one that made them); mimalloc's thread-local free lists are not.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cmd::run(cli) {
