@@ -17,6 +17,7 @@ use super::fingerprint::{Fingerprint, Hasher};
 use super::staging::StagingSink;
 
 mod array;
+mod lines;
 mod object;
 mod split;
 
@@ -393,58 +394,6 @@ impl Stream<'_, '_, '_> {
             Problem::new(ProblemKind::BadLine, message),
         );
         Ok(())
-    }
-
-    /// JSON Lines: each line one document; a bad line is a warning (an error with `--strict`).
-    fn read_lines_from(
-        &mut self,
-        reader: &mut dyn BufRead,
-        first: &Value,
-        first_line: usize,
-    ) -> Result<Format, ReadError> {
-        self.line_document(first, first_line)?;
-        let mut line_no = first_line;
-        let mut line = String::new();
-        loop {
-            line.clear();
-            let n = match read_line(reader, &mut line, self.location, line_no + 1) {
-                Ok(n) => n,
-                // Read past, not held: one line too long is one bad line.
-                Err(ReadError {
-                    kind: Kind::TooLarge { limit },
-                    ..
-                }) if !self.options.strict => {
-                    line_no += 1;
-                    let message = format!("larger than {} MiB; not read", limit >> 20);
-                    let problem = Problem::new(ProblemKind::BadLine, message);
-                    self.sink.warn(format!("line {line_no}"), problem);
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
-            if n == 0 {
-                break;
-            }
-            line_no += 1;
-            let record = line.trim();
-            if record.is_empty() {
-                continue;
-            }
-            let print = self.fingerprint(record.as_bytes());
-            if !self.sink.open_record(print) {
-                continue;
-            }
-            self.sink.line = print;
-            match depth::value_from_str(&line) {
-                Ok(doc) => self.line_document(&doc, line_no)?,
-                Err(_) => self.bad_line(line_no, &line)?,
-            }
-            self.sink.end_record();
-            self.sink.line = None;
-            self.check_failure()?;
-        }
-        self.format
-            .ok_or_else(|| ReadError::of(self.location, Kind::NoReadableLine))
     }
 
     fn line_document(&mut self, doc: &Value, line: usize) -> Result<(), ReadError> {

@@ -1,0 +1,190 @@
+//! JSON Lines, each line one document, with the lines parsed a few ahead on a thread of their
+//! own. Parsing a line into a JSON value was a third of the reading thread's work, and that
+//! thread decides how fast a large source is staged; everything else about a line (its
+//! fingerprint, its format's reading, its warnings) stays on the reading thread, in line
+//! order, as before.
+
+use std::collections::VecDeque;
+use std::io::BufRead;
+use std::sync::mpsc::{Receiver, Sender};
+
+use serde_json::Value;
+
+use super::{Stream, depth, read_line};
+use crate::collect::error::{ReadError, ReadErrorKind as Kind};
+use crate::collect::fingerprint::Fingerprint;
+use crate::sources::{Format, Problem, ProblemKind};
+
+/// Lines read ahead of the one being staged, at most: enough to keep the parsing thread busy
+/// while the reading thread stages, and few enough (with [`AHEAD_BYTES`]) to hold little.
+const AHEAD: usize = 64;
+
+/// The most bytes of lines read ahead (a line more when one is larger): a JSON value takes
+/// several times its text, and a twarc 2 page is a quarter of a megabyte (two pages, then).
+const AHEAD_BYTES: usize = 256 << 10;
+
+/// A line read and not staged yet.
+enum Waiting {
+    /// Line `line_no`, with its fingerprint; `parsing` when sent to the parser, not when the
+    /// archive holds it already (then it is not parsed at all).
+    Line {
+        line_no: usize,
+        print: Option<Fingerprint>,
+        parsing: bool,
+    },
+    /// A line over the largest document read, read past (a warning where it stands).
+    TooLarge { line_no: usize, limit: usize },
+    /// The source cannot be read past here.
+    Failed(ReadError),
+}
+
+type ParsedLine = (String, Result<Value, serde_json::Error>);
+
+impl Stream<'_, '_, '_> {
+    /// JSON Lines: each line one document; a bad line is a warning (an error with `--strict`).
+    pub(super) fn read_lines_from(
+        &mut self,
+        reader: &mut dyn BufRead,
+        first: &Value,
+        first_line: usize,
+    ) -> Result<Format, ReadError> {
+        self.line_document(first, first_line)?;
+        std::thread::scope(|scope| {
+            let (to_parser, lines) = std::sync::mpsc::channel::<String>();
+            let (parsed_out, parsed) = std::sync::mpsc::channel::<ParsedLine>();
+            scope.spawn(move || {
+                for line in lines {
+                    let doc = depth::value_from_str(&line);
+                    // The reader stopped (an error): nothing more is wanted.
+                    if parsed_out.send((line, doc)).is_err() {
+                        break;
+                    }
+                }
+            });
+            // Both channels close when this returns, which ends the parser.
+            self.read_lines_ahead(reader, first_line, &to_parser, &parsed)
+        })?;
+        self.format
+            .ok_or_else(|| ReadError::of(self.location, Kind::NoReadableLine))
+    }
+
+    fn read_lines_ahead(
+        &mut self,
+        reader: &mut dyn BufRead,
+        first_line: usize,
+        to_parser: &Sender<String>,
+        parsed: &Receiver<ParsedLine>,
+    ) -> Result<(), ReadError> {
+        let mut waiting: VecDeque<Waiting> = VecDeque::with_capacity(AHEAD);
+        let mut parsing = 0;
+        let mut parsing_bytes = 0;
+        let mut line_no = first_line;
+        let mut at_end = false;
+        loop {
+            while !at_end && parsing < AHEAD && parsing_bytes < AHEAD_BYTES {
+                let mut line = String::new();
+                let next = self.read_ahead(reader, &mut line, &mut line_no);
+                let Some(next) = next else {
+                    at_end = true;
+                    break;
+                };
+                at_end = matches!(next, Waiting::Failed(_));
+                if let Waiting::Line { parsing: true, .. } = next {
+                    parsing += 1;
+                    parsing_bytes += line.len();
+                    // The parser lives as long as this reader; a send fails only if it panicked,
+                    // and then the receive below says so.
+                    let _ = to_parser.send(line);
+                }
+                waiting.push_back(next);
+            }
+            let Some(next) = waiting.pop_front() else {
+                return Ok(());
+            };
+            let (line_no, print, sent) = match next {
+                Waiting::Failed(e) => return Err(e),
+                Waiting::TooLarge { line_no, limit } => {
+                    let message = format!("larger than {} MiB; not read", limit >> 20);
+                    let problem = Problem::new(ProblemKind::BadLine, message);
+                    self.sink.warn(format!("line {line_no}"), problem);
+                    continue;
+                }
+                Waiting::Line {
+                    line_no,
+                    print,
+                    parsing,
+                } => (line_no, print, parsing),
+            };
+            let doc = if sent {
+                let (line, doc) = parsed
+                    .recv()
+                    .map_err(|_| ReadError::of(self.location, Kind::Staging(parser_gone())))?;
+                parsing -= 1;
+                parsing_bytes -= line.len();
+                Some((line, doc))
+            } else {
+                None
+            };
+            if !self.sink.open_record(print) {
+                continue;
+            }
+            let Some((line, doc)) = doc else {
+                // Not parsed, as the archive holds it: open_record said so above.
+                continue;
+            };
+            self.sink.line = print;
+            match doc {
+                Ok(doc) => self.line_document(&doc, line_no)?,
+                Err(_) => self.bad_line(line_no, &line)?,
+            }
+            self.sink.end_record();
+            self.sink.line = None;
+            self.check_failure()?;
+        }
+    }
+
+    /// Reads the next line that is not blank into `line`; `None` at the end of the source.
+    fn read_ahead(
+        &mut self,
+        reader: &mut dyn BufRead,
+        line: &mut String,
+        line_no: &mut usize,
+    ) -> Option<Waiting> {
+        loop {
+            let n = match read_line(reader, line, self.location, *line_no + 1) {
+                Ok(n) => n,
+                // Read past, not held: one line too long is one bad line.
+                Err(ReadError {
+                    kind: Kind::TooLarge { limit },
+                    ..
+                }) if !self.options.strict => {
+                    *line_no += 1;
+                    return Some(Waiting::TooLarge {
+                        line_no: *line_no,
+                        limit,
+                    });
+                }
+                Err(e) => return Some(Waiting::Failed(e)),
+            };
+            if n == 0 {
+                return None;
+            }
+            *line_no += 1;
+            let record = line.trim();
+            if record.is_empty() {
+                continue;
+            }
+            let print = self.fingerprint(record.as_bytes());
+            let known = print.is_some_and(|p| self.sink.knows(&p));
+            return Some(Waiting::Line {
+                line_no: *line_no,
+                print,
+                parsing: !known,
+            });
+        }
+    }
+}
+
+fn parser_gone() -> anyhow::Error {
+    anyhow::anyhow!("the thread parsing lines stopped")
+}
