@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::split::Element;
+use super::ahead::Taken;
 use super::{CHUNK, CHUNK_BYTES, Stream};
 use crate::collect::error::{At, ReadError, ReadErrorKind};
 use crate::collect::fingerprint::Fingerprint;
@@ -32,10 +32,10 @@ impl Chunks<'_, '_, '_, '_> {
     /// in the chunk as `null`: the format skips it (see [`ItemSink::record`]) and it lends its
     /// neighbours nothing, such as a clue to the server that issued their ids (one without is
     /// still matched, by id alone).
-    pub(super) fn push(&mut self, element: Element) -> Result<(), ReadError> {
-        let (value, print) = self.stream.element(self.stream.format, &element)?;
-        match value {
-            Some(value) => {
+    pub(super) fn push(&mut self, taken: Taken) -> Result<(), ReadError> {
+        let Taken { print, parsed } = taken;
+        match parsed {
+            Some((element, value)) => {
                 self.held += element.text.len();
                 self.chunk.push(value);
                 // Before the first chunk tells the format, the text is kept to fingerprint.

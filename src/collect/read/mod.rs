@@ -16,6 +16,7 @@ use super::error::{At, ReadError, ReadErrorKind as Kind, strip_position};
 use super::fingerprint::{Fingerprint, Hasher};
 use super::staging::StagingSink;
 
+mod ahead;
 mod array;
 mod lines;
 mod object;
@@ -253,20 +254,6 @@ impl Stream<'_, '_, '_> {
         Some(hasher.of(bytes))
     }
 
-    /// An array element or collection item read as `format` (once known): its fingerprint, and
-    /// its value unless the archive holds it as a record (`None`: not parsed).
-    fn element(
-        &mut self,
-        format: Option<Format>,
-        element: &Element,
-    ) -> Result<(Option<Value>, Option<Fingerprint>), ReadError> {
-        let print = format.and_then(|f| self.fingerprint_as(f, &element.text));
-        if print.is_some_and(|p| self.sink.knows(&p)) {
-            return Ok((None, print));
-        }
-        Ok((Some(element_value(self.location, element)?), print))
-    }
-
     /// Whether records are fingerprinted (then the bytes of array elements are kept).
     fn fingerprinting(&self) -> bool {
         self.sink.fingerprints.is_some()
@@ -324,13 +311,15 @@ impl Stream<'_, '_, '_> {
             result: Ok(None),
             held: 0,
         };
-        while let Some(element) = elements
-            .next_element()
-            .map_err(|e| split_failure(location, e))?
-        {
-            chunks.push(element)?;
-        }
-        chunks.flush()?;
+        ahead::parsing_ahead(|ahead| {
+            loop {
+                let format = chunks.stream.format;
+                let Some(taken) = ahead.next(&mut elements, chunks.stream, format)? else {
+                    return chunks.flush();
+                };
+                chunks.push(taken)?;
+            }
+        })?;
         let result = std::mem::replace(&mut chunks.result, Ok(None));
         // A `window.YTD… = [...]` file may end with `;`: a script, not JSON, after the array.
         if !prefixed {
@@ -558,15 +547,18 @@ fn read_head_line(reader: &mut dyn BufRead, limit: usize) -> std::io::Result<Vec
 
 /// The value of an array element or object member, or why it is no JSON, where in the input.
 fn element_value(location: &str, element: &Element) -> Result<Value, ReadError> {
-    depth::value_from_slice(&element.text).map_err(|e| {
-        let (line, column) = split::place(element.line, element.column, e.line(), e.column());
-        let message = strip_position(&e.to_string()).to_string();
-        ReadError::new(
-            location,
-            At::LineColumn(line, column),
-            Kind::InvalidJson(message),
-        )
-    })
+    depth::value_from_slice(&element.text).map_err(|e| value_error(location, element, &e))
+}
+
+/// Why `element` is no JSON, where in the input.
+fn value_error(location: &str, element: &Element, e: &serde_json::Error) -> ReadError {
+    let (line, column) = split::place(element.line, element.column, e.line(), e.column());
+    let message = strip_position(&e.to_string()).to_string();
+    ReadError::new(
+        location,
+        At::LineColumn(line, column),
+        Kind::InvalidJson(message),
+    )
 }
 
 /// Why an array could not be split into elements, where.

@@ -14,6 +14,7 @@ use std::io::BufRead;
 
 use serde_json::{Map, Value};
 
+use super::ahead::{self, Taken};
 use super::split::{Elements, Text};
 use super::{CHUNK, CHUNK_BYTES, MAX_DOCUMENT, Stream, element_value, split_failure};
 use crate::collect::error::{At, ReadError, ReadErrorKind};
@@ -167,18 +168,23 @@ impl Top<'_, '_, '_, '_> {
         let fail = |e| split_failure(location, e);
         let mut elements = Elements::new(text).map_err(fail)?;
         let mut chunk = Items::default();
-        while let Some(element) = elements.next_element().map_err(fail)? {
-            let (value, print) = self.stream.element(Some(Format::ActivityPub), &element)?;
-            if value.is_some() {
-                chunk.held += element.text.len();
+        ahead::parsing_ahead(|ahead| {
+            let activitypub = Some(Format::ActivityPub);
+            while let Some(taken) = ahead.next(&mut elements, self.stream, activitypub)? {
+                let Taken { print, parsed } = taken;
+                if let Some((element, _)) = &parsed {
+                    chunk.held += element.text.len();
+                }
+                chunk
+                    .values
+                    .push(parsed.map_or(Value::Null, |(_, value)| value));
+                chunk.prints.push(print);
+                if chunk.values.len() == CHUNK || chunk.held > CHUNK_BYTES {
+                    self.parse_chunk(key, &mut chunk)?;
+                }
             }
-            chunk.values.push(value.unwrap_or(Value::Null));
-            chunk.prints.push(print);
-            if chunk.values.len() == CHUNK || chunk.held > CHUNK_BYTES {
-                self.parse_chunk(key, &mut chunk)?;
-            }
-        }
-        self.parse_chunk(key, &mut chunk)?;
+            self.parse_chunk(key, &mut chunk)
+        })?;
         // An empty list streams nothing: a later one of the same name may (an export can
         // name `orderedItems` twice, the first empty).
         if chunk.base > 0 {
