@@ -10,7 +10,7 @@ use tagstory::cmd::{self, Outcome};
 // another thread than the one that made them); mimalloc's thread-local free lists are not.
 // Its v2 line (Cargo feature `v2`) gives freed memory back to the OS after 10 ms; v3 waits
 // a second, and a second collect, which frees much at once, peaked 68 MB against a 64 MB
-// bound. The delay can only be changed through an unsafe call, which this crate forbids.
+// bound. The delay is set only by the environment or an unsafe call, which this crate forbids.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

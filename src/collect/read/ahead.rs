@@ -1,7 +1,7 @@
-//! The elements of a JSON array (or a collection's items) parsed a few ahead on a thread of
-//! their own, as [`super::lines`] does for JSON Lines: splitting, fingerprints and everything
-//! done with a parsed element stay on the reading thread, in order; only turning an element's
-//! bytes into a JSON value moves.
+//! Parsing a few documents ahead on a thread of their own: JSON Lines ([`super::lines`]) and
+//! the elements of a JSON array or a collection's items ([`Ahead`]). Splitting, fingerprints
+//! and everything done with a parsed document stay on the reading thread, in order; only
+//! turning a document's bytes into a JSON value moves.
 
 use std::collections::VecDeque;
 use std::sync::mpsc::{Receiver, Sender};
@@ -10,17 +10,107 @@ use serde_json::Value;
 
 use super::split::{Element, Elements};
 use super::{Stream, depth, split_failure, value_error};
-use crate::collect::error::ReadError;
+use crate::collect::error::{ReadError, ReadErrorKind};
 use crate::collect::fingerprint::Fingerprint;
 use crate::sources::Format;
 
-/// Elements parsed ahead of the one being read, at most, and their bytes (an element more
-/// when one is larger): a chunk's worth, so that one chunk is parsed while the one before it
-/// is read into the archive.
+/// Documents being parsed ahead of the one being read, at most, and their bytes (a document
+/// more when one is larger): enough to keep the parsing thread busy while the reading thread
+/// stages (a chunk of elements), and few enough to hold little: a JSON value takes several
+/// times its text, and a twarc 2 page is a quarter of a megabyte (two pages, then).
 const AHEAD: usize = super::CHUNK;
 const AHEAD_BYTES: usize = 256 << 10;
 
-type Parsed = (Element, Result<Value, serde_json::Error>);
+/// What can be parsed ahead: a line of JSON Lines or an element.
+pub(super) trait Document: Send {
+    /// Its size in bytes.
+    fn bytes(&self) -> usize;
+    /// Its JSON value.
+    fn parse(&self) -> Result<Value, serde_json::Error>;
+}
+
+impl Document for String {
+    fn bytes(&self) -> usize {
+        self.len()
+    }
+    fn parse(&self) -> Result<Value, serde_json::Error> {
+        depth::value_from_str(self)
+    }
+}
+
+impl Document for Element {
+    fn bytes(&self) -> usize {
+        self.text.len()
+    }
+    fn parse(&self) -> Result<Value, serde_json::Error> {
+        depth::value_from_slice(&self.text)
+    }
+}
+
+/// A document and its value, or why it is no JSON.
+pub(super) type Parsed<D> = (D, Result<Value, serde_json::Error>);
+
+/// The reading thread's end of the parsing thread: documents go in, come back parsed in the
+/// order they went in.
+pub(super) struct Parser<D> {
+    to_parser: Sender<D>,
+    parsed: Receiver<Parsed<D>>,
+    parsing: usize,
+    parsing_bytes: usize,
+}
+
+/// Runs `read` with a parser on a second thread, which ends with it.
+pub(super) fn parsing_ahead<D: Document, R>(read: impl FnOnce(&mut Parser<D>) -> R) -> R {
+    std::thread::scope(|scope| {
+        let (to_parser, documents) = std::sync::mpsc::channel::<D>();
+        let (parsed_out, parsed) = std::sync::mpsc::channel::<Parsed<D>>();
+        scope.spawn(move || {
+            for document in documents {
+                let value = document.parse();
+                // The reader stopped (an error): nothing more is wanted.
+                if parsed_out.send((document, value)).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut parser = Parser {
+            to_parser,
+            parsed,
+            parsing: 0,
+            parsing_bytes: 0,
+        };
+        read(&mut parser)
+        // `parser` is dropped here, closing both channels: the parsing thread ends.
+    })
+}
+
+impl<D: Document> Parser<D> {
+    /// Whether another document may be sent (see [`AHEAD`]).
+    pub(super) fn has_room(&self) -> bool {
+        self.parsing < AHEAD && self.parsing_bytes < AHEAD_BYTES
+    }
+
+    /// Sends `document` to be parsed.
+    pub(super) fn send(&mut self, document: D) {
+        self.parsing += 1;
+        self.parsing_bytes += document.bytes();
+        // The parsing thread lives as long as `self`; a send fails only if it panicked, and
+        // then the receive says so.
+        let _ = self.to_parser.send(document);
+    }
+
+    /// The first document sent and not received yet, parsed. An error if the parsing thread
+    /// stopped (it panicked), named by `what` it parsed.
+    pub(super) fn receive(&mut self, location: &str, what: &str) -> Result<Parsed<D>, ReadError> {
+        let (document, value) = self.parsed.recv().map_err(|_| {
+            let gone = anyhow::anyhow!("the thread parsing {what} stopped");
+            ReadError::of(location, ReadErrorKind::Staging(gone))
+        })?;
+        self.parsing -= 1;
+        self.parsing_bytes -= document.bytes();
+        Ok((document, value))
+    }
+}
 
 /// An element read and not taken yet.
 enum Waiting {
@@ -41,43 +131,24 @@ pub(super) struct Taken {
 }
 
 /// Elements being parsed ahead of the reader.
-pub(super) struct Ahead {
-    to_parser: Sender<Element>,
-    parsed: Receiver<Parsed>,
+pub(super) struct Ahead<'p> {
+    parser: &'p mut Parser<Element>,
     waiting: VecDeque<Waiting>,
-    parsing: usize,
-    parsing_bytes: usize,
     at_end: bool,
 }
 
 /// Runs `read` with elements parsed ahead on a second thread, which ends with it.
-pub(super) fn parsing_ahead<R>(read: impl FnOnce(&mut Ahead) -> R) -> R {
-    std::thread::scope(|scope| {
-        let (to_parser, elements) = std::sync::mpsc::channel::<Element>();
-        let (parsed_out, parsed) = std::sync::mpsc::channel::<Parsed>();
-        scope.spawn(move || {
-            for element in elements {
-                let value = depth::value_from_slice(&element.text);
-                // The reader stopped (an error): nothing more is wanted.
-                if parsed_out.send((element, value)).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut ahead = Ahead {
-            to_parser,
-            parsed,
+pub(super) fn elements_ahead<R>(read: impl FnOnce(&mut Ahead<'_>) -> R) -> R {
+    parsing_ahead(|parser| {
+        read(&mut Ahead {
+            parser,
             waiting: VecDeque::with_capacity(AHEAD),
-            parsing: 0,
-            parsing_bytes: 0,
             at_end: false,
-        };
-        read(&mut ahead)
-        // `ahead` is dropped here, closing both channels: the parser ends.
+        })
     })
 }
 
-impl Ahead {
+impl Ahead<'_> {
     /// The next element of `elements`, `None` after the last; its fingerprint is taken as
     /// `format` (when known) when it is read, ahead of its turn.
     pub(super) fn next(
@@ -86,7 +157,7 @@ impl Ahead {
         stream: &mut Stream<'_, '_, '_>,
         format: Option<Format>,
     ) -> Result<Option<Taken>, ReadError> {
-        while !self.at_end && self.parsing < AHEAD && self.parsing_bytes < AHEAD_BYTES {
+        while !self.at_end && self.parser.has_room() {
             let element = match elements.next_element() {
                 Ok(Some(element)) => element,
                 Ok(None) => {
@@ -103,11 +174,7 @@ impl Ahead {
             let print = format.and_then(|f| stream.fingerprint_as(f, &element.text));
             let parsing = !print.is_some_and(|p| stream.sink.knows(&p));
             if parsing {
-                self.parsing += 1;
-                self.parsing_bytes += element.text.len();
-                // The parser lives as long as `self`; a send fails only if it panicked, and
-                // then the receive below says so.
-                let _ = self.to_parser.send(element);
+                self.parser.send(element);
             }
             self.waiting.push_back(Waiting::Element { print, parsing });
         }
@@ -122,16 +189,7 @@ impl Ahead {
                 parsed: None,
             }));
         }
-        let (element, value) = self.parsed.recv().map_err(|_| {
-            ReadError::of(
-                stream.location,
-                crate::collect::error::ReadErrorKind::Staging(anyhow::anyhow!(
-                    "the thread parsing elements stopped"
-                )),
-            )
-        })?;
-        self.parsing -= 1;
-        self.parsing_bytes -= element.text.len();
+        let (element, value) = self.parser.receive(stream.location, "elements")?;
         let value = value.map_err(|e| value_error(stream.location, &element, &e))?;
         Ok(Some(Taken {
             print,

@@ -1,27 +1,19 @@
 //! JSON Lines, each line one document, with the lines parsed a few ahead on a thread of their
-//! own. Parsing a line into a JSON value was a third of the reading thread's work, and that
-//! thread decides how fast a large source is staged; everything else about a line (its
-//! fingerprint, its format's reading, its warnings) stays on the reading thread, in line
-//! order, as before.
+//! own ([`super::ahead`]). Parsing a line into a JSON value was a third of the reading
+//! thread's work, and that thread decides how fast a large source is staged; everything else
+//! about a line (its fingerprint, its format's reading, its warnings) stays on the reading
+//! thread, in line order, as before.
 
 use std::collections::VecDeque;
 use std::io::BufRead;
-use std::sync::mpsc::{Receiver, Sender};
 
 use serde_json::Value;
 
-use super::{Stream, depth, read_line};
+use super::ahead::{self, Parser};
+use super::{Stream, read_line};
 use crate::collect::error::{ReadError, ReadErrorKind as Kind};
 use crate::collect::fingerprint::Fingerprint;
 use crate::sources::{Format, Problem, ProblemKind};
-
-/// Lines read ahead of the one being staged, at most: enough to keep the parsing thread busy
-/// while the reading thread stages, and few enough (with [`AHEAD_BYTES`]) to hold little.
-const AHEAD: usize = 64;
-
-/// The most bytes of lines read ahead (a line more when one is larger): a JSON value takes
-/// several times its text, and a twarc 2 page is a quarter of a megabyte (two pages, then).
-const AHEAD_BYTES: usize = 256 << 10;
 
 /// A line read and not staged yet.
 enum Waiting {
@@ -38,8 +30,6 @@ enum Waiting {
     Failed(ReadError),
 }
 
-type ParsedLine = (String, Result<Value, serde_json::Error>);
-
 impl Stream<'_, '_, '_> {
     /// JSON Lines: each line one document; a bad line is a warning (an error with `--strict`).
     pub(super) fn read_lines_from(
@@ -49,21 +39,7 @@ impl Stream<'_, '_, '_> {
         first_line: usize,
     ) -> Result<Format, ReadError> {
         self.line_document(first, first_line)?;
-        std::thread::scope(|scope| {
-            let (to_parser, lines) = std::sync::mpsc::channel::<String>();
-            let (parsed_out, parsed) = std::sync::mpsc::channel::<ParsedLine>();
-            scope.spawn(move || {
-                for line in lines {
-                    let doc = depth::value_from_str(&line);
-                    // The reader stopped (an error): nothing more is wanted.
-                    if parsed_out.send((line, doc)).is_err() {
-                        break;
-                    }
-                }
-            });
-            // Both channels close when this returns, which ends the parser.
-            self.read_lines_ahead(reader, first_line, &to_parser, &parsed)
-        })?;
+        ahead::parsing_ahead(|parser| self.read_lines_ahead(reader, first_line, parser))?;
         self.format
             .ok_or_else(|| ReadError::of(self.location, Kind::NoReadableLine))
     }
@@ -72,16 +48,13 @@ impl Stream<'_, '_, '_> {
         &mut self,
         reader: &mut dyn BufRead,
         first_line: usize,
-        to_parser: &Sender<String>,
-        parsed: &Receiver<ParsedLine>,
+        parser: &mut Parser<String>,
     ) -> Result<(), ReadError> {
-        let mut waiting: VecDeque<Waiting> = VecDeque::with_capacity(AHEAD);
-        let mut parsing = 0;
-        let mut parsing_bytes = 0;
+        let mut waiting: VecDeque<Waiting> = VecDeque::new();
         let mut line_no = first_line;
         let mut at_end = false;
         loop {
-            while !at_end && parsing < AHEAD && parsing_bytes < AHEAD_BYTES {
+            while !at_end && parser.has_room() {
                 let mut line = String::new();
                 let next = self.read_ahead(reader, &mut line, &mut line_no);
                 let Some(next) = next else {
@@ -90,11 +63,7 @@ impl Stream<'_, '_, '_> {
                 };
                 at_end = matches!(next, Waiting::Failed(_));
                 if let Waiting::Line { parsing: true, .. } = next {
-                    parsing += 1;
-                    parsing_bytes += line.len();
-                    // The parser lives as long as this reader; a send fails only if it panicked,
-                    // and then the receive below says so.
-                    let _ = to_parser.send(line);
+                    parser.send(line);
                 }
                 waiting.push_back(next);
             }
@@ -116,12 +85,7 @@ impl Stream<'_, '_, '_> {
                 } => (line_no, print, parsing),
             };
             let doc = if sent {
-                let (line, doc) = parsed
-                    .recv()
-                    .map_err(|_| ReadError::of(self.location, Kind::Staging(parser_gone())))?;
-                parsing -= 1;
-                parsing_bytes -= line.len();
-                Some((line, doc))
+                Some(parser.receive(self.location, "lines")?)
             } else {
                 None
             };
@@ -183,8 +147,4 @@ impl Stream<'_, '_, '_> {
             });
         }
     }
-}
-
-fn parser_gone() -> anyhow::Error {
-    anyhow::anyhow!("the thread parsing lines stopped")
 }

@@ -311,7 +311,7 @@ impl Stream<'_, '_, '_> {
             result: Ok(None),
             held: 0,
         };
-        ahead::parsing_ahead(|ahead| {
+        ahead::elements_ahead(|ahead| {
             loop {
                 let format = chunks.stream.format;
                 let Some(taken) = ahead.next(&mut elements, chunks.stream, format)? else {

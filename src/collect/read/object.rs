@@ -168,7 +168,7 @@ impl Top<'_, '_, '_, '_> {
         let fail = |e| split_failure(location, e);
         let mut elements = Elements::new(text).map_err(fail)?;
         let mut chunk = Items::default();
-        ahead::parsing_ahead(|ahead| {
+        ahead::elements_ahead(|ahead| {
             let activitypub = Some(Format::ActivityPub);
             while let Some(taken) = ahead.next(&mut elements, self.stream, activitypub)? {
                 let Taken { print, parsed } = taken;
