@@ -400,6 +400,16 @@ fn write_item(
             keep_known(w, known, staged.selected, c)?;
             return Ok(None);
         }
+        Entry::Unselected(post) => {
+            // Read back without its body only when no author refuses archiving: it is
+            // counted as skipped for want of the tag, as the post itself would be below.
+            c.posts_seen += 1;
+            if let Some(local) = &post.local {
+                w.record_local_id(local, &post.uri)?;
+            }
+            c.skipped_untagged += 1;
+            return Ok(None);
+        }
     };
     match item {
         Item::Post(post) => {
@@ -585,6 +595,111 @@ mod tests {
         let counts = write_source(&mut mine, tag, 0, format, "reply", &mut selected_at).unwrap();
         assert_eq!((counts.posts_new, counts.skipped_untagged), (1, 0));
         assert_eq!(mine.load_story(tag).unwrap().len(), 2);
+    }
+
+    /// A status by `who` with id `id` on care.example, untagged, replying to local id `parent`.
+    fn status(who: &str, id: &str, parent: Option<&str>, note: &str) -> serde_json::Value {
+        let mut s = fixture("mixed/mastodon-status.json");
+        s["id"] = id.into();
+        s["uri"] = format!("https://care.example/users/{who}/statuses/{id}").into();
+        s["url"] = format!("https://care.example/@{who}/{id}").into();
+        s["in_reply_to_id"] = parent.into();
+        s["content"] = format!("<p>{who} says something, {id}</p>").into();
+        s["tags"] = serde_json::json!([]);
+        s["account"]["id"] = who.into();
+        s["account"]["username"] = who.into();
+        s["account"]["acct"] = who.into();
+        s["account"]["uri"] = format!("https://care.example/users/{who}").into();
+        s["account"]["url"] = format!("https://care.example/@{who}").into();
+        s["account"]["note"] = note.into();
+        s
+    }
+
+    fn tagged(mut status: serde_json::Value) -> serde_json::Value {
+        status["content"] = "<p>An answer, #DearMentalHealthProfessionals</p>".into();
+        status["tags"] = serde_json::json!([{"name": "dearmentalhealthprofessionals"}]);
+        status
+    }
+
+    /// A post outside the story is read back without its body; what writing needs of it (its
+    /// local id, its count) must come through all the same.
+    #[test]
+    fn a_post_outside_the_story_lends_its_local_id_to_a_later_reply() {
+        let mut store = Store::open_in_memory().unwrap();
+        let tag = "dearmentalhealthprofessionals";
+        let url = "https://care.example/api/v1/timelines/public";
+        let root = status("ruth", "120000000000000001", None, "");
+        let report =
+            collect_documents(&mut store, tag, url, None, std::slice::from_ref(&root)).unwrap();
+        assert_eq!(
+            (report.counts.posts_seen, report.counts.skipped_untagged),
+            (1, 1)
+        );
+        assert_eq!(report.counts.posts_new, 0);
+        // The tagged reply names its parent by local id alone: the archive's `local_ids` gives
+        // it the root's URI, and the root is in the story once it is read again.
+        let reply = tagged(status(
+            "sam",
+            "120000000000000002",
+            Some("120000000000000001"),
+            "",
+        ));
+        collect_documents(&mut store, tag, url, None, &[reply]).unwrap();
+        let parent: Option<String> = store
+            .connection()
+            .query_row(
+                "SELECT in_reply_to_uri FROM posts WHERE uri LIKE '%/120000000000000002'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(parent.as_deref(), root["uri"].as_str());
+        let again = collect_documents(&mut store, tag, url, None, &[root]).unwrap();
+        assert_eq!(again.counts.posts_new, 1, "{:?}", again.counts);
+        assert_eq!(store.load_story(tag).unwrap().len(), 2);
+    }
+
+    /// When some author refuses archiving, a post outside the story is read whole, so that
+    /// one of theirs is counted as refused, not as untagged.
+    #[test]
+    fn a_refused_post_outside_the_story_is_counted_as_refused() {
+        let mut store = Store::open_in_memory().unwrap();
+        let tag = "dearmentalhealthprofessionals";
+        let url = "https://care.example/api/v1/timelines/public";
+        let refusal = status(
+            "quinn",
+            "120000000000000011",
+            None,
+            "<p>#NoArchive please</p>",
+        );
+        let first = collect_documents(&mut store, tag, url, None, &[refusal]).unwrap();
+        assert_eq!(first.counts.skipped_consent, 1, "{:?}", first.counts);
+        // Notes without a profile: the archive remembers Quinn's refusal.
+        let note = |who: &str, n: u32| {
+            let mut create = fixture("consent/activitypub-note-before-refusal.json");
+            let actor = format!("https://care.example/users/{who}");
+            let id = format!("{actor}/statuses/{n}");
+            create["id"] = format!("{id}/activity").into();
+            create["actor"] = actor.clone().into();
+            create["object"]["id"] = id.into();
+            create["object"]["url"] = serde_json::Value::Null;
+            create["object"]["attributedTo"] = actor.into();
+            create["object"]["content"] = format!("<p>{who} says something</p>").into();
+            create["object"]["tag"] = serde_json::json!([]);
+            create
+        };
+        let posts = [note("quinn", 12), note("ruth", 13)];
+        let later = collect_documents(&mut store, tag, url, None, &posts).unwrap();
+        assert_eq!(
+            (
+                later.counts.posts_seen,
+                later.counts.skipped_consent,
+                later.counts.skipped_untagged
+            ),
+            (2, 1, 1),
+            "{:?}",
+            later.counts
+        );
     }
 
     #[test]
