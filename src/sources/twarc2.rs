@@ -176,13 +176,14 @@ impl<'a> Reader<'a, '_> {
         };
         let included = self.includes(page.get("includes"));
         self.errors(page.get("errors"));
-        let data_ids: HashSet<String> = data
-            .iter()
-            .filter_map(|(_, tweet)| id_of(tweet.get("id")))
-            .collect();
+        let ids = |tweets: &[(String, &Value)]| -> Vec<Option<String>> {
+            tweets.iter().map(|(_, t)| id_of(t.get("id"))).collect()
+        };
+        let read = included_read(&ids(&included), &ids(&data));
         let included: Vec<_> = included
             .into_iter()
-            .filter(|(_, tweet)| !id_of(tweet.get("id")).is_some_and(|id| data_ids.contains(&id)))
+            .zip(read)
+            .filter_map(|(tweet, read)| read.then_some(tweet))
             .collect();
         // Each tweet of a page of several is a record of its own, numbered in the order read.
         let parts = included.len() + data.len() > 1;
@@ -500,6 +501,16 @@ fn id_of(v: Option<&Value>) -> Option<String> {
     }
 }
 
+/// Which of a page's included tweets (by id) are read: those not also in `data`, where the
+/// page's own copy wins. The page's records are these, then `data`, numbered in that order.
+fn included_read(included: &[Option<String>], data: &[Option<String>]) -> Vec<bool> {
+    let data: HashSet<&str> = data.iter().flatten().map(String::as_str).collect();
+    included
+        .iter()
+        .map(|id| !id.as_deref().is_some_and(|id| data.contains(id)))
+        .collect()
+}
+
 /// The id of the first `referenced_tweets` entry of type `kind`.
 fn referenced(tweet: &Object, kind: &str) -> Option<String> {
     tweet
@@ -632,8 +643,11 @@ fn tags_of(entities: Option<&Object>) -> Vec<String> {
     out
 }
 
+mod sparse;
 #[cfg(test)]
 mod tests;
 mod text;
+
+pub(crate) use sparse::sparse_page;
 
 use text::*;

@@ -29,15 +29,6 @@ pub(super) trait Document: Send {
     fn parse(&self) -> Result<Value, serde_json::Error>;
 }
 
-impl Document for String {
-    fn bytes(&self) -> usize {
-        self.len()
-    }
-    fn parse(&self) -> Result<Value, serde_json::Error> {
-        depth::value_from_str(self)
-    }
-}
-
 impl Document for Element {
     fn bytes(&self) -> usize {
         self.text.len()

@@ -9,11 +9,33 @@ use std::io::BufRead;
 
 use serde_json::Value;
 
-use super::ahead::{self, Parser};
-use super::{Stream, read_line};
+use super::ahead::{self, Document, Parser};
+use super::{Stream, depth, read_line};
 use crate::collect::error::{ReadError, ReadErrorKind as Kind};
-use crate::collect::fingerprint::Fingerprint;
-use crate::sources::{Format, Problem, ProblemKind};
+use crate::collect::fingerprint::{Fingerprint, Fingerprints, part_of};
+use crate::sources::{Format, Problem, ProblemKind, twarc2};
+
+/// A line to parse; when it is a twarc 2 page of a source read before, with its fingerprint
+/// and the archive's, so that the tweets the archive holds are not parsed (see
+/// [`twarc2::sparse_page`]).
+struct Line<'f> {
+    text: String,
+    held: Option<(Fingerprint, &'f Fingerprints)>,
+}
+
+impl Document for Line<'_> {
+    fn bytes(&self) -> usize {
+        self.text.len()
+    }
+    fn parse(&self) -> Result<Value, serde_json::Error> {
+        if let Some((line, known)) = self.held
+            && let Some(page) = twarc2::sparse_page(&self.text, |i| known.knows(&part_of(&line, i)))
+        {
+            return Ok(page);
+        }
+        depth::value_from_str(&self.text)
+    }
+}
 
 /// A line read and not staged yet.
 enum Waiting {
@@ -30,7 +52,7 @@ enum Waiting {
     Failed(ReadError),
 }
 
-impl Stream<'_, '_, '_> {
+impl<'c> Stream<'_, '_, 'c> {
     /// JSON Lines: each line one document; a bad line is a warning (an error with `--strict`).
     pub(super) fn read_lines_from(
         &mut self,
@@ -48,7 +70,7 @@ impl Stream<'_, '_, '_> {
         &mut self,
         reader: &mut dyn BufRead,
         first_line: usize,
-        parser: &mut Parser<String>,
+        parser: &mut Parser<Line<'c>>,
     ) -> Result<(), ReadError> {
         let mut waiting: VecDeque<Waiting> = VecDeque::new();
         let mut line_no = first_line;
@@ -62,8 +84,17 @@ impl Stream<'_, '_, '_> {
                     break;
                 };
                 at_end = matches!(next, Waiting::Failed(_));
-                if let Waiting::Line { parsing: true, .. } = next {
-                    parser.send(line);
+                if let Waiting::Line {
+                    parsing: true,
+                    print,
+                    ..
+                } = next
+                {
+                    let held = match (self.format, print, self.sink.fingerprints) {
+                        (Some(Format::Twarc2), Some(print), Some(known)) => Some((print, known)),
+                        _ => None,
+                    };
+                    parser.send(Line { text: line, held });
                 }
                 waiting.push_back(next);
             }
@@ -99,7 +130,7 @@ impl Stream<'_, '_, '_> {
             self.sink.line = print;
             match doc {
                 Ok(doc) => self.line_document(&doc, line_no)?,
-                Err(_) => self.bad_line(line_no, &line)?,
+                Err(_) => self.bad_line(line_no, &line.text)?,
             }
             self.sink.end_record();
             self.sink.line = None;
