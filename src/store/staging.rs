@@ -372,13 +372,9 @@ macro_rules! not_seed {
 /// parent and to children through staged links. A post that is not staged has no link of
 /// its own to walk on, and a seed's links are not walked: whatever lies past it is joined to
 /// a seed already, and reached from its own side.
-///
-/// `other` is materialised: inlined, each of its three uses scanned every staged row again,
-/// and a second collect (where the others are a sixth of the staged posts) spent a third
-/// longer walking.
 pub(super) const SQL_WALK: &str = concat!(
     "WITH RECURSIVE
-       other(uri, parent) AS MATERIALIZED (
+       other(uri, parent) AS (
          SELECT s.uri, s.parent FROM staged s WHERE s.uri IS NOT NULL
          AND NOT EXISTS (SELECT 1 FROM story_selected WHERE uri = s.uri)),
        reach(uri) AS (
