@@ -36,6 +36,11 @@ impl Fingerprints {
         (self.known.capacity() * std::mem::size_of::<Fingerprint>()) as u64
     }
 
+    /// Whether the archive holds no record at all (a first collect).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.known.is_empty()
+    }
+
     /// Whether the archive holds the record with fingerprint `print`.
     pub(crate) fn knows(&self, print: &Fingerprint) -> bool {
         self.known.binary_search(print).is_ok()

@@ -15,6 +15,9 @@ use crate::collect::error::{ReadError, ReadErrorKind as Kind};
 use crate::collect::fingerprint::{Fingerprint, Fingerprints, part_of};
 use crate::sources::{Format, Problem, ProblemKind, twarc2};
 
+/// How often a twarc 2 page is read sparsely when the page before had nothing held.
+const SPARSE_PROBE: usize = 16;
+
 /// A line to parse; when it is a twarc 2 page of a source read before, with its fingerprint
 /// and the archive's, so that the tweets the archive holds are not parsed (see
 /// [`twarc2::sparse_page`]).
@@ -75,6 +78,11 @@ impl<'c> Stream<'_, '_, 'c> {
         let mut waiting: VecDeque<Waiting> = VecDeque::new();
         let mut line_no = first_line;
         let mut at_end = false;
+        // Whether the last page read held records the archive has. Reading a page sparsely
+        // scans it more than once, which pays only when some of it is held; a first collect
+        // (nothing held) or new pages of a live collect would pay for nothing. After a page
+        // with nothing held, one page in `SPARSE_PROBE` is still tried.
+        let mut held_last = true;
         loop {
             while !at_end && parser.has_room() {
                 let mut line = String::new();
@@ -91,7 +99,12 @@ impl<'c> Stream<'_, '_, 'c> {
                 } = next
                 {
                     let held = match (self.format, print, self.sink.fingerprints) {
-                        (Some(Format::Twarc2), Some(print), Some(known)) => Some((print, known)),
+                        (Some(Format::Twarc2), Some(print), Some(known))
+                            if (held_last || line_no.is_multiple_of(SPARSE_PROBE))
+                                && !known.is_empty() =>
+                        {
+                            Some((print, known))
+                        }
                         _ => None,
                     };
                     parser.send(Line { text: line, held });
@@ -128,10 +141,12 @@ impl<'c> Stream<'_, '_, 'c> {
                 continue;
             };
             self.sink.line = print;
+            let known_before = self.sink.known_records;
             match doc {
                 Ok(doc) => self.line_document(&doc, line_no)?,
                 Err(_) => self.bad_line(line_no, &line.text)?,
             }
+            held_last = self.sink.known_records > known_before;
             self.sink.end_record();
             self.sink.line = None;
             self.check_failure()?;
