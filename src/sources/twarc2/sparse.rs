@@ -46,12 +46,13 @@ impl<'a> Members<'a> {
         self.0.iter().rposition(|(k, _)| k == key)
     }
 
-    /// The members as a JSON object, each parsed but the one at `at`, which is `given`.
-    fn with(&self, at: Option<usize>, mut given: Option<Value>) -> Option<Value> {
+    /// The members as a JSON object, each parsed but those `given` by position.
+    fn with(&self, given: impl IntoIterator<Item = (usize, Value)>) -> Option<Value> {
+        let mut given: Vec<(usize, Value)> = given.into_iter().collect();
         let mut object = Map::new();
         for (i, (key, raw)) in self.0.iter().enumerate() {
-            let value = match given.take_if(|_| Some(i) == at) {
-                Some(value) => value,
+            let value = match given.iter().position(|(at, _)| *at == i) {
+                Some(g) => given.swap_remove(g).1,
                 None => serde_json::from_str(raw.get()).ok()?,
             };
             object.insert(key.clone(), value);
@@ -123,22 +124,14 @@ pub(crate) fn sparse_page(text: &str, held: impl Fn(usize) -> bool) -> Option<Va
     for (raw, id) in data.iter().zip(data_ids) {
         data_values.push(tweet(raw, id, true)?);
     }
-    let mut includes = match includes {
-        Some(includes) => Some(includes.with(tweets_at, Some(Value::Array(included_values)))?),
-        None => None,
+    let includes = match (includes_at, includes) {
+        (Some(at), Some(includes)) => {
+            let tweets = tweets_at.map(|t| (t, Value::Array(included_values)));
+            Some((at, includes.with(tweets)?))
+        }
+        _ => None,
     };
-    let mut page_values = Map::new();
-    for (i, (key, raw)) in page.0.iter().enumerate() {
-        let value = if i == data_at {
-            Value::Array(std::mem::take(&mut data_values))
-        } else if Some(i) == includes_at {
-            includes.take()?
-        } else {
-            serde_json::from_str(raw.get()).ok()?
-        };
-        page_values.insert(key.clone(), value);
-    }
-    Some(Value::Object(page_values))
+    page.with(std::iter::once((data_at, Value::Array(data_values))).chain(includes))
 }
 
 #[cfg(test)]
