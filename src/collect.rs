@@ -477,18 +477,19 @@ fn keep_known(
 ) -> Result<()> {
     c.posts_seen += 1;
     // Deleted since it was staged: a refusal of this run erased it.
-    let Some(author) = &known.author_uri else {
-        c.skipped_consent += 1;
-        return Ok(());
+    let refused = match &known.author_uri {
+        _ if known.deleted => true,
+        Some(author) => w.refuses(author)?,
+        None => false,
     };
-    if w.refuses(author)? {
+    if refused {
         c.skipped_consent += 1;
         return Ok(());
     }
     let Some(reason) = story_reason(selected, c) else {
         return Ok(());
     };
-    w.keep_known(known.id, reason)?;
+    w.keep_known(known.id, known.in_story.as_deref(), reason)?;
     c.posts_unchanged += 1;
     Ok(())
 }

@@ -5,7 +5,7 @@
 use anyhow::Result;
 use std::fmt::Write as _;
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 
 use super::Store;
 use super::write::{Reason, SourceWriter};
@@ -50,8 +50,6 @@ struct KnownRow {
     tagged: bool,
     id: i64,
 }
-
-const SQL_IN_STORY: &str = "SELECT reason FROM story_posts WHERE tag = ?1 AND post_id = ?2";
 
 const SQL_REMEMBER: &str = "INSERT OR IGNORE INTO main.records (hash, post_id, text_tags)
      VALUES (?1, ?2, ?3)";
@@ -159,15 +157,15 @@ fn known_values<'a>(source: &'a usize, k: &'a KnownRow) -> [&'a dyn rusqlite::To
 
 impl SourceWriter<'_> {
     /// Keeps the archived post `post_id` of a known record in the story, as
-    /// [`SourceWriter::upsert_post`] keeps an unchanged copy: joined when it is not in it yet,
-    /// made tagged when it is in it as context.
-    pub fn keep_known(&mut self, post_id: i64, reason: Reason) -> Result<()> {
-        let in_story: Option<String> = self
-            .tx
-            .prepare_cached(SQL_IN_STORY)?
-            .query_row(params![self.tag, post_id], |r| r.get(0))
-            .optional()?;
-        self.keep_in_story(post_id, in_story.as_deref(), reason)
+    /// [`SourceWriter::upsert_post`] keeps an unchanged copy: joined when it is not in it yet
+    /// (`in_story`: its `story_posts.reason`), made tagged when it is in it as context.
+    pub fn keep_known(
+        &mut self,
+        post_id: i64,
+        in_story: Option<&str>,
+        reason: Reason,
+    ) -> Result<()> {
+        self.keep_in_story(post_id, in_story, reason)
     }
 
     /// The archived id of the post the last [`SourceWriter::upsert_post`] stored, if it did.
@@ -189,8 +187,7 @@ impl SourceWriter<'_> {
 
 #[cfg(test)]
 /// The statements above that run per record or per post, for the query-plan test.
-pub(super) const PER_ROW_QUERIES: &[&str] =
-    &[SQL_KNOWN_POSTS, SQL_STAGE_KNOWN, SQL_IN_STORY, SQL_REMEMBER];
+pub(super) const PER_ROW_QUERIES: &[&str] = &[SQL_KNOWN_POSTS, SQL_STAGE_KNOWN, SQL_REMEMBER];
 
 #[cfg(test)]
 mod tests {

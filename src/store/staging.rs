@@ -217,8 +217,12 @@ pub struct UnselectedPost {
 pub struct KnownPost {
     /// Its `posts.id`.
     pub id: i64,
-    /// Its author's URI; `None` when the post was deleted since it was staged.
+    /// It was deleted since it was staged (a refusal of this run erased it).
+    pub deleted: bool,
+    /// Its author's URI, when some author refuses archiving (else no one needs it).
     pub author_uri: Option<String>,
+    /// Why it is in the story being written, if it is (`story_posts.reason`).
+    pub in_story: Option<String>,
 }
 
 impl Store {
@@ -410,15 +414,19 @@ pub(super) const SQL_WALK: &str = concat!(
 /// The staged rows of a source in order. A post outside the story comes without its body (the
 /// item and its three large strings) unless some author refuses archiving (`?4`): then the
 /// writer needs the author to count it. (A sixth of a first collect's posts, in the benchmark
-/// corpus, are outside the story; their bodies were read back and parsed for nothing.)
+/// corpus, are outside the story; their bodies were read back and parsed for nothing.) A known
+/// post comes with its place in the story of `?5`, which spared a statement per post of a
+/// second collect, and its author only when some author refuses.
 const SQL_NEXT_BATCH: &str = "SELECT st.seq, it.item, it.text, it.html, it.source_json, st.parent,
-     sel.tagged, st.known, a.uri, st.record, st.text_tags, st.uri, st.local_server, st.local_id
+     sel.tagged, st.known, a.uri, st.record, st.text_tags, st.uri, st.local_server, st.local_id,
+     p.id IS NULL, sp.reason
      FROM staged st
      LEFT JOIN story_selected sel ON sel.uri = st.uri
      LEFT JOIN staged_items it ON it.seq = st.seq
          AND (sel.uri IS NOT NULL OR st.uri IS NULL OR st.withheld OR ?4)
      LEFT JOIN main.posts p ON p.id = st.known
-     LEFT JOIN main.authors a ON a.id = p.author_id
+     LEFT JOIN main.authors a ON ?4 AND a.id = p.author_id
+     LEFT JOIN main.story_posts sp ON sp.tag = ?5 AND sp.post_id = p.id
      WHERE st.source = ?1 AND st.seq > ?2 ORDER BY st.seq LIMIT ?3";
 
 const SQL_CONSENT_SIGNALS: &str =
@@ -563,14 +571,16 @@ impl SourceWriter<'_> {
     pub fn next_staged(&mut self, after: i64) -> Result<Vec<(i64, Staged)>> {
         let bodies = super::write::probe_once(&self.tx, &mut self.any_refusal, SQL_ANY_REFUSAL)?;
         let mut stmt = self.tx.prepare_cached(SQL_NEXT_BATCH)?;
-        let mut rows = stmt.query(params![self.staged_source, after, BATCH, bodies])?;
+        let mut rows = stmt.query(params![self.staged_source, after, BATCH, bodies, self.tag])?;
         let mut batch = Vec::with_capacity(BATCH);
         while let Some(r) = rows.next()? {
             let body: Option<String> = r.get(1)?;
             let entry = match (r.get::<_, Option<i64>>(7)?, body) {
                 (Some(id), _) => Entry::Known(KnownPost {
                     id,
+                    deleted: r.get(14)?,
                     author_uri: r.get(8)?,
+                    in_story: r.get(15)?,
                 }),
                 (None, None) => {
                     let server: Option<String> = r.get(12)?;

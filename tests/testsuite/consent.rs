@@ -482,3 +482,41 @@ fn forget_author_reaches_a_storify_story_s_notes_now_and_when_collected_again() 
         "{notes:?}"
     );
 }
+
+/// See: issue 10. A record read before is taken from the archive, and what this run's profiles
+/// say still holds for its posts: here Ash's Notes, as JSON Lines (the first line always read,
+/// the second remembered), then the same lines beside the profile that now refuses.
+#[test]
+fn a_refusal_in_the_run_holds_for_a_post_taken_from_the_archive() {
+    let archive = Archive::new();
+    let note: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(consent("activitypub-note-before-refusal.json")).unwrap(),
+    )
+    .unwrap();
+    let earlier = serde_json::to_string(&note)
+        .unwrap()
+        .replace("statuses/301", "statuses/300");
+    let lines = archive.file(
+        "ash.jsonl",
+        &format!("{earlier}\n{}\n", serde_json::to_string(&note).unwrap()),
+    );
+    let first = archive.collect_ok(TAG, &[&lines]);
+    assert!(first.stderr.contains("2 new"), "{}", first.stderr);
+    let run = archive.collect_ok(TAG, &[&lines, &consent("activitypub-profiles.json")]);
+    let ash = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("ash.jsonl"))
+        .unwrap_or_else(|| panic!("no line for Ash's Notes:\n{}", run.stderr));
+    assert!(
+        ash.contains("1 record unchanged since an earlier collect, taken from the archive"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        ash.contains("0 unchanged") && ash.contains("2 skipped: author asked not to be archived"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(rows_holding(&archive, "ashsecretwords"), 0);
+}
