@@ -27,14 +27,12 @@ fn plan(conn: &Connection, sql: &str) -> Vec<String> {
     lines
 }
 
-/// The table each `SCAN` line of `lines` reads (`SCAN t`, `SCAN t USING … INDEX i`). A
-/// statement's own input, a list bound as one JSON parameter and read with `json_each` under
-/// the name `run`, is read whole by design and not counted.
+/// The table each `SCAN` line of `lines` reads (`SCAN t`, `SCAN t USING … INDEX i`).
 fn scans(lines: &[String]) -> Vec<String> {
     lines
         .iter()
         .filter_map(|l| l.strip_prefix("SCAN "))
-        .filter(|l| *l != "CONSTANT ROW" && !l.starts_with("run VIRTUAL TABLE"))
+        .filter(|l| *l != "CONSTANT ROW")
         .map(|l| l.split_whitespace().next().unwrap_or_default().to_string())
         .collect()
 }

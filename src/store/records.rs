@@ -3,8 +3,6 @@
 //! here, as its posts' places in the reply graph, instead of being parsed and staged anew.
 
 use anyhow::Result;
-use std::fmt::Write as _;
-
 use rusqlite::params;
 
 use super::Store;
@@ -14,42 +12,16 @@ use super::write::{Reason, SourceWriter};
 /// one archive is as unlikely as one of the whole hash, in practice).
 pub type Fingerprint = [u8; 16];
 
-/// The posts of a run of known records (`?1`: a JSON array of their fingerprints in hex), in
-/// the order of the run and, within a record, of `records`' key, with what membership needs of
-/// them and their hashtags. `text_tags` posts are tagged by the words of their text, the
-/// others by their structured tags, as `collect::membership::is_tagged` decides for a post
-/// read anew. One statement for a run, not one per record: a second collect stages a record
-/// per post it reads, and the statement's own cost was most of it (issue 10).
+/// The posts of one known record, with what membership needs of them and their hashtags.
+/// `text_tags` posts are tagged by the words of their text, the others by their structured
+/// tags, as `collect::membership::is_tagged` decides for a post read anew.
 const SQL_KNOWN_POSTS: &str = "SELECT p.id, p.uri, p.in_reply_to_uri, p.reply_to_server,
      p.reply_to_local_id, r.text_tags, CASE WHEN r.text_tags THEN p.text END,
      (SELECT group_concat(t.tag, ' ') FROM post_tags t WHERE t.post_id = p.id)
-     FROM json_each(?1) AS run JOIN records r ON r.hash = unhex(run.value)
-     JOIN posts p ON p.id = r.post_id ORDER BY run.key, r.post_id";
-
-/// How many known posts one statement stages.
-const STAGED_PER_INSERT: usize = 32;
+     FROM records r JOIN posts p ON p.id = r.post_id WHERE r.hash = ?1";
 
 const SQL_STAGE_KNOWN: &str = "INSERT INTO staged (source, uri, parent, parent_server,
-     parent_local, tagged, known) VALUES (?, ?, ?, ?, ?, ?, ?)";
-
-/// [`SQL_STAGE_KNOWN`] for [`STAGED_PER_INSERT`] posts at once.
-static SQL_STAGE_KNOWN_MANY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    let mut sql = SQL_STAGE_KNOWN.to_string();
-    for _ in 1..STAGED_PER_INSERT {
-        sql.push_str(", (?, ?, ?, ?, ?, ?, ?)");
-    }
-    sql
-});
-
-/// A known post, staged as membership needs it.
-struct KnownRow {
-    uri: String,
-    parent: Option<String>,
-    parent_server: Option<String>,
-    parent_local: Option<String>,
-    tagged: bool,
-    id: i64,
-}
+     parent_local, tagged, known) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
 const SQL_REMEMBER: &str = "INSERT OR IGNORE INTO main.records (hash, post_id, text_tags)
      VALUES (?1, ?2, ?3)";
@@ -72,36 +44,22 @@ impl Store {
         Ok(known)
     }
 
-    /// Stages the archived posts of the records `prints` for source `source` under `tag`, in
-    /// order, and adds their hashtags to `hashtags`. A record whose posts were deleted since
-    /// its fingerprint was read stages nothing.
+    /// Stages the archived posts of the record `print` for source `source` under `tag`, and
+    /// adds their hashtags to `hashtags`. A record whose posts were deleted since its
+    /// fingerprint was read stages nothing.
     pub(super) fn stage_known(
         &self,
         source: usize,
         tag: &str,
-        prints: &[Fingerprint],
+        print: &Fingerprint,
         hashtags: &mut Vec<String>,
     ) -> Result<()> {
-        if prints.is_empty() {
-            return Ok(());
-        }
-        let mut run = String::with_capacity(prints.len() * 35 + 2);
-        run.push('[');
-        for (i, print) in prints.iter().enumerate() {
-            if i > 0 {
-                run.push(',');
-            }
-            run.push('"');
-            for byte in print {
-                let _ = write!(run, "{byte:02x}");
-            }
-            run.push('"');
-        }
-        run.push(']');
         let mut posts = self.conn.prepare_cached(SQL_KNOWN_POSTS)?;
-        let mut rows = posts.query([run])?;
-        let mut known = Vec::new();
+        let mut stage = self.conn.prepare_cached(SQL_STAGE_KNOWN)?;
+        let mut rows = posts.query([print.as_slice()])?;
         while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            let uri: String = r.get(1)?;
             let text_tags: bool = r.get(5)?;
             let tags = if text_tags {
                 let text: Option<String> = r.get(6)?;
@@ -116,43 +74,21 @@ impl Store {
             };
             let tagged = tags.iter().any(|t| t == tag);
             hashtags.extend(tags);
-            known.push(KnownRow {
-                id: r.get(0)?,
-                uri: r.get(1)?,
-                parent: r.get(2)?,
-                parent_server: r.get(3)?,
-                parent_local: r.get(4)?,
+            let parent: Option<String> = r.get(2)?;
+            let parent_server: Option<String> = r.get(3)?;
+            let parent_local: Option<String> = r.get(4)?;
+            stage.execute(params![
+                source,
+                uri,
+                parent,
+                parent_server,
+                parent_local,
                 tagged,
-            });
-        }
-        let mut chunks = known.chunks_exact(STAGED_PER_INSERT);
-        let mut many = self.conn.prepare_cached(&SQL_STAGE_KNOWN_MANY)?;
-        for chunk in &mut chunks {
-            let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 7);
-            for k in chunk {
-                values.extend(known_values(&source, k));
-            }
-            many.execute(values.as_slice())?;
-        }
-        let mut one = self.conn.prepare_cached(SQL_STAGE_KNOWN)?;
-        for k in chunks.remainder() {
-            one.execute(known_values(&source, k).as_slice())?;
+                id
+            ])?;
         }
         Ok(())
     }
-}
-
-/// The values of [`SQL_STAGE_KNOWN`] for the known post `k` of source `source`.
-fn known_values<'a>(source: &'a usize, k: &'a KnownRow) -> [&'a dyn rusqlite::ToSql; 7] {
-    [
-        source,
-        &k.uri,
-        &k.parent,
-        &k.parent_server,
-        &k.parent_local,
-        &k.tagged,
-        &k.id,
-    ]
 }
 
 impl SourceWriter<'_> {

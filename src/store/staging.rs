@@ -273,15 +273,9 @@ impl Store {
         let mut item = self.conn.prepare_cached(SQL_STAGE_ITEM)?;
         let mut body = self.conn.prepare_cached(SQL_STAGE_BODY)?;
         let mut consent = self.conn.prepare_cached(SQL_STAGE_CONSENT)?;
-        // Known records are staged a run at a time (see `records::SQL_KNOWN_POSTS`).
-        let mut known = Vec::new();
         for row in rows {
             match row {
-                StageRow::Known(print) => known.push(print),
                 StageRow::Item(s) => {
-                    // Staged after the known posts before it, as read.
-                    self.stage_known(source, tag, &known, &mut hashtags)?;
-                    known.clear();
                     item.execute(params![
                         source,
                         s.uri,
@@ -298,6 +292,7 @@ impl Store {
                     let seq = self.conn.last_insert_rowid();
                     body.execute(params![seq, s.json, s.text, s.html, s.source_json])?;
                 }
+                StageRow::Known(print) => self.stage_known(source, tag, &print, &mut hashtags)?,
                 StageRow::Consent {
                     author_uri,
                     refuses,
@@ -307,7 +302,6 @@ impl Store {
                 }
             }
         }
-        self.stage_known(source, tag, &known, &mut hashtags)?;
         Ok(hashtags)
     }
 
