@@ -11,32 +11,57 @@
 //! not parse) gives `None`, and the page is parsed whole, to be read (and reported) as before.
 
 use serde::Deserialize;
-use serde::de::{MapAccess, Visitor};
+use serde::de::{DeserializeSeed, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::{id_of, included_read};
 
-/// An object's members in the order written, their values unparsed.
-struct Members<'a>(Vec<(String, &'a RawValue)>);
+/// A member's value: unparsed, or split one level down where a page is read sparsely.
+enum Part<'a> {
+    Raw(&'a RawValue),
+    Array(Vec<&'a RawValue>),
+    Object(Members<'a>),
+}
 
-impl<'de> Deserialize<'de> for Members<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
-        struct Each;
-        impl<'de> Visitor<'de> for Each {
-            type Value = Members<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members<'de>, A::Error> {
-                let mut members = Vec::new();
-                while let Some(member) = map.next_entry::<String, &'de RawValue>()? {
-                    members.push(member);
+/// An object's members in the order written, their values unparsed or split.
+struct Members<'a>(Vec<(String, Part<'a>)>);
+
+/// Reads an object's members, splitting those sparse reading looks into as they are met: a
+/// page's `data` (an array) and `includes` (an object, whose `tweets` is an array). The page
+/// is scanned once; splitting each of them again from its raw text scanned most of it three
+/// times, a seventh of a second collect of twarc 2 pages (issue 10).
+#[derive(Clone, Copy)]
+enum Split {
+    Page,
+    Includes,
+}
+
+impl<'de> DeserializeSeed<'de> for Split {
+    type Value = Members<'de>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, de: D) -> Result<Members<'de>, D::Error> {
+        de.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Split {
+    type Value = Members<'de>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members<'de>, A::Error> {
+        let mut members = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let part = match (self, key.as_str()) {
+                (Split::Page, "data") | (Split::Includes, "tweets") => {
+                    Part::Array(map.next_value()?)
                 }
-                Ok(Members(members))
-            }
+                (Split::Page, "includes") => Part::Object(map.next_value_seed(Split::Includes)?),
+                _ => Part::Raw(map.next_value()?),
+            };
+            members.push((key, part));
         }
-        de.deserialize_map(Each)
+        Ok(Members(members))
     }
 }
 
@@ -46,14 +71,32 @@ impl<'a> Members<'a> {
         self.0.iter().rposition(|(k, _)| k == key)
     }
 
+    /// The array member at `at`, as split.
+    fn array(&self, at: usize) -> Option<&[&'a RawValue]> {
+        match &self.0.get(at)?.1 {
+            Part::Array(items) => Some(items),
+            _ => None,
+        }
+    }
+
     /// The members as a JSON object, each parsed but those `given` by position.
     fn with(&self, given: impl IntoIterator<Item = (usize, Value)>) -> Option<Value> {
         let mut given: Vec<(usize, Value)> = given.into_iter().collect();
         let mut object = Map::new();
-        for (i, (key, raw)) in self.0.iter().enumerate() {
+        for (i, (key, part)) in self.0.iter().enumerate() {
             let value = match given.iter().position(|(at, _)| *at == i) {
                 Some(g) => given.swap_remove(g).1,
-                None => serde_json::from_str(raw.get()).ok()?,
+                // A member of a split name that a later one of the same name overrides.
+                None => match part {
+                    Part::Raw(raw) => serde_json::from_str(raw.get()).ok()?,
+                    Part::Array(items) => Value::Array(
+                        items
+                            .iter()
+                            .map(|raw| serde_json::from_str(raw.get()).ok())
+                            .collect::<Option<_>>()?,
+                    ),
+                    Part::Object(members) => members.with([])?,
+                },
             };
             object.insert(key.clone(), value);
         }
@@ -72,18 +115,23 @@ struct IdOnly {
 /// `None` when the page is not a page of several tweets in the usual shape, or does not parse:
 /// then it is to be parsed whole.
 pub(crate) fn sparse_page(text: &str, held: impl Fn(usize) -> bool) -> Option<Value> {
-    let page: Members<'_> = serde_json::from_str(text).ok()?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let page = Split::Page.deserialize(&mut de).ok()?;
+    de.end().ok()?;
     let data_at = page.last("data")?;
-    let data: Vec<&RawValue> = serde_json::from_str(page.0[data_at].1.get()).ok()?;
+    let data = page.array(data_at)?;
     let includes_at = page.last("includes");
-    let includes: Option<Members<'_>> = match includes_at {
-        Some(at) => Some(serde_json::from_str(page.0[at].1.get()).ok()?),
+    let includes = match includes_at {
+        Some(at) => match &page.0[at].1 {
+            Part::Object(includes) => Some(includes),
+            _ => return None,
+        },
         None => None,
     };
-    let tweets_at = includes.as_ref().and_then(|i| i.last("tweets"));
-    let included: Vec<&RawValue> = match (&includes, tweets_at) {
-        (Some(includes), Some(at)) => serde_json::from_str(includes.0[at].1.get()).ok()?,
-        _ => Vec::new(),
+    let tweets_at = includes.and_then(|i| i.last("tweets"));
+    let included: &[&RawValue] = match (includes, tweets_at) {
+        (Some(includes), Some(at)) => includes.array(at)?,
+        _ => &[],
     };
     let ids = |tweets: &[&RawValue]| -> Option<Vec<Option<Value>>> {
         tweets
@@ -91,7 +139,7 @@ pub(crate) fn sparse_page(text: &str, held: impl Fn(usize) -> bool) -> Option<Va
             .map(|t| serde_json::from_str::<IdOnly>(t.get()).ok().map(|t| t.id))
             .collect()
     };
-    let (included_ids, data_ids) = (ids(&included)?, ids(&data)?);
+    let (included_ids, data_ids) = (ids(included)?, ids(data)?);
     let strings = |ids: &[Option<Value>]| -> Vec<Option<String>> {
         ids.iter().map(|id| id_of(id.as_ref())).collect()
     };

@@ -212,6 +212,12 @@ fn odd_pages_read_the_same_sparse_or_whole() {
         1,
     );
     assert_eq!(same_either_way(&twice, &held_sets(5)), 32);
+    let includes_twice = text.replacen(
+        "{\"data\":",
+        "{\"includes\":{\"tweets\":[{\"id\":\"8\"}],\"users\":[]},\"data\":",
+        1,
+    );
+    assert_eq!(same_either_way(&includes_twice, &held_sets(5)), 32);
     // An id given as a number, and a tweet that is not an object.
     let numbers = json!({"data": [{"id": 5, "text": "five", "author_id": "9"}, tweet("6", "six")]});
     assert_eq!(same_either_way(&numbers.to_string(), &held_sets(2)), 4);
