@@ -371,11 +371,15 @@ macro_rules! not_seed {
 }
 
 /// The other staged posts joined to a seed through posts that are not seeds: starting next
-/// to a seed (below a seed, above a staged seed, or above an archived post of the story,
-/// that post's parent being a staged post or a missing parent of one), then from post to
-/// parent and to children through staged links. A post that is not staged has no link of
-/// its own to walk on, and a seed's links are not walked: whatever lies past it is joined to
-/// a seed already, and reached from its own side.
+/// to a seed (below a seed, or above a staged seed or an archived post of the story, that
+/// seed's parent being a staged post or a missing parent of one), then from post to parent
+/// and to children through staged links. A post that is not staged has no link of its own to
+/// walk on, and a seed's links are not walked: whatever lies past it is joined to a seed
+/// already, and reached from its own side.
+///
+/// A start above a seed counts only as a post of `other` or the parent of one: from anything
+/// else the walk goes nowhere. So starts are looked for among those (a few per post outside
+/// the story), not from every seed's parent (every post of a second collect; issue 10).
 pub(super) const SQL_WALK: &str = concat!(
     "WITH RECURSIVE
        other(uri, parent) AS (
@@ -385,16 +389,14 @@ pub(super) const SQL_WALK: &str = concat!(
          SELECT o.uri FROM other o WHERE o.parent IS NOT NULL AND NOT ",
     not_seed!("o.parent"),
     "
-         UNION SELECT s.parent FROM staged s JOIN story_selected sel ON sel.uri = s.uri
-         WHERE s.parent IS NOT NULL AND ",
-    not_seed!("s.parent"),
-    "
          UNION SELECT x.uri FROM (SELECT uri FROM other UNION SELECT parent FROM other) x
          WHERE x.uri IS NOT NULL AND ",
     not_seed!("x.uri"),
-    " AND EXISTS (SELECT 1 FROM main.posts p
-             JOIN main.story_posts sp ON sp.tag = ?1 AND sp.post_id = p.id
-             WHERE p.in_reply_to_uri = x.uri)
+    " AND (EXISTS (SELECT 1 FROM staged s JOIN story_selected sel ON sel.uri = s.uri
+                 WHERE s.parent = x.uri)
+             OR EXISTS (SELECT 1 FROM main.posts p
+                 JOIN main.story_posts sp ON sp.tag = ?1 AND sp.post_id = p.id
+                 WHERE p.in_reply_to_uri = x.uri))
          UNION SELECT s.parent FROM staged s JOIN reach r ON s.uri = r.uri
          WHERE s.parent IS NOT NULL AND ",
     not_seed!("s.parent"),
