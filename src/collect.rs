@@ -425,7 +425,10 @@ fn write_item(
                 return Ok(None);
             };
             match w.upsert_post(post, staged.parent.as_deref(), reason)? {
-                PostOutcome::New => c.posts_new += 1,
+                PostOutcome::New => {
+                    c.posts_new += 1;
+                    w.count_replies(&post.source_json)?;
+                }
                 PostOutcome::Updated => c.posts_updated += 1,
                 PostOutcome::Unchanged | PostOutcome::Deleted => c.posts_unchanged += 1,
             }

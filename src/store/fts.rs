@@ -61,6 +61,9 @@ pub(crate) struct Deferred {
     from: Option<i64>,
     /// New rows indexed already (changed before commit).
     indexed: BTreeSet<i64>,
+    /// New rows whose reply count is to be read from their JSON at commit, in order: those
+    /// whose writer did not give it ([`Deferred::counted`]).
+    uncounted: Vec<i64>,
     /// The archive has no insert trigger to set aside (nothing to do).
     unavailable: bool,
 }
@@ -103,6 +106,22 @@ impl Deferred {
         if self.trigger.is_some() {
             self.from = Some(self.from.map_or(id, |from| from.min(id)));
         }
+        if self.replies.is_some() {
+            self.uncounted.push(id);
+        }
+    }
+
+    /// Whether the reply count of the new row `id`, the last inserted, is awaited at commit
+    /// (the reply-count trigger is set aside), so that its writer may store it instead.
+    pub(crate) fn awaits_count(&self, id: i64) -> bool {
+        self.replies.is_some() && self.uncounted.last() == Some(&id)
+    }
+
+    /// Notes that the writer stored the reply count of the row [`Deferred::awaits_count`] said.
+    pub(crate) fn counted(&mut self, id: i64) {
+        if self.awaits_count(id) {
+            self.uncounted.pop();
+        }
     }
 
     /// Indexes the new row `id` before it is changed or deleted, so that the triggers find
@@ -139,11 +158,20 @@ impl Deferred {
             }
             stmt.execute([start, i64::MAX])?;
             if self.replies.is_some() {
-                conn.prepare_cached(SQL_REPLIES_RANGE)?
-                    .execute([from, i64::MAX])?;
+                // A run of consecutive ids at a time.
+                let mut stmt = conn.prepare_cached(SQL_REPLIES_RANGE)?;
+                let mut ids = self.uncounted.iter().copied().peekable();
+                while let Some(start) = ids.next() {
+                    let mut end = start;
+                    while ids.next_if_eq(&(end + 1)).is_some() {
+                        end += 1;
+                    }
+                    stmt.execute([start, end + 1])?;
+                }
             }
         }
         self.indexed.clear();
+        self.uncounted.clear();
         conn.execute_batch(&sql)?;
         if let Some(replies) = self.replies.take() {
             conn.execute_batch(&replies)?;

@@ -29,6 +29,7 @@ mod fts;
 mod media;
 mod read;
 mod records;
+mod replies;
 mod staging;
 mod write;
 

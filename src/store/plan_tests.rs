@@ -55,7 +55,8 @@ fn collect_queries_use_indexes() {
         .chain(write::PER_POST_QUERIES)
         .chain(records::PER_ROW_QUERIES)
         .chain(events::PER_ITEM_QUERIES)
-        .chain(fts::PER_POST_QUERIES);
+        .chain(fts::PER_POST_QUERIES)
+        .chain(replies::PER_POST_QUERIES);
     for sql in per_row {
         let lines = plan(conn, sql);
         assert!(

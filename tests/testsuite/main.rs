@@ -24,6 +24,7 @@ mod proxy;
 mod read_only;
 mod records;
 mod render;
+mod reply_counts;
 mod rich;
 mod storify;
 mod streaming;
