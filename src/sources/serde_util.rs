@@ -67,8 +67,19 @@ pub use crate::urls::authority;
 
 /// Appends a key or index to a JSON pointer, escaping as RFC 6901 requires.
 pub fn pointer_join(base: &str, key: impl std::fmt::Display) -> String {
-    let key = key.to_string().replace('~', "~0").replace('/', "~1");
-    format!("{base}/{key}")
+    use std::fmt::Write as _;
+    // Built in place: a pointer is made for every tweet and part read (issue 10).
+    let mut pointer = String::with_capacity(base.len() + 12);
+    pointer.push_str(base);
+    pointer.push('/');
+    let start = pointer.len();
+    let _ = write!(pointer, "{key}");
+    if pointer[start..].contains(['~', '/']) {
+        let key = pointer[start..].replace('~', "~0").replace('/', "~1");
+        pointer.truncate(start);
+        pointer.push_str(&key);
+    }
+    pointer
 }
 
 #[cfg(test)]
