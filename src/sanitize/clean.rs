@@ -15,7 +15,7 @@ pub(super) fn is_clean(html: &str) -> bool {
     let mut open: Vec<&str> = Vec::new();
     let mut rest = html;
     loop {
-        let lt = rest.find('<').unwrap_or(rest.len());
+        let lt = memchr::memchr(b'<', rest.as_bytes()).unwrap_or(rest.len());
         if !clean_text(&rest[..lt]) {
             return false;
         }
@@ -23,7 +23,7 @@ pub(super) fn is_clean(html: &str) -> bool {
         if rest.is_empty() {
             return open.is_empty();
         }
-        let Some(gt) = rest.find('>') else {
+        let Some(gt) = memchr::memchr(b'>', rest.as_bytes()) else {
             return false;
         };
         let tag = &rest[1..gt];
@@ -99,10 +99,16 @@ fn clean_attributes(tag: &str, attrs: &str) -> bool {
     let mut rest = attrs;
     let (mut href, mut rel) = (false, false);
     while !rest.is_empty() {
-        let Some((name, after)) = rest.split_once("=\"") else {
+        // Names are plain: a name cut at the first `=` without a `"` after it is no name
+        // allowed below, so looking no further answers the same.
+        let Some(eq) = memchr::memchr(b'=', rest.as_bytes()) else {
             return false;
         };
-        let Some(close) = after.find('"') else {
+        let (name, after) = (&rest[..eq], &rest[eq + 1..]);
+        let Some(after) = after.strip_prefix('"') else {
+            return false;
+        };
+        let Some(close) = memchr::memchr(b'"', after.as_bytes()) else {
             return false;
         };
         let value = &after[..close];
