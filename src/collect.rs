@@ -427,7 +427,7 @@ fn write_item(
             match w.upsert_post(post, staged.parent.as_deref(), reason)? {
                 PostOutcome::New => {
                     c.posts_new += 1;
-                    w.count_replies(&post.source_json)?;
+                    w.count_replies(post)?;
                 }
                 PostOutcome::Updated => c.posts_updated += 1,
                 PostOutcome::Unchanged | PostOutcome::Deleted => c.posts_unchanged += 1,

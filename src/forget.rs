@@ -592,6 +592,8 @@ impl<'f> Scrubber<'f> {
         }
         if let Some(json) = self.scrub_json(&post.source_json) {
             post.source_json = json;
+            // Read again from what is stored.
+            post.reply_count = crate::model::ReplyCount::Unread;
             changed = true;
         }
         changed

@@ -119,6 +119,31 @@ pub struct Post {
     pub emojis: Vec<CustomEmoji>,
     /// The source JSON of this post, as received (for provenance and later re-parsing).
     pub source_json: String,
+    /// The reply count `source_json` reports, as the archive's triggers read it, worked out
+    /// by the source from the same JSON ([`crate::sources::serde_util::reply_count`]).
+    #[serde(default, skip_serializing_if = "ReplyCount::is_unread")]
+    pub reply_count: ReplyCount,
+}
+
+/// A post's reply count as its source JSON reports it, taken as the archive's reply-count
+/// triggers (schema v8) take it: the first of seven known places that holds anything, kept
+/// when that is a whole number from 0.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReplyCount {
+    /// Not worked out: read from the stored JSON when the post is stored.
+    #[default]
+    Unread,
+    /// The JSON reports none (or nothing the triggers keep).
+    Absent,
+    /// The JSON reports this many.
+    Count(i64),
+}
+
+impl ReplyCount {
+    /// Whether the count is still to be read from the JSON.
+    pub fn is_unread(&self) -> bool {
+        *self == ReplyCount::Unread
+    }
 }
 
 /// A server-local post id: Mastodon API ids mean nothing outside the server that issued them.

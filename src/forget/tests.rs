@@ -46,6 +46,7 @@ fn reply(html: &str, text: &str, json: &serde_json::Value) -> Post {
         poll: None,
         emojis: Vec::new(),
         source_json: json.to_string(),
+        reply_count: crate::model::ReplyCount::Unread,
     }
 }
 

@@ -142,6 +142,7 @@ fn post(uri: &str, text: &str, created: &str) -> Post {
         poll: None,
         emojis: Vec::new(),
         source_json: "{}".into(),
+        reply_count: crate::model::ReplyCount::Unread,
     }
 }
 

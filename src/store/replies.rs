@@ -13,23 +13,12 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::write::SourceWriter;
+pub(crate) use crate::model::ReplyCount;
 
 const SQL_COUNT: &str = "INSERT OR REPLACE INTO post_replies (post_id, total) VALUES (?1, ?2)";
 
-/// A post's reply count as its source JSON reports it, taken as v8's triggers take it: the
-/// first of the places that holds anything, kept when that is a whole number from 0.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ReplyCount {
-    /// Not worked out here: the archive reads it from the stored JSON, as its triggers do.
-    Unread,
-    /// The JSON reports none (or nothing the triggers keep).
-    Absent,
-    /// The JSON reports this many.
-    Count(i64),
-}
-
 /// The places v8's triggers look, in their order, as JSON object keys.
-const PLACES: [&[&str]; 7] = [
+pub(crate) const PLACES: [&[&str]; 7] = [
     &["replies_count"],
     &["replies", "totalItems"],
     &["object", "replies", "totalItems"],
@@ -166,17 +155,20 @@ pub(crate) fn reply_count(json: &str) -> ReplyCount {
 
 impl SourceWriter<'_> {
     /// Stores the reply count of the post the last [`SourceWriter::upsert_post`] inserted,
-    /// read from `source_json` (the post's) as v8's trigger would read it at commit. Nothing to
-    /// do for a post not inserted (an update's trigger counts anew), or JSON only SQLite reads
-    /// for sure.
-    pub fn count_replies(&mut self, source_json: &str) -> Result<()> {
+    /// `post`, as v8's trigger would read it from its JSON at commit: as its source worked it
+    /// out, else read here. Nothing to do for a post not inserted (an update's trigger counts
+    /// anew), or JSON only SQLite reads for sure.
+    pub fn count_replies(&mut self, post: &crate::model::Post) -> Result<()> {
         let Some(id) = self.last_new else {
             return Ok(());
         };
         if !self.fts.awaits_count(id) {
             return Ok(());
         }
-        let count = reply_count(source_json);
+        let count = match post.reply_count {
+            ReplyCount::Unread => reply_count(&post.source_json),
+            known => known,
+        };
         if count == ReplyCount::Unread {
             return Ok(());
         }

@@ -68,6 +68,7 @@ fn post(uri: &str, author: Author, created: &str, html: &str, text: &str, doc: &
         poll: None,
         emojis: Vec::new(),
         source_json: serde_json::to_string(doc).unwrap(),
+        reply_count: crate::model::ReplyCount::Absent,
     }
 }
 

@@ -80,6 +80,7 @@ fn post(uri: &str, url: &str, author: Author, created_at: &str) -> Post {
         poll: None,
         emojis: Vec::new(),
         source_json: String::new(),
+        reply_count: crate::model::ReplyCount::Absent,
     }
 }
 
@@ -201,6 +202,7 @@ fn corpus_author_feed_reposted_post_with_mentions_and_image() {
             None,
         )],
         source_json: doc["feed"][0]["post"].to_string(),
+        reply_count: crate::model::ReplyCount::Count(6),
         ..post(
             uri,
             "https://bsky.app/profile/did:plc:gggcwmwoyak6op4pkqm76ckz/post/3jukz62npim26",
@@ -238,6 +240,7 @@ fn corpus_author_feed_mention_in_japanese_uses_byte_offsets() {
         in_reply_to: some("at://did:plc:aajyn6qzw67cnmwf7zxzbjdy/app.bsky.feed.post/3jukevffjsg2r"),
         conversation: some("at://did:plc:aajyn6qzw67cnmwf7zxzbjdy/app.bsky.feed.post/3juke6qr3lc2p"),
         source_json: doc["feed"][3]["post"].to_string(),
+        reply_count: crate::model::ReplyCount::Count(1),
         ..post(
             "at://did:plc:iijrtk7ocored6zuziwmqq3c/app.bsky.feed.post/3jukf53n6ba25",
             "https://bsky.app/profile/did:plc:iijrtk7ocored6zuziwmqq3c/post/3jukf53n6ba25",
@@ -366,6 +369,7 @@ fn corpus_deep_thread_links_eleven_ancestors_and_four_replies() {
             None,
         )],
         source_json: doc["thread"]["post"].to_string(),
+        reply_count: crate::model::ReplyCount::Count(4),
         ..post(
             focus,
             "https://bsky.app/profile/did:plc:iuk433sj23ncu2oo2pfnw7fw/post/3jujgsslyxt2h",
@@ -408,6 +412,7 @@ fn corpus_quote_with_media_names_the_quoted_post() {
             None,
         )],
         source_json: doc["thread"]["post"].to_string(),
+        reply_count: crate::model::ReplyCount::Count(0),
         ..post(
             "at://did:plc:kvwvcn5iqfooopmyzvb4qzba/app.bsky.feed.post/3kaheyt6vpc22",
             "https://bsky.app/profile/did:plc:kvwvcn5iqfooopmyzvb4qzba/post/3kaheyt6vpc22",
@@ -465,6 +470,7 @@ fn search_page_tags_from_facets_and_record_tags() {
         // The facet's tag, then `record.tags` without the duplicate.
         tags: strings(&["tidepools", "rockpooling"]),
         source_json: doc["posts"][0].to_string(),
+        reply_count: crate::model::ReplyCount::Count(0),
         ..post(
             &first,
             &web(INES, "3lbtide1aa2k"),
@@ -481,6 +487,7 @@ fn search_page_tags_from_facets_and_record_tags() {
         // Tagged only through `record.tags`: the text has no hashtag.
         tags: strings(&["tidepools"]),
         source_json: doc["posts"][1].to_string(),
+        reply_count: crate::model::ReplyCount::Count(0),
         ..post(
             &at(TOMAS, "3lbtide2bb3m"),
             &web(TOMAS, "3lbtide2bb3m"),
@@ -509,6 +516,7 @@ fn emoji_before_a_shortened_link() {
         text: format!("🌊🦀 read first: {full}"),
         language: some("en"),
         source_json: doc.to_string(),
+        reply_count: crate::model::ReplyCount::Count(0),
         ..post(
             &at(WREN, "3lbwave3cc4n"),
             &web(WREN, "3lbwave3cc4n"),

@@ -61,6 +61,7 @@ fn post(uri: &str, author: Author, created_at: &str) -> Post {
         poll: None,
         emojis: Vec::new(),
         source_json: String::new(),
+        reply_count: crate::model::ReplyCount::Absent,
     }
 }
 
@@ -118,6 +119,7 @@ fn corpus_tag_timeline_is_one_public_post() {
         tags: vec!["hoot".to_owned()],
         has_structured_tags: true,
         source_json: doc[0].to_string(),
+        reply_count: crate::model::ReplyCount::Count(0),
         ..post(uri, author, "2026-08-01T13:55:55.867Z")
     };
     assert_eq!(only_post(&parsed), &want);
@@ -150,6 +152,7 @@ fn corpus_reply_with_quote_drops_the_fallback() {
             "http://localhost:3000/ap/users/117020565966271181/statuses/117020583121982310",
         ),
         source_json: doc.to_string(),
+        reply_count: crate::model::ReplyCount::Count(0),
         ..post(uri, john(), "2026-08-01T13:53:14.135Z")
     };
     assert_eq!(only_post(&parsed), &want);
@@ -172,6 +175,7 @@ fn corpus_reblog_is_the_post_and_a_boost() {
         sensitive: true,
         has_structured_tags: true,
         source_json: doc["reblog"].to_string(),
+        reply_count: crate::model::ReplyCount::Count(0),
         ..post(post_uri, john(), "2026-08-01T13:53:58.036Z")
     };
     let want_boost = Boost {

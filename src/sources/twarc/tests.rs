@@ -116,6 +116,7 @@ fn corpus_rest_array_retweet_reply_and_quote() {
         poll: None,
         emojis: Vec::new(),
         source_json: doc[0]["retweeted_status"].to_string(),
+        reply_count: crate::model::ReplyCount::Absent,
     };
     assert_eq!(**original, want);
     assert_eq!(

@@ -98,6 +98,7 @@ fn post(id: &str, author: Author, created_at: &str) -> Post {
         poll: None,
         emojis: Vec::new(),
         source_json: String::new(),
+        reply_count: crate::model::ReplyCount::Absent,
     }
 }
 
@@ -159,6 +160,7 @@ fn corpus_lookup_edit_versions_reply_and_quote() {
         conversation: some("1576994746135764992"),
         has_structured_tags: true,
         source_json: doc["includes"]["tweets"][1].to_string(),
+        reply_count: crate::model::ReplyCount::Count(0),
         ..post("1576994746135764992", jane(), "2022-10-03T17:57:01.000Z")
     };
     let edit = Post {
@@ -174,6 +176,7 @@ fn corpus_lookup_edit_versions_reply_and_quote() {
         conversation: some("1576994789110992896"),
         has_structured_tags: true,
         source_json: doc["includes"]["tweets"][2].to_string(),
+        reply_count: crate::model::ReplyCount::Count(14),
         ..post("1576994789110992896", jane(), "2022-10-03T17:57:11.000Z")
     };
     let david = user(
@@ -200,6 +203,7 @@ fn corpus_lookup_edit_versions_reply_and_quote() {
         conversation: some("1576994789110992896"),
         has_structured_tags: true,
         source_json: doc["data"][0].to_string(),
+        reply_count: crate::model::ReplyCount::Count(1),
         ..post("1576995594388000768", david, "2022-10-03T18:00:23.000Z")
     };
     assert_eq!(
@@ -282,6 +286,7 @@ fn corpus_reply_names_parent_and_conversation() {
         tags: strings(&["brexit"]),
         has_structured_tags: true,
         source_json: doc["data"][4].to_string(),
+        reply_count: crate::model::ReplyCount::Count(0),
         ..post(
             "1440716638421090309",
             user(
@@ -367,6 +372,7 @@ fn corpus_retweet_is_a_boost_after_the_original_from_includes() {
             preview: None,
         }],
         source_json: doc["includes"]["tweets"][4].to_string(),
+        reply_count: crate::model::ReplyCount::Count(7),
         ..post("1440653508089237514", rec, "2021-09-22T12:25:37.000Z")
     };
     assert_eq!(post_by_id(&parsed, "1440653508089237514"), &want);
@@ -507,6 +513,7 @@ fn corpus_non_ascii_hashtag_is_normalised() {
         tags: strings(&["großbritannien", "usa", "handelsabkommen", "brexit"]),
         has_structured_tags: true,
         source_json: doc["data"][11].to_string(),
+        reply_count: crate::model::ReplyCount::Count(2),
         ..post(
             "1440714938054418436",
             user(

@@ -90,6 +90,7 @@ fn emoji_and_cjk_before_a_link_use_code_point_indices() {
         poll: None,
         emojis: Vec::new(),
         source_json: doc.to_string(),
+        reply_count: crate::model::ReplyCount::Absent,
     };
     assert_eq!(post, want);
     let source: Value = serde_json::from_str(&post.source_json).expect("JSON");

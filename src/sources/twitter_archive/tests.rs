@@ -110,6 +110,7 @@ fn corpus_tweets_js() {
         poll: None,
         emojis: Vec::new(),
         source_json: doc[0]["tweet"].to_string(),
+        reply_count: crate::model::ReplyCount::Absent,
     };
     assert_eq!(first, &want);
     assert_eq!(first.author.uri, "https://twitter.com/i/user/unknown");
@@ -373,6 +374,7 @@ fn check_fixture_archive(path: &Path) {
         poll: None,
         emojis: Vec::new(),
         source_json: String::new(),
+        reply_count: crate::model::ReplyCount::Absent,
     };
     let [
         Item::Post(second),
