@@ -43,7 +43,7 @@ use super::serde_util::{bool_of, kind_of, parse_time, pointer_join, str_of};
 use super::tweet_v1::{status_uri, unescape, user_uri};
 use super::{FormatError, ItemSink, Problem, ProblemKind, SourceFormat};
 use crate::model::{Author, Boost, Item, Media, Poll, PollOption, Post, Skip, SkipReason};
-use crate::sanitize::{escape_html, sanitize_html};
+use crate::sanitize::{LINK_REL, escape_html, sanitize_html_owned};
 use crate::tag::normalize;
 
 /// A JSON object: tweets, users, media and polls all are.

@@ -221,24 +221,26 @@ pub(super) fn html_of(pieces: &[Piece]) -> String {
             Piece::Text(text) => html.push_str(&escape(&text.replace("\r\n", "\n"))),
             Piece::Link { href, display } => {
                 html.push_str(&format!(
-                    r#"<a href="{}">{}</a>"#,
+                    r#"<a href="{}" rel="{LINK_REL}">{}</a>"#,
                     escape(href),
                     escape(display)
                 ));
             }
             Piece::Mention { name, written } => html.push_str(&format!(
-                r#"<a href="{SITE}{name}" class="mention">{}</a>"#,
+                r#"<a href="{SITE}{name}" class="mention" rel="{LINK_REL}">{}</a>"#,
                 escape(written)
             )),
             Piece::Hashtag { tag, written } => html.push_str(&format!(
-                r#"<a href="{SITE}hashtag/{}" class="mention hashtag">{}</a>"#,
+                r#"<a href="{SITE}hashtag/{}" class="mention hashtag" rel="{LINK_REL}">{}</a>"#,
                 encode_path(tag),
                 escape(written)
             )),
         }
     }
     html.push_str("</p>");
-    sanitize_html(&html)
+    // Links carry the `rel` the sanitiser gives them, so that markup already in its form is
+    // recognised at once, not rewritten and checked again (issue 10).
+    sanitize_html_owned(html)
 }
 
 pub(super) fn text_of(pieces: &[Piece]) -> String {
