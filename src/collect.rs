@@ -425,10 +425,7 @@ fn write_item(
                 return Ok(None);
             };
             match w.upsert_post(post, staged.parent.as_deref(), reason)? {
-                PostOutcome::New => {
-                    c.posts_new += 1;
-                    w.count_replies(post)?;
-                }
+                PostOutcome::New => c.posts_new += 1,
                 PostOutcome::Updated => c.posts_updated += 1,
                 PostOutcome::Unchanged | PostOutcome::Deleted => c.posts_unchanged += 1,
             }

@@ -154,14 +154,11 @@ pub(crate) fn reply_count(json: &str) -> ReplyCount {
 }
 
 impl SourceWriter<'_> {
-    /// Stores the reply count of the post the last [`SourceWriter::upsert_post`] inserted,
-    /// `post`, as v8's trigger would read it from its JSON at commit: as its source worked it
-    /// out, else read here. Nothing to do for a post not inserted (an update's trigger counts
-    /// anew), or JSON only SQLite reads for sure.
-    pub fn count_replies(&mut self, post: &crate::model::Post) -> Result<()> {
-        let Some(id) = self.last_new else {
-            return Ok(());
-        };
+    /// Stores the reply count of `post`, just inserted as `id`, as v8's trigger would read it
+    /// from its JSON at commit: as its source worked it out, else read here. Nothing to do
+    /// when the trigger is in place, or for JSON only SQLite reads for sure. (An update's
+    /// trigger counts anew.)
+    pub(super) fn count_replies(&mut self, id: i64, post: &crate::model::Post) -> Result<()> {
         if !self.fts.awaits_count(id) {
             return Ok(());
         }

@@ -248,8 +248,6 @@ pub struct SourceWriter<'c> {
     pub(super) fts: super::fts::Deferred,
     /// The archived id of the post the last [`SourceWriter::upsert_post`] stored, if it did.
     pub(super) last_post: Option<i64>,
-    /// The post the last [`SourceWriter::upsert_post`] inserted, if it did.
-    pub(super) last_new: Option<i64>,
 }
 
 /// The link a newer copy of an author gives, else the stored one; but never a web link
@@ -312,7 +310,6 @@ impl<'c> SourceWriter<'c> {
             author_digests: std::hash::RandomState::new(),
             fts: super::fts::Deferred::default(),
             last_post: None,
-            last_new: None,
         })
     }
 
@@ -404,7 +401,6 @@ impl<'c> SourceWriter<'c> {
         reason: Reason,
     ) -> Result<PostOutcome> {
         self.last_post = None;
-        self.last_new = None;
         if self.is_tombstoned(&post.uri)? {
             return Ok(PostOutcome::Deleted);
         }
@@ -426,7 +422,7 @@ impl<'c> SourceWriter<'c> {
         let Some(existing) = existing else {
             let post_id = self.insert_post(post, author_id, in_reply_to)?;
             self.last_post = Some(post_id);
-            self.last_new = Some(post_id);
+            self.count_replies(post_id, post)?;
             self.add_media_and_tags(post_id, post)?;
             self.join_story(post_id, reason, true)?;
             return Ok(PostOutcome::New);
