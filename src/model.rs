@@ -120,7 +120,7 @@ pub struct Post {
     /// The source JSON of this post, as received (for provenance and later re-parsing).
     pub source_json: String,
     /// The reply count `source_json` reports, as the archive's triggers read it, worked out
-    /// by the source from the same JSON ([`crate::sources::serde_util::reply_count`]).
+    /// by the source from the same JSON (`store::reply_count_of`).
     #[serde(default, skip_serializing_if = "ReplyCount::is_unread")]
     pub reply_count: ReplyCount,
 }

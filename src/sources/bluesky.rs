@@ -465,7 +465,7 @@ fn post_of(view: &Object) -> Result<Post, Problem> {
         poll: None,
         emojis: Vec::new(),
         source_json,
-        reply_count: crate::sources::serde_util::reply_count(view),
+        reply_count: crate::store::reply_count_of(view),
     })
 }
 

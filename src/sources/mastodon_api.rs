@@ -303,7 +303,7 @@ impl Reader<'_> {
             poll: poll_of(s.get("poll")),
             emojis: emojis_of(s),
             source_json,
-            reply_count: crate::sources::serde_util::reply_count(s),
+            reply_count: crate::store::reply_count_of(s),
         })
     }
 

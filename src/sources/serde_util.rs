@@ -65,32 +65,6 @@ pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
 
 pub use crate::urls::authority;
 
-/// The reply count of a post whose source JSON is `source` serialised, as the archive's
-/// reply-count triggers (schema v8) read it from the stored text: the `coalesce` of
-/// `json_extract` at their seven places (a JSON `null` counts as nothing), kept when SQLite
-/// reads an integer from 0. `json_extract` gives a JSON integer within 64 bits as an integer,
-/// `true` and `false` as 1 and 0, and anything else as a real, text or JSON text, which the
-/// triggers do not keep. Worked out here, from the JSON a source holds parsed, it spares
-/// reading the stored text again (issue 10).
-pub fn reply_count(source: &serde_json::Map<String, Value>) -> crate::model::ReplyCount {
-    use crate::model::ReplyCount;
-    for place in crate::store::REPLY_PLACES {
-        let found = source.get(place[0]).and_then(|first| {
-            place[1..]
-                .iter()
-                .try_fold(first, |v, key| v.as_object()?.get(*key))
-        });
-        let count = match found {
-            None | Some(Value::Null) => continue,
-            Some(Value::Bool(b)) => Some(i64::from(*b)),
-            Some(Value::Number(n)) => n.as_i64().filter(|n| *n >= 0),
-            Some(_) => None,
-        };
-        return count.map_or(ReplyCount::Absent, ReplyCount::Count);
-    }
-    ReplyCount::Absent
-}
-
 /// Appends a key or index to a JSON pointer, escaping as RFC 6901 requires.
 pub fn pointer_join(base: &str, key: impl std::fmt::Display) -> String {
     use std::fmt::Write as _;

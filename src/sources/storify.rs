@@ -342,7 +342,7 @@ fn tweet_post(el: &Object, id: &str) -> Result<Post, Problem> {
         source_json: serde_json::to_string(el).map_err(|e| {
             Problem::unreadable(format!("tweet `{id}` cannot be serialised again: {e}"))
         })?,
-        reply_count: crate::sources::serde_util::reply_count(el),
+        reply_count: crate::store::reply_count_of(el),
     })
 }
 

@@ -453,7 +453,7 @@ impl<'a> Reader<'a, '_> {
             poll: self.poll_of(t),
             emojis: Vec::new(),
             source_json,
-            reply_count: crate::sources::serde_util::reply_count(t),
+            reply_count: crate::store::reply_count_of(t),
         })
     }
 

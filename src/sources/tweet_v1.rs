@@ -327,7 +327,7 @@ fn post_of(tweet: &Object, id: &str, author: Author) -> Result<Post, Problem> {
         poll: None,
         emojis: Vec::new(),
         source_json,
-        reply_count: crate::sources::serde_util::reply_count(tweet),
+        reply_count: crate::store::reply_count_of(tweet),
     })
 }
 

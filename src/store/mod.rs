@@ -40,7 +40,7 @@ pub use forget::{ForgetReport, StoredAuthor};
 pub use media::{ArchivedMedia, MediaUse, PutMediaOutcome, StoryMediaUrl, sha256_hex};
 pub use read::{StoredCuration, StoredMedia, StoredPost, StoredRevision};
 pub use records::Fingerprint;
-pub(crate) use replies::PLACES as REPLY_PLACES;
+pub(crate) use replies::reply_count_of;
 pub use staging::{Entry, GraphPlace, KnownPost, StageRow, Staged, StagedItem, UnselectedPost};
 pub use write::{PostOutcome, Reason, SourceCounts, SourceWriter};
 

@@ -18,7 +18,7 @@ pub(crate) use crate::model::ReplyCount;
 const SQL_COUNT: &str = "INSERT OR REPLACE INTO post_replies (post_id, total) VALUES (?1, ?2)";
 
 /// The places v8's triggers look, in their order, as JSON object keys.
-pub(crate) const PLACES: [&[&str]; 7] = [
+const PLACES: [&[&str]; 7] = [
     &["replies_count"],
     &["replies", "totalItems"],
     &["object", "replies", "totalItems"],
@@ -54,16 +54,6 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
-impl<'a> Members<'a> {
-    /// The members of `json` when it is an object.
-    fn of(json: &'a str) -> Option<Self> {
-        if !json.starts_with('{') {
-            return None;
-        }
-        serde_json::from_str(json).ok()
-    }
-}
-
 impl<'de> Deserialize<'de> for Members<'de> {
     fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
         struct Each;
@@ -88,6 +78,14 @@ impl<'de> Deserialize<'de> for Members<'de> {
 }
 
 impl<'a> Members<'a> {
+    /// The members of `json` when it is an object.
+    fn of(json: &'a str) -> Option<Self> {
+        if !json.starts_with('{') {
+            return None;
+        }
+        serde_json::from_str(json).ok()
+    }
+
     /// The value of the member `key`: `Ok(None)` when there is none, `Err(())` when `key` is
     /// given twice (then only SQLite's own reading is sure).
     fn get(&self, key: &str) -> Result<Option<&'a str>, ()> {
@@ -118,12 +116,41 @@ impl<'a> Members<'a> {
     }
 }
 
-/// The reply count of a post whose source JSON is `json`, as v8's triggers take it: the
-/// `coalesce` of `json_extract` at [`PLACES`] (a JSON `null` counts as nothing), kept when
-/// SQLite reads an integer from 0. `json_extract` gives a JSON integer within 64 bits as an
-/// integer, `true` and `false` as 1 and 0, and anything else as a real, text or JSON text,
-/// which the triggers do not keep. JSON that does not parse, or names a member on the way
-/// twice, is left to the archive ([`ReplyCount::Unread`]).
+/// What v8's triggers keep of the value found at one of [`PLACES`]: the `coalesce` of
+/// `json_extract` there goes on past a JSON `null` (`None`), and the count is kept when SQLite
+/// reads an integer from 0. `json_extract` gives a JSON integer within 64 bits as an integer,
+/// `true` and `false` as 1 and 0, and anything else as a real, text or JSON text, which the
+/// triggers do not keep.
+fn count_of(value: &Value) -> Option<ReplyCount> {
+    let count = match value {
+        Value::Null => return None,
+        Value::Bool(b) => Some(i64::from(*b)),
+        Value::Number(n) => n.as_i64().filter(|n| *n >= 0),
+        _ => None,
+    };
+    Some(count.map_or(ReplyCount::Absent, ReplyCount::Count))
+}
+
+/// The reply count of a post whose source JSON is the object `source` serialised, as v8's
+/// triggers take it from the stored text ([`count_of`] at the first of [`PLACES`] that holds
+/// anything). Worked out by a source from the JSON it holds parsed, it spares reading the
+/// stored text again (issue 10).
+pub(crate) fn reply_count_of(source: &serde_json::Map<String, Value>) -> ReplyCount {
+    PLACES
+        .iter()
+        .find_map(|place| {
+            let first = source.get(place[0])?;
+            let found = place[1..]
+                .iter()
+                .try_fold(first, |v, key| v.as_object()?.get(*key))?;
+            count_of(found)
+        })
+        .unwrap_or(ReplyCount::Absent)
+}
+
+/// The reply count of a post whose source JSON is the text `json`, as v8's triggers take it
+/// ([`count_of`] at the first of [`PLACES`] that holds anything). JSON that does not parse,
+/// or names a member on the way twice, is left to the archive ([`ReplyCount::Unread`]).
 pub(crate) fn reply_count(json: &str) -> ReplyCount {
     let Some(top) = Members::of(json) else {
         return ReplyCount::Unread;
@@ -138,17 +165,13 @@ pub(crate) fn reply_count(json: &str) -> ReplyCount {
         let Ok(value) = serde_json::from_str::<Value>(text) else {
             return ReplyCount::Unread;
         };
-        let count = match value {
-            Value::Null => continue,
-            Value::Bool(b) => Some(i64::from(b)),
-            // serde_json reads `-0` as a float, SQLite as the integer 0.
-            Value::Number(n) => n
-                .as_i64()
-                .or_else(|| (text == "-0").then_some(0))
-                .filter(|n| *n >= 0),
-            _ => None,
-        };
-        return count.map_or(ReplyCount::Absent, ReplyCount::Count);
+        // serde_json reads `-0` as a float, SQLite as the integer 0.
+        if text == "-0" {
+            return ReplyCount::Count(0);
+        }
+        if let Some(count) = count_of(&value) {
+            return count;
+        }
     }
     ReplyCount::Absent
 }

@@ -164,7 +164,7 @@ pub(super) fn post(
         emojis: emojis(note),
         // Cannot fail: a `Value` always has string keys. Depth is bounded by the caller.
         source_json: serde_json::to_string(note).unwrap_or_default(),
-        reply_count: crate::sources::serde_util::reply_count(note),
+        reply_count: crate::store::reply_count_of(note),
     })));
     Outcome::Kept
 }

@@ -144,7 +144,7 @@ proptest! {
         prop_assert_ne!(reply_count(&text), ReplyCount::Unread, "{}", text);
         agrees(&conn, &text).map_err(TestCaseError::fail)?;
         // As a source works it out from the JSON it holds parsed.
-        let parsed = crate::sources::serde_util::reply_count(doc.as_object().unwrap());
+        let parsed = reply_count_of(doc.as_object().unwrap());
         prop_assert_eq!(parsed, sqlite_count(&conn, &text), "{}", text);
     }
 
