@@ -489,7 +489,7 @@ fn keep_known(
     let Some(reason) = story_reason(selected, c) else {
         return Ok(());
     };
-    w.keep_known(known.id, known.in_story.as_deref(), reason)?;
+    w.keep_in_story(known.id, known.in_story.as_deref(), reason)?;
     c.posts_unchanged += 1;
     Ok(())
 }

@@ -6,7 +6,7 @@ use anyhow::Result;
 use rusqlite::params;
 
 use super::Store;
-use super::write::{Reason, SourceWriter};
+use super::write::SourceWriter;
 
 /// A record's fingerprint: the first 16 bytes of a SHA-256 (a collision among the records of
 /// one archive is as unlikely as one of the whole hash, in practice).
@@ -92,18 +92,6 @@ impl Store {
 }
 
 impl SourceWriter<'_> {
-    /// Keeps the archived post `post_id` of a known record in the story, as
-    /// [`SourceWriter::upsert_post`] keeps an unchanged copy: joined when it is not in it yet
-    /// (`in_story`: its `story_posts.reason`), made tagged when it is in it as context.
-    pub fn keep_known(
-        &mut self,
-        post_id: i64,
-        in_story: Option<&str>,
-        reason: Reason,
-    ) -> Result<()> {
-        self.keep_in_story(post_id, in_story, reason)
-    }
-
     /// The archived id of the post the last [`SourceWriter::upsert_post`] stored, if it did.
     pub fn last_post(&self) -> Option<i64> {
         self.last_post

@@ -586,9 +586,10 @@ impl<'c> SourceWriter<'c> {
         Ok(())
     }
 
-    /// Keeps an unchanged copy's post in the story, where `in_story` is its reason there now:
-    /// joined when it is not in it yet, made tagged when it is in it as context.
-    pub(super) fn keep_in_story(
+    /// Keeps an unchanged copy's post (or an archived post of a known record) in the story,
+    /// where `in_story` is its reason there now: joined when it is not in it yet, made tagged
+    /// when it is in it as context.
+    pub fn keep_in_story(
         &mut self,
         post_id: i64,
         in_story: Option<&str>,
