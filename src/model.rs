@@ -3,6 +3,10 @@
 //! Parsers (`sources::*`) produce [`Item`]s; the store keeps them; the renderer reads them back.
 //! Nothing here knows about a particular platform: each field says where it comes from per
 //! format, so a new parser knows what to fill in.
+//!
+//! The serde forms of these types are how the collector stages items between reading and
+//! writing (`store::staging`), in a positional binary encoding: every field is written, none
+//! skipped (`skip_serializing_if` would make the bytes unreadable), and nothing else reads them.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -121,7 +125,7 @@ pub struct Post {
     pub source_json: String,
     /// The reply count `source_json` reports, as the archive's triggers read it, worked out
     /// by the source from the same JSON (`store::reply_count_of`).
-    #[serde(default, skip_serializing_if = "ReplyCount::is_unread")]
+    #[serde(default)]
     pub reply_count: ReplyCount,
 }
 
@@ -137,13 +141,6 @@ pub enum ReplyCount {
     Absent,
     /// The JSON reports this many.
     Count(i64),
-}
-
-impl ReplyCount {
-    /// Whether the count is still to be read from the JSON.
-    pub fn is_unread(&self) -> bool {
-        *self == ReplyCount::Unread
-    }
 }
 
 /// A server-local post id: Mastodon API ids mean nothing outside the server that issued them.
@@ -210,7 +207,7 @@ pub struct Media {
     /// A still picture standing for a video or sound (its poster, thumbnail or cover), when the
     /// source names one other than `url`. Mastodon API: `preview_url`; AS2: `icon`; Twitter:
     /// `media_url_https` of a video; twarc 2: `preview_image_url`; Bluesky: `thumbnail`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub preview: Option<String>,
 }
 
