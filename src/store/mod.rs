@@ -91,6 +91,18 @@ const SORTER_KIB: u16 = 2 * 1024;
 /// The smallest (SQLite's default).
 const MIN_CACHE_KIB: u64 = 2 * 1024;
 
+/// See [`Store::with_small_sorter`], on any connection (a writer's transaction).
+pub(super) fn with_small_sorter<T>(
+    conn: &Connection,
+    build: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+) -> Result<T> {
+    let cache: i64 = conn.pragma_query_value(None, "cache_size", |row| row.get(0))?;
+    conn.pragma_update(None, "cache_size", -i64::from(SORTER_KIB))?;
+    let built = build(conn);
+    conn.pragma_update(None, "cache_size", cache)?;
+    Ok(built?)
+}
+
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: usize = UPGRADES.len() + 1;
 
@@ -207,14 +219,7 @@ impl Store {
         &self,
         build: impl FnOnce(&Connection) -> rusqlite::Result<T>,
     ) -> Result<T> {
-        let cache: i64 = self
-            .conn
-            .pragma_query_value(None, "cache_size", |row| row.get(0))?;
-        self.conn
-            .pragma_update(None, "cache_size", -i64::from(SORTER_KIB))?;
-        let built = build(&self.conn);
-        self.conn.pragma_update(None, "cache_size", cache)?;
-        Ok(built?)
+        with_small_sorter(&self.conn, build)
     }
 
     /// The schema version of the open archive.

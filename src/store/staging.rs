@@ -82,11 +82,17 @@ const CREATE: &str = "
 
 /// Indexes over `staged`, built once every source is read (cheaper than keeping them up to
 /// date row by row). They cover what membership reads through them, so that it never reads a
-/// staged row in random order (a million of them do not fit the cache).
-const INDEX: &str = "
-    CREATE INDEX IF NOT EXISTS temp.staged_uri ON staged(uri, tagged) WHERE uri IS NOT NULL;
+/// staged row in random order (a million of them do not fit the cache). The local ids' index
+/// comes first: replies find their parents through it. The others come once those parents are
+/// set: setting a parent in an indexed row moves its entries in two indexes, to random places,
+/// for every Mastodon reply (issue 10).
+const INDEX_LOCAL: &str = "
     CREATE INDEX IF NOT EXISTS temp.staged_local ON staged(local_id, local_server, uri)
         WHERE local_id IS NOT NULL;
+";
+const INDEX_GRAPH: &str = "
+    CREATE INDEX IF NOT EXISTS temp.staged_uri ON staged(uri, tagged, parent)
+        WHERE uri IS NOT NULL;
     CREATE INDEX IF NOT EXISTS temp.staged_parent ON staged(parent, uri) WHERE parent IS NOT NULL;
 ";
 
@@ -312,7 +318,7 @@ impl Store {
     /// the archive's data version it was decided at.
     pub fn decide_membership(&self, tag: &str) -> Result<i64> {
         let version = self.data_version()?;
-        self.with_small_sorter(|conn| conn.execute_batch(INDEX))?;
+        self.with_small_sorter(|conn| conn.execute_batch(INDEX_LOCAL))?;
         decide(&self.conn, tag)?;
         Ok(version)
     }
@@ -469,7 +475,8 @@ pub(super) const ONCE_QUERIES: &[&str] = &[SQL_SEEDS, SQL_WALK, SQL_CONSENT_SIGN
 /// The staging tables and their indexes, for the query-plan test.
 pub(super) fn create_for_test(conn: &Connection) -> Result<()> {
     conn.execute_batch(CREATE)?;
-    conn.execute_batch(INDEX)?;
+    conn.execute_batch(INDEX_LOCAL)?;
+    conn.execute_batch(INDEX_GRAPH)?;
     Ok(())
 }
 
@@ -490,6 +497,7 @@ fn decide(conn: &Connection, tag: &str) -> Result<()> {
 
 fn decide_in(conn: &Connection, tag: &str) -> Result<()> {
     resolve_local_parents(conn)?;
+    super::with_small_sorter(conn, |conn| conn.execute_batch(INDEX_GRAPH))?;
     conn.execute("DELETE FROM story_selected", [])?;
     conn.execute(SQL_SEEDS, [tag])?;
     conn.execute(SQL_WALK, [tag])?;

@@ -38,8 +38,10 @@ const SQL_INSERT_POST: &str = "INSERT INTO posts (uri, url, author_id, created_a
 const SQL_INSERT_MEDIA: &str = "INSERT INTO media (post_id, position, url, kind, alt_text,
      width, height, preview_url) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 const SQL_INSERT_TAG: &str = "INSERT OR IGNORE INTO post_tags (post_id, tag) VALUES (?1, ?2)";
-const SQL_INSERT_EMOJI: &str =
-    "INSERT OR REPLACE INTO emojis (post_id, shortcode, url) VALUES (?1, ?2, ?3)";
+/// An upsert rather than `INSERT OR REPLACE`, which needs a statement journal (see
+/// `replies::SQL_COUNT`).
+const SQL_INSERT_EMOJI: &str = "INSERT INTO emojis (post_id, shortcode, url) VALUES (?1, ?2, ?3)
+     ON CONFLICT (post_id, shortcode) DO UPDATE SET url = excluded.url";
 const SQL_JOIN_STORY_NEWER: &str = "INSERT INTO story_posts (tag, post_id, reason, added_at)
      VALUES (?1, ?2, ?3, ?4) ON CONFLICT (tag, post_id) DO UPDATE SET reason = excluded.reason";
 const SQL_JOIN_STORY_OLDER: &str = "INSERT INTO story_posts (tag, post_id, reason, added_at)
