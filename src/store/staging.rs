@@ -78,6 +78,9 @@ const CREATE: &str = "
     CREATE INDEX IF NOT EXISTS temp.staged_consent_author ON staged_consent(author_uri);
     CREATE TEMP TABLE IF NOT EXISTS story_selected (uri TEXT PRIMARY KEY, tagged INTEGER NOT NULL)
         WITHOUT ROWID;
+    -- The same, by staged row: the writer reads the rows in order, and looking each one up in
+    -- story_selected by URI was a random read per post once it outgrew the cache (issue 10).
+    CREATE TEMP TABLE IF NOT EXISTS selected_rows (seq INTEGER PRIMARY KEY, tagged INTEGER NOT NULL);
 ";
 
 /// Indexes over `staged`, built once every source is read (cheaper than keeping them up to
@@ -242,7 +245,8 @@ impl Store {
             "DROP INDEX IF EXISTS temp.staged_uri; DROP INDEX IF EXISTS temp.staged_local;
              DROP INDEX IF EXISTS temp.staged_parent;
              DELETE FROM staged; DELETE FROM staged_items;
-             DELETE FROM story_selected; DELETE FROM staged_consent;",
+             DELETE FROM story_selected; DELETE FROM selected_rows;
+             DELETE FROM staged_consent;",
         )?;
         Ok(())
     }
@@ -327,7 +331,8 @@ impl Store {
     pub fn end_staging(&self) -> Result<()> {
         self.conn.execute_batch(
             "DROP TABLE IF EXISTS temp.staged; DROP TABLE IF EXISTS temp.staged_items;
-             DROP TABLE IF EXISTS temp.story_selected; DROP TABLE IF EXISTS temp.staged_consent;",
+             DROP TABLE IF EXISTS temp.story_selected; DROP TABLE IF EXISTS temp.selected_rows;
+             DROP TABLE IF EXISTS temp.staged_consent;",
         )?;
         Ok(())
     }
@@ -426,13 +431,18 @@ const SQL_NEXT_BATCH: &str = "SELECT st.seq, it.item, it.text, it.html, it.sourc
      sel.tagged, st.known, a.uri, st.record, st.text_tags, st.uri, st.local_server, st.local_id,
      p.id IS NULL, sp.reason
      FROM staged st
-     LEFT JOIN story_selected sel ON sel.uri = st.uri
+     LEFT JOIN selected_rows sel ON sel.seq = st.seq
      LEFT JOIN staged_items it ON it.seq = st.seq
-         AND (sel.uri IS NOT NULL OR st.uri IS NULL OR st.withheld OR ?4)
+         AND (sel.seq IS NOT NULL OR st.uri IS NULL OR st.withheld OR ?4)
      LEFT JOIN main.posts p ON p.id = st.known
      LEFT JOIN main.authors a ON ?4 AND a.id = p.author_id
      LEFT JOIN main.story_posts sp ON sp.tag = ?5 AND sp.post_id = p.id
      WHERE st.source = ?1 AND st.seq > ?2 ORDER BY st.seq LIMIT ?3";
+
+/// The staged rows of the selected posts, every copy of each: `story_selected` and the URI
+/// index are both read in URI order.
+const SQL_SELECTED_ROWS: &str = "INSERT INTO selected_rows (seq, tagged)
+     SELECT s.seq, sel.tagged FROM story_selected sel JOIN staged s ON s.uri = sel.uri";
 
 const SQL_CONSENT_SIGNALS: &str =
     "SELECT author_uri, max(refuses), max(noindex) FROM staged_consent
@@ -469,7 +479,8 @@ pub(super) const PER_ROW_QUERIES: &[&str] = &[
 
 #[cfg(test)]
 /// Statements that run once per source or run, reading the staged table once.
-pub(super) const ONCE_QUERIES: &[&str] = &[SQL_SEEDS, SQL_WALK, SQL_CONSENT_SIGNALS];
+pub(super) const ONCE_QUERIES: &[&str] =
+    &[SQL_SEEDS, SQL_WALK, SQL_SELECTED_ROWS, SQL_CONSENT_SIGNALS];
 
 #[cfg(test)]
 /// The staging tables and their indexes, for the query-plan test.
@@ -498,9 +509,10 @@ fn decide(conn: &Connection, tag: &str) -> Result<()> {
 fn decide_in(conn: &Connection, tag: &str) -> Result<()> {
     resolve_local_parents(conn)?;
     super::with_small_sorter(conn, |conn| conn.execute_batch(INDEX_GRAPH))?;
-    conn.execute("DELETE FROM story_selected", [])?;
+    conn.execute_batch("DELETE FROM story_selected; DELETE FROM selected_rows")?;
     conn.execute(SQL_SEEDS, [tag])?;
     conn.execute(SQL_WALK, [tag])?;
+    conn.execute(SQL_SELECTED_ROWS, [])?;
     Ok(())
 }
 
