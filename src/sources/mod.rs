@@ -23,7 +23,7 @@ pub mod tweet_v1;
 pub mod twitter_archive;
 
 #[cfg(test)]
-mod test_util;
+pub(crate) mod test_util;
 
 use serde_json::Value;
 

@@ -311,31 +311,23 @@ mod tests {
     #[test]
     fn the_fixtures_arrays_split_into_their_elements() {
         let mut seen = 0;
-        let mut dirs = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")];
-        while let Some(dir) = dirs.pop() {
-            for entry in std::fs::read_dir(dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    dirs.push(path);
-                    continue;
-                }
-                let Ok(serde_json::Value::Array(whole)) =
-                    serde_json::from_slice(&std::fs::read(&path).unwrap())
-                else {
-                    continue;
-                };
-                let pretty = serde_json::to_string_pretty(&whole).unwrap();
-                let compact = serde_json::to_string(&whole).unwrap();
-                for text in [pretty, compact] {
-                    let parts: Vec<serde_json::Value> = split(&text)
-                        .unwrap()
-                        .iter()
-                        .map(|t| serde_json::from_str(t).unwrap())
-                        .collect();
-                    assert_eq!(parts, whole, "{}", path.display());
-                }
-                seen += 1;
+        for path in crate::sources::test_util::fixture_files() {
+            let Ok(serde_json::Value::Array(whole)) =
+                serde_json::from_slice(&std::fs::read(&path).unwrap())
+            else {
+                continue;
+            };
+            let pretty = serde_json::to_string_pretty(&whole).unwrap();
+            let compact = serde_json::to_string(&whole).unwrap();
+            for text in [pretty, compact] {
+                let parts: Vec<serde_json::Value> = split(&text)
+                    .unwrap()
+                    .iter()
+                    .map(|t| serde_json::from_str(t).unwrap())
+                    .collect();
+                assert_eq!(parts, whole, "{}", path.display());
             }
+            seen += 1;
         }
         assert!(seen >= 5, "{seen} arrays among the fixtures");
     }

@@ -1,7 +1,5 @@
 //! The staging encoding gives back every item as it was staged.
 
-use std::path::Path;
-
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::Value;
 
@@ -10,6 +8,7 @@ use crate::model::{
     Author, Consent, CustomEmoji, Deletion, Item, LocalId, Media, Poll, PollOption, Post,
     ReplyCount, Skip, SkipReason, StoryInfo, TextBoost,
 };
+use crate::sources::test_util::fixture_files;
 use crate::sources::{Parsed, detect};
 
 fn round_trip(item: &Item) -> Item {
@@ -188,21 +187,8 @@ fn every_kind_of_item_reads_back_as_it_was_staged() {
 
 /// Every item the parsers make of the project's fixtures, of every format.
 fn fixture_items() -> Vec<(String, String, Item)> {
-    let mut files = Vec::new();
-    let mut dirs = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
     let mut items = Vec::new();
-    for path in files {
+    for path in fixture_files() {
         let Ok(text) = std::fs::read_to_string(&path) else {
             continue;
         };
