@@ -88,6 +88,10 @@ const PAGE_SIZE: i64 = 16 * 1024;
 /// [`Store::with_small_sorter`]); larger sorts are merged from runs of this size on disk.
 const SORTER_KIB: u16 = 2 * 1024;
 
+/// The page cache of SQLite's `temp` schema, which holds only lists read once from end to end
+/// (the staging tables are a database of their own).
+const TEMP_CACHE_KIB: i64 = 512;
+
 /// The smallest (SQLite's default).
 const MIN_CACHE_KIB: u64 = 2 * 1024;
 
@@ -204,8 +208,11 @@ impl Store {
         let kib = (input_bytes / 16 / 1024).clamp(MIN_CACHE_KIB, most);
         let main = i64::try_from(kib).unwrap_or(i64::MAX);
         self.conn.pragma_update(None, "cache_size", -main)?;
+        self.attach_staging()?;
         self.conn
-            .pragma_update(Some("temp"), "cache_size", -(main / 2).max(2048))?;
+            .pragma_update(Some("stage"), "cache_size", -(main / 2).max(2048))?;
+        self.conn
+            .pragma_update(Some("temp"), "cache_size", -TEMP_CACHE_KIB)?;
         Ok(())
     }
 

@@ -629,3 +629,56 @@ fn sorts_run_with_a_small_sorter_and_give_the_cache_back_even_when_they_fail() {
     assert!(failed.is_err());
     assert_eq!(cache(&store.conn).unwrap(), full);
 }
+
+/// See: issue 10. The staging tables are a database of their own, attached for a run and
+/// deleted at its end (never a table of the archive), and a run that begins after one that
+/// failed before its end starts from empty tables.
+#[test]
+fn staging_is_a_database_of_its_own_that_ends_with_the_run() {
+    use crate::model::Item;
+    use crate::store::staging::{GraphPlace, StageRow, StagedItem};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("a.db")).unwrap();
+    let stage = |uri: &str| {
+        let place = GraphPlace {
+            uri: Some(uri.into()),
+            tagged: true,
+            ..Default::default()
+        };
+        let item = Item::Post(Box::new(post(uri, "#t", "2024-01-01T00:00:00Z")));
+        StageRow::Item(Box::new(StagedItem::new(item, place).unwrap()))
+    };
+    let staged = |store: &Store| {
+        store
+            .conn
+            .query_row("SELECT count(*) FROM stage.staged", [], |r| {
+                r.get::<_, i64>(0)
+            })
+    };
+    store.begin_staging().unwrap();
+    let rows = vec![stage("https://a.example/1"), stage("https://a.example/2")];
+    store.stage(0, "t", rows).unwrap();
+    assert_eq!(staged(&store).unwrap(), 2);
+    let in_archive: i64 = store
+        .conn
+        .query_row(
+            "SELECT count(*) FROM main.sqlite_schema WHERE name LIKE 'staged%'
+             OR name IN ('story_selected', 'selected_rows')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(in_archive, 0);
+
+    store.begin_staging().unwrap();
+    assert_eq!(staged(&store).unwrap(), 0);
+    store
+        .stage(0, "t", vec![stage("https://a.example/3")])
+        .unwrap();
+    store.end_staging().unwrap();
+    let error = staged(&store).unwrap_err().to_string();
+    assert!(error.contains("no such table"), "{error}");
+    store.end_staging().unwrap();
+    store.begin_staging().unwrap();
+    assert_eq!(staged(&store).unwrap(), 0);
+}
