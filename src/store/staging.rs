@@ -531,6 +531,13 @@ fn decide_in(conn: &Connection, tag: &str) -> Result<()> {
     super::with_small_sorter(conn, |conn| conn.execute_batch(INDEX_GRAPH))?;
     conn.execute_batch("DELETE FROM story_selected; DELETE FROM selected_rows")?;
     conn.execute(SQL_SEEDS, [tag])?;
+    // The walk probes the staging indexes at random, and a page cache full of the pages the
+    // steps above wrote keeps no page it reads: SQLite writes a dirty page out only when no
+    // clean one is left to reuse, so within a transaction that has filled the cache every
+    // read takes the place of the last one. Written out now, the pages stay as clean ones the
+    // walk can reuse (page reads of the walk, 100k Mastodon statuses: 169,000 -> 20,000;
+    // issue 10).
+    conn.cache_flush()?;
     conn.execute(SQL_WALK, [tag])?;
     conn.execute(SQL_SELECTED_ROWS, [])?;
     Ok(())
