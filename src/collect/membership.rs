@@ -21,7 +21,7 @@ mod tests {
     use proptest::prelude::*;
     use serde_json::{Value, json};
 
-    use crate::store::Store;
+    use crate::store::{Store, WALK_FOR_TEST, WalkForTest};
 
     /// A post of a generated conversation: its parent (an earlier post, or one of a few posts
     /// never collected), whether it carries the tag, and which of two collects read it.
@@ -148,21 +148,49 @@ mod tests {
         )
     }
 
+    /// The story two collects of `posts` make, walked as `walk` says (see
+    /// `store/staging/walk.rs`).
+    fn story_of(posts: &[Generated], walk: Option<WalkForTest>) -> BTreeSet<String> {
+        WALK_FOR_TEST.with(|w| w.set(walk));
+        let mut store = Store::open_in_memory().unwrap();
+        for run in [1, 2] {
+            let report = crate::collect::collect_documents(
+                &mut store,
+                "t",
+                "outbox",
+                None,
+                &[outbox(posts, run)],
+            )
+            .unwrap();
+            assert!(report.error.is_none(), "{:?}", report.error);
+        }
+        WALK_FOR_TEST.with(|w| w.set(None));
+        store
+            .load_story("t")
+            .unwrap()
+            .into_iter()
+            .map(|p| p.uri)
+            .collect()
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(200))]
 
         /// Membership decided by walking only from what a collect brings is the rule's.
         #[test]
         fn two_collects_keep_what_the_reply_trees_join(posts in generated()) {
-            let mut store = Store::open_in_memory().unwrap();
-            for run in [1, 2] {
-                let report = crate::collect::collect_documents(
-                    &mut store, "t", "outbox", None, &[outbox(&posts, run)]).unwrap();
-                prop_assert!(report.error.is_none(), "{:?}", report.error);
-            }
-            let story: BTreeSet<String> =
-                store.load_story("t").unwrap().into_iter().map(|p| p.uri).collect();
-            prop_assert_eq!(story, expected(&posts));
+            prop_assert_eq!(story_of(&posts, None), expected(&posts));
+        }
+
+        /// The same, with every ring of the walk walked as a ring (the inputs here are too
+        /// small for any to be, otherwise), its starts above a seed found either way.
+        #[test]
+        fn two_collects_walked_by_rings_keep_what_the_reply_trees_join(
+            posts in generated(),
+            from_outside in any::<bool>(),
+        ) {
+            let walk = WalkForTest { small_ring: 1, from_outside: Some(from_outside) };
+            prop_assert_eq!(story_of(&posts, Some(walk)), expected(&posts));
         }
     }
 }

@@ -41,6 +41,8 @@ pub use media::{ArchivedMedia, MediaUse, PutMediaOutcome, StoryMediaUrl, sha256_
 pub use read::{StoredCuration, StoredMedia, StoredPost, StoredRevision};
 pub use records::Fingerprint;
 pub(crate) use replies::reply_count_of;
+#[cfg(test)]
+pub(crate) use staging::walk::{WALK_FOR_TEST, WalkForTest};
 pub use staging::{Entry, GraphPlace, KnownPost, StageRow, Staged, StagedItem, UnselectedPost};
 pub use write::{PostOutcome, Reason, SourceCounts, SourceWriter};
 

@@ -81,18 +81,34 @@ fn collect_queries_use_indexes() {
             );
         }
     }
-    // The membership walk's recursive step runs once per post it reaches: a scan of `staged`
+    // The end of the membership walk recurses once per post it reaches: a scan of `staged`
     // there would make a collect quadratic in its posts.
-    let walk = plan(conn, staging::SQL_WALK);
+    let walk = plan(conn, staging::walk::SQL_FINISH);
     let step = walk
         .iter()
         .position(|l| l == "RECURSIVE STEP")
         .expect("the walk recurses");
     assert_eq!(
         scans(&walk[step..]),
-        ["r", "r", "r"],
+        ["r", "r", "reach"],
         "the walk's step scans more than its working set:\n{walk:#?}"
     );
+    // Its rings are walked in key order: each statement reads the ring (or the posts it led
+    // to) from end to end and probes the staging indexes in that order, never scanning them.
+    for sql in [
+        staging::walk::SQL_STEP,
+        staging::walk::SQL_RING,
+        staging::walk::SQL_SELECT_REACHED,
+    ] {
+        let lines = plan(conn, sql);
+        let scanned = scans(&lines);
+        assert!(
+            scanned
+                .iter()
+                .all(|t| t.starts_with("walk_") || t == "r" || t == "n" || t == "w"),
+            "a step of the walk scans a staging table:\n{sql}\n{lines:#?}"
+        );
+    }
     // Probes that stop at the first row: whether any tombstone or waiting text boost exists.
     for (sql, table) in [
         (write::SQL_ANY_TOMBSTONE, "tombstones"),

@@ -244,6 +244,7 @@ impl Store {
     pub fn begin_staging(&self) -> Result<()> {
         self.attach_staging()?;
         self.conn.execute_batch(CREATE)?;
+        self.conn.execute_batch(walk::CREATE)?;
         self.conn.execute_batch(
             "DROP INDEX IF EXISTS stage.staged_uri; DROP INDEX IF EXISTS stage.staged_local;
              DROP INDEX IF EXISTS stage.staged_parent;
@@ -403,43 +404,6 @@ macro_rules! not_seed {
     };
 }
 
-/// The other staged posts joined to a seed through posts that are not seeds: starting next
-/// to a seed (below a seed, or above a staged seed or an archived post of the story, that
-/// seed's parent being a staged post or a missing parent of one), then from post to parent
-/// and to children through staged links. A post that is not staged has no link of its own to
-/// walk on, and a seed's links are not walked: whatever lies past it is joined to a seed
-/// already, and reached from its own side.
-///
-/// A start above a seed counts only as a post of `other` or the parent of one: from anything
-/// else the walk goes nowhere. So starts are looked for among those (a few per post outside
-/// the story), not from every seed's parent (every post of a second collect; issue 10).
-pub(super) const SQL_WALK: &str = concat!(
-    "WITH RECURSIVE
-       other(uri, parent) AS (
-         SELECT s.uri, s.parent FROM staged s WHERE s.uri IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM story_selected WHERE uri = s.uri)),
-       reach(uri) AS (
-         SELECT o.uri FROM other o WHERE o.parent IS NOT NULL AND NOT ",
-    not_seed!("o.parent"),
-    "
-         UNION SELECT x.uri FROM (SELECT uri FROM other UNION SELECT parent FROM other) x
-         WHERE x.uri IS NOT NULL AND ",
-    not_seed!("x.uri"),
-    " AND (EXISTS (SELECT 1 FROM staged s JOIN story_selected sel ON sel.uri = s.uri
-                 WHERE s.parent = x.uri)
-             OR EXISTS (SELECT 1 FROM main.posts p
-                 JOIN main.story_posts sp ON sp.tag = ?1 AND sp.post_id = p.id
-                 WHERE p.in_reply_to_uri = x.uri))
-         UNION SELECT s.parent FROM staged s JOIN reach r ON s.uri = r.uri
-         WHERE s.parent IS NOT NULL AND ",
-    not_seed!("s.parent"),
-    "
-         UNION SELECT s.uri FROM staged s JOIN reach r ON s.parent = r.uri
-         WHERE NOT EXISTS (SELECT 1 FROM story_selected WHERE uri = s.uri))
-     INSERT OR IGNORE INTO story_selected (uri, tagged)
-     SELECT r.uri, 0 FROM reach r WHERE EXISTS (SELECT 1 FROM staged s WHERE s.uri = r.uri)"
-);
-
 /// The staged rows of a source in order. A post outside the story comes without its body (the
 /// item and its three large strings) unless some author refuses archiving (`?4`): then the
 /// writer needs the author to count it. (A sixth of a first collect's posts, in the benchmark
@@ -498,14 +462,27 @@ pub(super) const PER_ROW_QUERIES: &[&str] = &[
 
 #[cfg(test)]
 /// Statements that run once per source or run, reading the staged table once.
-pub(super) const ONCE_QUERIES: &[&str] =
-    &[SQL_SEEDS, SQL_WALK, SQL_SELECTED_ROWS, SQL_CONSENT_SIGNALS];
+pub(super) const ONCE_QUERIES: &[&str] = &[
+    SQL_SEEDS,
+    walk::SQL_STARTS_BELOW,
+    walk::SQL_STARTS_ABOVE,
+    walk::SQL_STARTS_ABOVE_ARCHIVED,
+    walk::SQL_STARTS_ABOVE_FROM_OUTSIDE,
+    walk::SQL_STARTS_BELOW_FROM_OUTSIDE,
+    walk::SQL_RING,
+    walk::SQL_STEP,
+    walk::SQL_FINISH,
+    walk::SQL_SELECT_REACHED,
+    SQL_SELECTED_ROWS,
+    SQL_CONSENT_SIGNALS,
+];
 
 #[cfg(test)]
 /// The staging tables and their indexes, for the query-plan test.
 pub(super) fn create_for_test(conn: &Connection) -> Result<()> {
     conn.execute_batch("ATTACH DATABASE '' AS stage")?;
     conn.execute_batch(CREATE)?;
+    conn.execute_batch(walk::CREATE)?;
     conn.execute_batch(INDEX_LOCAL)?;
     conn.execute_batch(INDEX_GRAPH)?;
     Ok(())
@@ -530,7 +507,7 @@ fn decide_in(conn: &Connection, tag: &str) -> Result<()> {
     resolve_local_parents(conn)?;
     super::with_small_sorter(conn, |conn| conn.execute_batch(INDEX_GRAPH))?;
     conn.execute_batch("DELETE FROM story_selected; DELETE FROM selected_rows")?;
-    conn.execute(SQL_SEEDS, [tag])?;
+    let seeds = conn.execute(SQL_SEEDS, [tag])?;
     // The walk probes the staging indexes at random, and a page cache full of the pages the
     // steps above wrote keeps no page it reads: SQLite writes a dirty page out only when no
     // clean one is left to reuse, so within a transaction that has filled the cache every
@@ -538,7 +515,7 @@ fn decide_in(conn: &Connection, tag: &str) -> Result<()> {
     // walk can reuse (page reads of the walk, 100k Mastodon statuses: 169,000 -> 20,000;
     // issue 10).
     conn.cache_flush()?;
-    conn.execute(SQL_WALK, [tag])?;
+    super::with_small_sorter(conn, |conn| walk::walk(conn, tag, seeds))?;
     conn.execute(SQL_SELECTED_ROWS, [])?;
     Ok(())
 }
@@ -702,3 +679,4 @@ impl SourceWriter<'_> {
 
 #[cfg(test)]
 mod tests;
+pub(super) mod walk;
