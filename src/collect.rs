@@ -320,6 +320,7 @@ fn write_source(
     for (author_uri, refuses, noindex) in w.staged_consent()? {
         c.erased_consent += w.record_consent(&author_uri, refuses, noindex)?;
     }
+    w.defer_indexes()?;
     let mut after = -1;
     // The curated story being written, and the position of its next entry.
     let mut story: Option<(String, u64)> = None;
@@ -336,6 +337,7 @@ fn write_source(
         }
     }
     close_record(&mut w, &mut record)?;
+    w.build_deferred_indexes()?;
     w.resolve_local_replies()?;
     w.resolve_text_boosts()?;
     w.commit(&c)?;

@@ -23,6 +23,7 @@ mod catalog;
 mod consent;
 mod curator;
 mod cursors;
+mod deferred_indexes;
 mod events;
 mod forget;
 mod fts;

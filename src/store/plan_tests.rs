@@ -64,6 +64,26 @@ fn collect_queries_use_indexes() {
             "a per-post statement scans a table:\n{sql}\n{lines:#?}"
         );
     }
+    // Nor while a source is written with its posts' parent and author indexes set aside
+    // (`deferred_indexes.rs`): no statement run per post needs them.
+    let setup = conn.unchecked_transaction().unwrap();
+    for name in deferred_indexes::DEFERRED {
+        setup.execute_batch(&format!("DROP INDEX {name}")).unwrap();
+    }
+    let per_post = write::PER_POST_QUERIES
+        .iter()
+        .chain(records::PER_ROW_QUERIES)
+        .chain(events::PER_ITEM_QUERIES)
+        .chain(fts::PER_POST_QUERIES)
+        .chain(replies::PER_POST_QUERIES);
+    for sql in per_post {
+        let lines = plan(&setup, sql);
+        assert!(
+            scans(&lines).is_empty(),
+            "a per-post statement needs an index set aside:\n{sql}\n{lines:#?}"
+        );
+    }
+    drop(setup);
     // Once per run or source. `staged` and `staged_consent` are the run's staging tables,
     // iterated once; CTE names (`other`, `reach`) are the recursion's own working sets.
     // `text_boosts` is the waiting list those statements exist to read, read once and only

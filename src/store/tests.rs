@@ -682,3 +682,90 @@ fn staging_is_a_database_of_its_own_that_ends_with_the_run() {
     store.begin_staging().unwrap();
     assert_eq!(staged(&store).unwrap(), 0);
 }
+
+/// See: issue 10. When a run selects more posts than the archive holds, the indexes of posts'
+/// parents and authors are set aside while a source is written and built at its end: absent
+/// meanwhile, as the archive had them after it commits, untouched when it fails, and kept
+/// throughout by an archive that holds more posts than the run brings.
+#[test]
+fn deferred_indexes_are_set_aside_while_writing_and_back_after() {
+    use crate::model::Item;
+    use crate::store::staging::{GraphPlace, StageRow, StagedItem};
+    let indexes = |conn: &Connection| -> Vec<(String, String)> {
+        conn.prepare(
+            "SELECT name, sql FROM main.sqlite_schema WHERE type = 'index' AND sql IS NOT NULL
+             ORDER BY name",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+    };
+    let deferred = |conn: &Connection| {
+        indexes(conn)
+            .into_iter()
+            .filter(|(name, _)| deferred_indexes::DEFERRED.contains(&name.as_str()))
+            .count()
+    };
+    let stage = |store: &Store, uris: &[&str]| {
+        store.begin_staging().unwrap();
+        let rows = uris
+            .iter()
+            .map(|uri| {
+                let place = GraphPlace {
+                    uri: Some((*uri).into()),
+                    tagged: true,
+                    ..Default::default()
+                };
+                let item = Item::Post(Box::new(post(uri, "#t", "2024-01-01T00:00:00Z")));
+                StageRow::Item(Box::new(StagedItem::new(item, place).unwrap()))
+            })
+            .collect();
+        store.stage(0, "t", rows).unwrap();
+        store.decide_membership("t").unwrap();
+    };
+    let mut store = Store::open_in_memory().unwrap();
+    let before = indexes(&store.conn);
+    assert_eq!(deferred(&store.conn), deferred_indexes::DEFERRED.len());
+
+    stage(&store, &["https://a.example/1", "https://a.example/2"]);
+    let mut w = store.write_staged(0, "mastodon-api", "x", "t").unwrap();
+    w.defer_indexes().unwrap();
+    assert_eq!(deferred(&w.tx), 0);
+    w.upsert_post(
+        &post("https://a.example/1", "#t", "2024-01-01T00:00:00Z"),
+        None,
+        Reason::Tagged,
+    )
+    .unwrap();
+    drop(w);
+    assert_eq!(indexes(&store.conn), before, "a failed source rolls back");
+
+    let mut w = store.write_staged(0, "mastodon-api", "x", "t").unwrap();
+    w.defer_indexes().unwrap();
+    assert_eq!(deferred(&w.tx), 0);
+    for uri in ["https://a.example/1", "https://a.example/2"] {
+        let p = post(uri, "#t", "2024-01-01T00:00:00Z");
+        w.upsert_post(&p, Some("https://a.example/0"), Reason::Tagged)
+            .unwrap();
+    }
+    w.commit(&SourceCounts::default()).unwrap();
+    store.end_staging().unwrap();
+    assert_eq!(indexes(&store.conn), before);
+    let by_parent: i64 = store
+        .conn
+        .query_row(
+            "SELECT count(*) FROM posts INDEXED BY posts_in_reply_to
+             WHERE in_reply_to_uri = 'https://a.example/0'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(by_parent, 2);
+
+    stage(&store, &["https://a.example/3"]);
+    let mut w = store.write_staged(0, "mastodon-api", "x", "t").unwrap();
+    w.defer_indexes().unwrap();
+    assert_eq!(deferred(&w.tx), deferred_indexes::DEFERRED.len());
+}

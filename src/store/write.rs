@@ -250,6 +250,8 @@ pub struct SourceWriter<'c> {
     pub(super) fts: super::fts::Deferred,
     /// The archived id of the post the last [`SourceWriter::upsert_post`] stored, if it did.
     pub(super) last_post: Option<i64>,
+    /// The SQL of the indexes set aside until the source is written (`deferred_indexes.rs`).
+    pub(super) deferred_indexes: Vec<String>,
 }
 
 /// The link a newer copy of an author gives, else the stored one; but never a web link
@@ -312,6 +314,7 @@ impl<'c> SourceWriter<'c> {
             author_digests: std::hash::RandomState::new(),
             fts: super::fts::Deferred::default(),
             last_post: None,
+            deferred_indexes: Vec::new(),
         })
     }
 
@@ -634,6 +637,7 @@ impl<'c> SourceWriter<'c> {
 
     /// Records the source's tallies and commits everything written through this writer.
     pub fn commit(mut self, c: &SourceCounts) -> Result<()> {
+        self.build_deferred_indexes()?;
         self.fts.finish(&self.tx)?;
         self.tx.execute(
             "UPDATE sources SET posts_seen = ?2, posts_new = ?3, posts_updated = ?4, boosts = ?5,

@@ -1,0 +1,71 @@
+//! Indexes of `posts` built once at the end of a source rather than entry by entry, when the
+//! source brings more posts than the archive holds (a first collect, above all).
+//!
+//! A post's parent URI and author id fall anywhere in their indexes, so once the indexes
+//! outgrow the page cache every new post read an index page back and wrote one out: of the
+//! page reads and writes of a first collect of 300k Mastodon statuses, these two indexes were
+//! about a fifth (issue 10). Built by `CREATE INDEX` from the finished table, they are sorted
+//! and written in order instead. Nothing the writer runs per post reads them (the query-plan
+//! test checks the per-post statements without them); what does (linking replies that waited
+//! for a local id, text boosts) runs after they are back. They are dropped and built again in
+//! the writer's transaction, from the SQL the archive stored: another connection never sees
+//! the archive without them, and a writer that fails rolls both back.
+
+use anyhow::Result;
+use rusqlite::OptionalExtension;
+
+use super::write::SourceWriter;
+
+/// The indexes set aside.
+pub(super) const DEFERRED: &[&str] = &["posts_in_reply_to", "posts_author"];
+
+/// Whether the archive holds fewer posts than the run selected to write.
+const SQL_FEWER_POSTS: &str = "SELECT coalesce((SELECT max(id) FROM main.posts), 0)
+     < (SELECT count(*) FROM selected_rows)";
+
+impl SourceWriter<'_> {
+    /// Sets the indexes aside when this run selected more posts than the archive holds.
+    pub fn defer_indexes(&mut self) -> Result<()> {
+        if !self.deferred_indexes.is_empty() {
+            return Ok(());
+        }
+        let fewer: bool = self
+            .tx
+            .prepare_cached(SQL_FEWER_POSTS)?
+            .query_row([], |r| r.get(0))?;
+        if !fewer {
+            return Ok(());
+        }
+        for name in DEFERRED {
+            let sql: Option<String> = self
+                .tx
+                .query_row(
+                    "SELECT sql FROM main.sqlite_schema WHERE type = 'index' AND name = ?1",
+                    [name],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(sql) = sql {
+                self.tx
+                    .execute_batch(&format!("DROP INDEX main.\"{name}\""))?;
+                self.deferred_indexes.push(sql);
+            }
+        }
+        Ok(())
+    }
+
+    /// Builds the indexes set aside again (nothing when none was).
+    pub fn build_deferred_indexes(&mut self) -> Result<()> {
+        if self.deferred_indexes.is_empty() {
+            return Ok(());
+        }
+        // The cache is written out first so that the sort gets the memory it gives up: its
+        // pages are dirty, and a dirty page is not freed when the cache is made smaller.
+        self.tx.cache_flush()?;
+        let indexes = std::mem::take(&mut self.deferred_indexes);
+        super::with_small_sorter(&self.tx, |conn| {
+            indexes.iter().try_for_each(|sql| conn.execute_batch(sql))
+        })?;
+        Ok(())
+    }
+}
