@@ -64,8 +64,8 @@ fn collect_queries_use_indexes() {
             "a per-post statement scans a table:\n{sql}\n{lines:#?}"
         );
     }
-    // Nor while a source is written with its posts' parent and author indexes set aside
-    // (`deferred_indexes.rs`): no statement run per post needs them.
+    // Nor while a source is written with the index of posts' parents set aside
+    // (`deferred_indexes.rs`): no statement run per post needs it.
     let setup = conn.unchecked_transaction().unwrap();
     for name in deferred_indexes::DEFERRED {
         setup.execute_batch(&format!("DROP INDEX {name}")).unwrap();

@@ -683,8 +683,8 @@ fn staging_is_a_database_of_its_own_that_ends_with_the_run() {
     assert_eq!(staged(&store).unwrap(), 0);
 }
 
-/// See: issue 10. When a run selects more posts than the archive holds, the indexes of posts'
-/// parents and authors are set aside while a source is written and built at its end: absent
+/// See: issue 10. When a run selects more posts than the archive holds, the index of posts'
+/// parents is set aside while a source is written and built at its end: absent
 /// meanwhile, as the archive had them after it commits, untouched when it fails, and kept
 /// throughout by an archive that holds more posts than the run brings.
 #[test]
