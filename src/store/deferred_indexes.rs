@@ -9,11 +9,11 @@
 //! author's posts go to one place in it (an account export's to one end), and its read of the
 //! table cost more than its inserts saved: a million-post account export, with the other
 //! changes of the same day, did 2,714,682 page reads and writes with both set aside, 2,546,777
-//! with this one alone, 2,667,254 before the day's changes. Nothing the writer runs per post reads the index
-//! (the query-plan test checks the per-post statements without it); what does (linking
-//! replies that waited for a local id) runs after it is back. It is dropped and built again in
-//! the writer's transaction, from the SQL the archive stored: another connection never sees
-//! the archive without it, and a writer that fails rolls both back.
+//! with this one alone, 2,667,254 before the day's changes. Nothing the writer runs per post
+//! reads the index (the query-plan test checks the per-post statements without it); what does
+//! (linking replies that waited for a local id) runs after it is back. It is dropped and built
+//! again in the writer's transaction, from the SQL the archive stored: another connection
+//! never sees the archive without it, and a writer that fails rolls both back.
 
 use anyhow::Result;
 use rusqlite::OptionalExtension;

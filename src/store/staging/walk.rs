@@ -88,18 +88,28 @@ pub(in crate::store) const SQL_STARTS_ABOVE: &str = "INSERT OR IGNORE INTO walk_
      SELECT s.parent FROM story_selected sel CROSS JOIN staged s ON s.uri = sel.uri
      WHERE s.parent IS NOT NULL ORDER BY 1";
 
-/// The posts outside the story and their parents (`x`), for the starts found from there.
-macro_rules! outside {
-    ($where:literal) => {
+/// Starts found among the posts outside the story (`other`) by `SELECT` parts, sorted.
+macro_rules! from_outside {
+    ($($select:expr),+ $(,)?) => {
         concat!(
             "INSERT OR IGNORE INTO walk_next (uri)
              WITH other(uri, parent) AS (
                  SELECT s.uri, s.parent FROM staged s WHERE s.uri IS NOT NULL
-                 AND NOT EXISTS (SELECT 1 FROM story_selected WHERE uri = s.uri))
-             SELECT x.uri FROM (SELECT uri FROM other UNION SELECT parent FROM other) x
+                 AND NOT EXISTS (SELECT 1 FROM story_selected WHERE uri = s.uri)) ",
+            $($select),+,
+            " ORDER BY 1"
+        )
+    };
+}
+
+/// The posts outside the story and their parents (`x`) for which `$where` holds.
+macro_rules! outside {
+    ($where:literal) => {
+        from_outside!(
+            "SELECT x.uri FROM (SELECT uri FROM other UNION SELECT parent FROM other) x
              WHERE x.uri IS NOT NULL AND (",
             $where,
-            ") ORDER BY 1"
+            ")"
         )
     };
 }
@@ -125,14 +135,9 @@ pub(in crate::store) const SQL_STARTS_ABOVE_FROM_OUTSIDE: &str = outside!(
 
 /// Starts below a seed among the posts outside the story (as [`SQL_STARTS_BELOW`], when the
 /// seeds far outnumber those: every reply of a second collect is below a seed, and a seed).
-pub(in crate::store) const SQL_STARTS_BELOW_FROM_OUTSIDE: &str = concat!(
-    "INSERT OR IGNORE INTO walk_next (uri)
-     WITH other(uri, parent) AS (
-         SELECT s.uri, s.parent FROM staged s WHERE s.uri IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM story_selected WHERE uri = s.uri))
-     SELECT o.uri FROM other o WHERE o.parent IS NOT NULL AND NOT ",
+pub(in crate::store) const SQL_STARTS_BELOW_FROM_OUTSIDE: &str = from_outside!(
+    "SELECT o.uri FROM other o WHERE o.parent IS NOT NULL AND NOT ",
     not_seed!("o.parent"),
-    " ORDER BY 1"
 );
 
 /// How many posts were staged.
