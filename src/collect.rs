@@ -312,6 +312,22 @@ fn write_source(
     location: &str,
     selected_at: &mut i64,
 ) -> Result<SourceCounts> {
+    let written = write_staged(store, tag, index, format, location, selected_at);
+    // Why the source failed comes first; the journal is set back either way.
+    let ended = store.end_source();
+    let counts = written?;
+    ended?;
+    Ok(counts)
+}
+
+fn write_staged(
+    store: &mut Store,
+    tag: &str,
+    index: usize,
+    format: Format,
+    location: &str,
+    selected_at: &mut i64,
+) -> Result<SourceCounts> {
     let mut w = store.write_staged(index, format.name(), location, tag)?;
     w.refresh_membership(selected_at)?;
     let mut c = SourceCounts::default();

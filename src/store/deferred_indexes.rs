@@ -23,10 +23,6 @@ use super::write::SourceWriter;
 /// The indexes set aside (see the module's doc for why not `posts_author`).
 pub(super) const DEFERRED: &[&str] = &["posts_in_reply_to"];
 
-/// Whether the archive holds fewer posts than the run selected to write.
-const SQL_FEWER_POSTS: &str = "SELECT coalesce((SELECT max(id) FROM main.posts), 0)
-     < (SELECT count(*) FROM selected_rows)";
-
 impl SourceWriter<'_> {
     /// Sets the indexes aside when this run selected more posts than the archive holds.
     pub fn defer_indexes(&mut self) -> Result<()> {
@@ -35,7 +31,7 @@ impl SourceWriter<'_> {
         }
         let fewer: bool = self
             .tx
-            .prepare_cached(SQL_FEWER_POSTS)?
+            .prepare_cached(super::journal::SQL_RUN_OUTGROWS_ARCHIVE)?
             .query_row([], |r| r.get(0))?;
         if !fewer {
             return Ok(());

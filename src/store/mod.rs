@@ -27,6 +27,7 @@ mod deferred_indexes;
 mod events;
 mod forget;
 mod fts;
+mod journal;
 mod media;
 mod read;
 mod records;
@@ -50,7 +51,7 @@ pub use write::{PostOutcome, Reason, SourceCounts, SourceWriter};
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use rusqlite::{Connection, TransactionBehavior};
 
 use crate::model::LocalId;
@@ -137,18 +138,34 @@ impl Store {
     /// as a plain file, with no locks and no `-shm` to create, which a read-only connection
     /// could not remove again. When a `-wal` file exists a collect is writing (or was killed),
     /// and the archive is opened read-only with SQLite's locks, reading through the WAL, whose
-    /// files are already there. The one race left: a collect that starts during the render
-    /// and checkpoints into the main file before it ends; SQLite checkpoints every 1000 pages,
-    /// so that takes a large collect starting within the render's few queries.
+    /// files are already there; so it is when a `-journal` file exists, while a large source
+    /// is written with a rollback journal (`journal.rs`): the render waits for its commit.
+    /// The one race left: a collect that starts during the render and writes into the main
+    /// file before it ends (a checkpoint, every 1000 pages, or a large source's first pages
+    /// out of the cache), which takes a large collect starting within the render's few
+    /// queries.
     pub fn open_read_only(path: &Path) -> Result<Store> {
         if !path.is_file() {
             bail!("no archive at `{}`", path.display());
         }
-        let immutable = !wal_path(path).exists();
+        let immutable = !wal_path(path).exists() && !beside(path, "-journal").exists();
         let conn = open_flags(path, immutable)
-            .and_then(|conn| check_readable(&conn).map(|()| conn))
-            .with_context(|| format!("cannot open archive `{}`", path.display()))?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
+            .and_then(|conn| {
+                // Set before the first read, which waits for a large source's commit.
+                conn.busy_timeout(BUSY_TIMEOUT)?;
+                check_readable(&conn).map(|()| conn)
+            })
+            .map_err(|e| match e.sqlite_error().map(|e| e.extended_code) {
+                Some(rusqlite::ffi::SQLITE_READONLY_ROLLBACK) => anyhow!(
+                    "a collect was stopped while it wrote to the archive `{0}`, and the \
+                     journal it left (`{0}-journal`) must be rolled back first: any command \
+                     that writes does that, `tagstory story --db {0} --tag TAG` among them; \
+                     render never writes to the archive",
+                    path.display()
+                ),
+                _ => anyhow::Error::new(e)
+                    .context(format!("cannot open archive `{}`", path.display())),
+            })?;
         let version = user_version(&conn)?;
         if version != SCHEMA_VERSION {
             let what = if version > SCHEMA_VERSION {
@@ -247,7 +264,9 @@ impl Store {
         SourceWriter::begin(&mut self.conn, format, location, tag, None)
     }
 
-    /// Starts writing the run's staged source number `source` (see [`Store::stage`]).
+    /// Starts writing the run's staged source number `source` (see [`Store::stage`]), with a
+    /// rollback journal when the run outgrows the archive (`journal.rs`): call
+    /// [`Store::end_source`] once the writer is done, committed or not.
     pub fn write_staged(
         &mut self,
         source: usize,
@@ -255,6 +274,7 @@ impl Store {
         location: &str,
         tag: &str,
     ) -> Result<SourceWriter<'_>> {
+        self.journal_for_source()?;
         SourceWriter::begin(&mut self.conn, format, location, tag, Some(source))
     }
 
@@ -318,7 +338,7 @@ pub fn pick_local_match(local: &LocalId, candidates: Vec<(String, String)>) -> O
 fn enable_wal(conn: &Connection) -> Result<()> {
     let started = std::time::Instant::now();
     loop {
-        match conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())) {
+        match conn.query_row("PRAGMA main.journal_mode = WAL", [], |_| Ok(())) {
             Ok(()) => return Ok(()),
             Err(e)
                 if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
@@ -355,8 +375,13 @@ fn check_readable(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 fn wal_path(path: &Path) -> std::path::PathBuf {
+    beside(path, "-wal")
+}
+
+/// The file SQLite keeps beside the archive at `path`, named with `suffix`.
+fn beside(path: &Path, suffix: &str) -> std::path::PathBuf {
     let mut name = path.as_os_str().to_owned();
-    name.push("-wal");
+    name.push(suffix);
     name.into()
 }
 

@@ -7,7 +7,7 @@ fn t(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
-fn post(uri: &str, text: &str, created: &str) -> Post {
+pub(super) fn post(uri: &str, text: &str, created: &str) -> Post {
     Post {
         uri: uri.into(),
         url: None,
@@ -683,14 +683,33 @@ fn staging_is_a_database_of_its_own_that_ends_with_the_run() {
     assert_eq!(staged(&store).unwrap(), 0);
 }
 
+/// Stages a run of posts tagged #t at `uris` (as source 0) and decides which join the story.
+pub(super) fn stage_tagged(store: &Store, uris: &[&str]) {
+    use crate::model::Item;
+    use crate::store::staging::{GraphPlace, StageRow, StagedItem};
+    store.begin_staging().unwrap();
+    let rows = uris
+        .iter()
+        .map(|uri| {
+            let place = GraphPlace {
+                uri: Some((*uri).into()),
+                tagged: true,
+                ..Default::default()
+            };
+            let item = Item::Post(Box::new(post(uri, "#t", "2024-01-01T00:00:00Z")));
+            StageRow::Item(Box::new(StagedItem::new(item, place).unwrap()))
+        })
+        .collect();
+    store.stage(0, "t", rows).unwrap();
+    store.decide_membership("t").unwrap();
+}
+
 /// See: issue 10. When a run selects more posts than the archive holds, the index of posts'
 /// parents is set aside while a source is written and built at its end: absent
 /// meanwhile, as the archive had them after it commits, untouched when it fails, and kept
 /// throughout by an archive that holds more posts than the run brings.
 #[test]
 fn deferred_indexes_are_set_aside_while_writing_and_back_after() {
-    use crate::model::Item;
-    use crate::store::staging::{GraphPlace, StageRow, StagedItem};
     let indexes = |conn: &Connection| -> Vec<(String, String)> {
         conn.prepare(
             "SELECT name, sql FROM main.sqlite_schema WHERE type = 'index' AND sql IS NOT NULL
@@ -708,28 +727,11 @@ fn deferred_indexes_are_set_aside_while_writing_and_back_after() {
             .filter(|(name, _)| deferred_indexes::DEFERRED.contains(&name.as_str()))
             .count()
     };
-    let stage = |store: &Store, uris: &[&str]| {
-        store.begin_staging().unwrap();
-        let rows = uris
-            .iter()
-            .map(|uri| {
-                let place = GraphPlace {
-                    uri: Some((*uri).into()),
-                    tagged: true,
-                    ..Default::default()
-                };
-                let item = Item::Post(Box::new(post(uri, "#t", "2024-01-01T00:00:00Z")));
-                StageRow::Item(Box::new(StagedItem::new(item, place).unwrap()))
-            })
-            .collect();
-        store.stage(0, "t", rows).unwrap();
-        store.decide_membership("t").unwrap();
-    };
     let mut store = Store::open_in_memory().unwrap();
     let before = indexes(&store.conn);
     assert_eq!(deferred(&store.conn), deferred_indexes::DEFERRED.len());
 
-    stage(&store, &["https://a.example/1", "https://a.example/2"]);
+    stage_tagged(&store, &["https://a.example/1", "https://a.example/2"]);
     let mut w = store.write_staged(0, "mastodon-api", "x", "t").unwrap();
     w.defer_indexes().unwrap();
     assert_eq!(deferred(&w.tx), 0);
@@ -764,7 +766,7 @@ fn deferred_indexes_are_set_aside_while_writing_and_back_after() {
         .unwrap();
     assert_eq!(by_parent, 2);
 
-    stage(&store, &["https://a.example/3"]);
+    stage_tagged(&store, &["https://a.example/3"]);
     let mut w = store.write_staged(0, "mastodon-api", "x", "t").unwrap();
     w.defer_indexes().unwrap();
     assert_eq!(deferred(&w.tx), deferred_indexes::DEFERRED.len());

@@ -1,0 +1,151 @@
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use super::journal_mode;
+use crate::store::tests::{post, stage_tagged};
+use crate::store::{Reason, SourceCounts, Store};
+
+const URIS: [&str; 3] = [
+    "https://a.example/1",
+    "https://a.example/2",
+    "https://a.example/3",
+];
+
+fn posts(store: &Store) -> i64 {
+    store
+        .conn
+        .query_row("SELECT count(*) FROM posts", [], |r| r.get(0))
+        .unwrap()
+}
+
+fn journal_file(db: &Path) -> std::path::PathBuf {
+    super::super::beside(db, "-journal")
+}
+
+/// Writes the staged posts at `uris` with `w`, and writes its pages out of the cache into the
+/// archive's file, as a source larger than the cache does.
+fn write_out(w: &mut crate::store::SourceWriter<'_>, uris: &[&str]) {
+    for uri in uris {
+        let p = post(uri, "#t", "2024-01-01T00:00:00Z");
+        w.upsert_post(&p, None, Reason::Tagged).unwrap();
+    }
+    w.tx.cache_flush().unwrap();
+}
+
+/// See: issue 10. A source that brings more posts than the archive holds is written with a
+/// rollback journal, which exists while it is written, and the archive is a WAL archive again
+/// once it is; a source smaller than the archive is written in WAL mode.
+#[test]
+fn a_source_larger_than_the_archive_is_written_with_a_rollback_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let mut store = Store::open(&db).unwrap();
+    stage_tagged(&store, &URIS);
+    let mut w = store.write_staged(0, "mastodon-api", "x", "t").unwrap();
+    assert_eq!(journal_mode(&w.tx).unwrap(), "delete");
+    write_out(&mut w, &URIS);
+    assert!(journal_file(&db).is_file());
+    w.commit(&SourceCounts::default()).unwrap();
+    store.end_source().unwrap();
+    assert_eq!(journal_mode(&store.conn).unwrap(), "wal");
+    assert!(!journal_file(&db).exists());
+    assert_eq!(posts(&store), 3);
+
+    stage_tagged(&store, &["https://a.example/4"]);
+    let w = store.write_staged(0, "mastodon-api", "x", "t").unwrap();
+    assert_eq!(journal_mode(&w.tx).unwrap(), "wal");
+    drop(w);
+    store.end_source().unwrap();
+    store.end_staging().unwrap();
+    drop(store);
+    assert_eq!(posts(&Store::open_read_only(&db).unwrap()), 3);
+}
+
+/// See: issue 10. SQLite leaves WAL mode only when no other connection has the archive open:
+/// with a render reading it, a large source is written in WAL mode, as before.
+#[test]
+fn another_connection_keeps_the_archive_in_wal_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let mut store = Store::open(&db).unwrap();
+    stage_tagged(&store, &URIS[..1]);
+    let mut w = store.write_staged(0, "mastodon-api", "x", "t").unwrap();
+    write_out(&mut w, &URIS[..1]);
+    w.commit(&SourceCounts::default()).unwrap();
+    store.end_source().unwrap();
+    let reader = Store::open_read_only(&db).unwrap();
+    assert_eq!(posts(&reader), 1);
+
+    stage_tagged(&store, &URIS);
+    let mut w = store.write_staged(0, "mastodon-api", "x", "t").unwrap();
+    assert_eq!(journal_mode(&w.tx).unwrap(), "wal");
+    write_out(&mut w, &URIS[1..]);
+    w.commit(&SourceCounts::default()).unwrap();
+    store.end_source().unwrap();
+    assert_eq!(posts(&reader), 3);
+}
+
+/// See: issue 10. A large source that fails leaves the archive as it was, in WAL mode; one
+/// stopped while it writes leaves a journal that the next collect rolls back, and a render
+/// meanwhile says what happened and what to do.
+#[test]
+fn a_large_source_that_fails_or_is_stopped_leaves_the_archive_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let mut store = Store::open(&db).unwrap();
+    stage_tagged(&store, &URIS[..1]);
+    let mut w = store.write_staged(0, "mastodon-api", "x", "t").unwrap();
+    write_out(&mut w, &URIS[..1]);
+    w.commit(&SourceCounts::default()).unwrap();
+    store.end_source().unwrap();
+
+    stage_tagged(&store, &URIS);
+    let mut w = store.write_staged(0, "mastodon-api", "x", "t").unwrap();
+    write_out(&mut w, &URIS[1..]);
+    // The files as a power cut would leave them: the archive's file holds pages of the
+    // unfinished source, its journal what they replaced.
+    let stopped = dir.path().join("stopped.db");
+    std::fs::copy(&db, &stopped).unwrap();
+    std::fs::copy(journal_file(&db), journal_file(&stopped)).unwrap();
+    drop(w);
+    store.end_source().unwrap();
+    assert_eq!(journal_mode(&store.conn).unwrap(), "wal");
+    assert_eq!(posts(&store), 1);
+
+    let error = format!("{:#}", Store::open_read_only(&stopped).err().unwrap());
+    assert!(error.contains("stopped while it wrote"), "{error}");
+    let store = Store::open(&stopped).unwrap();
+    assert_eq!(posts(&store), 1);
+    let check: String = store
+        .conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    assert!(!journal_file(&stopped).exists());
+}
+
+/// See: issue 10. A render that starts while a large source is written reads with SQLite's
+/// locks, not as a file that cannot change: it waits for the source's commit and reads all
+/// of it, never the pages of a source half written.
+#[test]
+fn a_render_during_a_large_source_waits_for_its_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let mut store = Store::open(&db).unwrap();
+    stage_tagged(&store, &URIS);
+    let mut w = store.write_staged(0, "mastodon-api", "x", "t").unwrap();
+    write_out(&mut w, &URIS);
+    let committed = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let render = scope.spawn(|| {
+            let reader = Store::open_read_only(&db).unwrap();
+            let seen = posts(&reader);
+            (seen, committed.load(Ordering::SeqCst))
+        });
+        std::thread::sleep(Duration::from_millis(300));
+        committed.store(true, Ordering::SeqCst);
+        w.commit(&SourceCounts::default()).unwrap();
+        assert_eq!(render.join().unwrap(), (3, true));
+    });
+}
