@@ -23,7 +23,9 @@ use anyhow::{Context, Result};
 
 use crate::model::{Item, SkipReason};
 use crate::sources::{Format, Warning};
-use crate::store::{Entry, KnownPost, PostOutcome, Reason, SourceCounts, SourceWriter, Store};
+use crate::store::{
+    Entry, KnownPost, NeedsCascades, PostOutcome, Reason, SourceCounts, SourceWriter, Store,
+};
 use fingerprint::{Fingerprint, Fingerprints};
 use staging::StagingSink;
 
@@ -312,7 +314,15 @@ fn write_source(
     location: &str,
     selected_at: &mut i64,
 ) -> Result<SourceCounts> {
-    let written = write_staged(store, tag, index, format, location, selected_at);
+    let decided_at = *selected_at;
+    let mut written = write_staged(store, tag, index, format, location, selected_at, false);
+    if written.as_ref().is_err_and(|e| e.is::<NeedsCascades>()) {
+        // Membership decided again in the transaction rolled back with it.
+        *selected_at = decided_at;
+        written = store
+            .end_source()
+            .and_then(|()| write_staged(store, tag, index, format, location, selected_at, true));
+    }
     // Why the source failed comes first; the journal is set back either way.
     let ended = store.end_source();
     let counts = written?;
@@ -327,8 +337,14 @@ fn write_staged(
     format: Format,
     location: &str,
     selected_at: &mut i64,
+    cascades: bool,
 ) -> Result<SourceCounts> {
-    let mut w = store.write_staged(index, format.name(), location, tag)?;
+    let (format, location) = (format.name(), location);
+    let mut w = if cascades {
+        store.write_staged_with_cascades(index, format, location, tag)?
+    } else {
+        store.write_staged(index, format, location, tag)?
+    };
     w.refresh_membership(selected_at)?;
     let mut c = SourceCounts::default();
     // What this source's profiles say is recorded first: a refusal erases what was archived
@@ -744,5 +760,47 @@ mod tests {
             .map(Result::unwrap)
             .collect();
         assert_eq!(servers, ["care.example"]);
+    }
+
+    /// See: issue 10. A first collect is written without foreign keys, but an account's
+    /// outbox that deletes a post it created needs their cascades: the source is written again
+    /// with them, and nothing of the deleted post is left hanging.
+    #[test]
+    fn a_first_collect_that_deletes_a_post_it_created_leaves_nothing_of_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("archive.db")).unwrap();
+        let outbox = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/activitypub/conversation.json");
+        let report = collect(
+            &mut store,
+            "dearmentalhealthprofessionals",
+            &[SourceInput::File(outbox)],
+            ReadOptions::default(),
+        )
+        .unwrap();
+        assert!(report[0].error.is_none(), "{:?}", report[0].error);
+        assert_eq!(report[0].counts.deletions, 1);
+        let conn = store.connection();
+        let deleted = "https://care.example/users/tomasz/statuses/117130509098521333";
+        let kept: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM posts WHERE uri = ?1",
+                [deleted],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(kept, 0);
+        let hanging: Vec<(String, Option<i64>)> = conn
+            .prepare("SELECT \"table\", rowid FROM pragma_foreign_key_check")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(hanging, []);
+        let enforced: bool = conn
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
+        assert!(enforced);
     }
 }

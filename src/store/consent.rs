@@ -63,6 +63,7 @@ impl SourceWriter<'_> {
         if !refuses {
             return Ok(0);
         }
+        super::journal::require_cascades(self)?;
         // Erasing deletes posts by condition: index any new ones first (see `fts`).
         self.fts.finish(&self.tx)?;
         self.forget_cached_authors();

@@ -97,6 +97,7 @@ impl SourceWriter<'_> {
             .query_row([&deletion.uri], |r| r.get(0))
             .optional()?;
         if let Some(id) = id {
+            super::journal::require_cascades(self)?;
             self.fts.before_change(&self.tx, id)?;
             self.tx
                 .prepare_cached("DELETE FROM posts WHERE id = ?1")?

@@ -39,6 +39,7 @@ pub use catalog::{SearchHit, StorySummary};
 pub use curator::{PostMatch, StoredCurator, StoredNote, StoredSource};
 pub use cursors::{Cursor, Refetch};
 pub use forget::{ForgetReport, StoredAuthor};
+pub use journal::NeedsCascades;
 pub use media::{ArchivedMedia, MediaUse, PutMediaOutcome, StoryMediaUrl, sha256_hex};
 pub use read::{StoredCuration, StoredMedia, StoredPost, StoredRevision};
 pub use records::Fingerprint;
@@ -261,12 +262,14 @@ impl Store {
         location: &str,
         tag: &str,
     ) -> Result<SourceWriter<'_>> {
-        SourceWriter::begin(&mut self.conn, format, location, tag, None)
+        SourceWriter::begin(&mut self.conn, format, location, tag, None, true)
     }
 
     /// Starts writing the run's staged source number `source` (see [`Store::stage`]), with a
-    /// rollback journal when the run outgrows the archive (`journal.rs`): call
-    /// [`Store::end_source`] once the writer is done, committed or not.
+    /// rollback journal and without foreign keys when the run outgrows the archive
+    /// (`journal.rs`): call [`Store::end_source`] once the writer is done, committed or not.
+    /// Such a writer fails with [`NeedsCascades`] where it would delete a row that others
+    /// hang on; the source is then written again by [`Store::write_staged_with_cascades`].
     pub fn write_staged(
         &mut self,
         source: usize,
@@ -274,8 +277,27 @@ impl Store {
         location: &str,
         tag: &str,
     ) -> Result<SourceWriter<'_>> {
-        self.journal_for_source()?;
-        SourceWriter::begin(&mut self.conn, format, location, tag, Some(source))
+        let cascades = self.journal_for_source(source, false)?;
+        SourceWriter::begin(
+            &mut self.conn,
+            format,
+            location,
+            tag,
+            Some(source),
+            cascades,
+        )
+    }
+
+    /// [`Store::write_staged`], with foreign keys enforced whatever the source's size.
+    pub fn write_staged_with_cascades(
+        &mut self,
+        source: usize,
+        format: &str,
+        location: &str,
+        tag: &str,
+    ) -> Result<SourceWriter<'_>> {
+        self.journal_for_source(source, true)?;
+        SourceWriter::begin(&mut self.conn, format, location, tag, Some(source), true)
     }
 
     /// The URI of the post a server knows by `local`, if any source has told us. When either

@@ -72,10 +72,13 @@ const SQL_FILL_MISSING: &str = "UPDATE posts SET in_reply_to_uri = coalesce(in_r
      url = coalesce(url, ?3), language = coalesce(language, ?4),
      quote_of_uri = coalesce(quote_of_uri, ?5)
      WHERE id = ?1";
-const SQL_CLEAR_POST: [&str; 4] = [
+/// A poll's options go before it, as its cascade would take them: a large source is written
+/// without foreign keys (`journal.rs`).
+const SQL_CLEAR_POST: [&str; 5] = [
     "DELETE FROM media WHERE post_id = ?1",
     "DELETE FROM post_tags WHERE post_id = ?1",
     "DELETE FROM emojis WHERE post_id = ?1",
+    "DELETE FROM poll_options WHERE post_id = ?1",
     "DELETE FROM polls WHERE post_id = ?1",
 ];
 const SQL_INSERT_POLL: &str =
@@ -94,6 +97,7 @@ pub(super) const PER_POST_QUERIES: &[&str] = &[
     SQL_CLEAR_POST[1],
     SQL_CLEAR_POST[2],
     SQL_CLEAR_POST[3],
+    SQL_CLEAR_POST[4],
     SQL_INSERT_POLL,
     SQL_INSERT_POLL_OPTION,
     SQL_AUTHOR,
@@ -252,6 +256,9 @@ pub struct SourceWriter<'c> {
     pub(super) last_post: Option<i64>,
     /// The SQL of the indexes set aside until the source is written (`deferred_indexes.rs`).
     pub(super) deferred_indexes: Vec<String>,
+    /// Whether foreign keys are enforced, and their cascades erase what hangs on a deleted
+    /// row (not while a large source is written: `journal.rs`).
+    pub(super) cascades: bool,
 }
 
 /// The link a newer copy of an author gives, else the stored one; but never a web link
@@ -288,6 +295,7 @@ impl<'c> SourceWriter<'c> {
         location: &str,
         tag: &str,
         staged_source: Option<usize>,
+        cascades: bool,
     ) -> Result<Self> {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let collected_at = now_text();
@@ -315,6 +323,7 @@ impl<'c> SourceWriter<'c> {
             fts: super::fts::Deferred::default(),
             last_post: None,
             deferred_indexes: Vec::new(),
+            cascades,
         })
     }
 

@@ -19,6 +19,19 @@ fn posts(store: &Store) -> i64 {
         .unwrap()
 }
 
+fn foreign_keys(conn: &rusqlite::Connection) -> bool {
+    conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+        .unwrap()
+}
+
+/// Rows whose foreign key names no row.
+fn hanging(conn: &rusqlite::Connection) -> i64 {
+    conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+        r.get(0)
+    })
+    .unwrap()
+}
+
 fn journal_file(db: &Path) -> std::path::PathBuf {
     super::super::beside(db, "-journal")
 }
@@ -44,17 +57,21 @@ fn a_source_larger_than_the_archive_is_written_with_a_rollback_journal() {
     stage_tagged(&store, &URIS);
     let mut w = store.write_staged(0, "mastodon-api", "x", "t").unwrap();
     assert_eq!(journal_mode(&w.tx).unwrap(), "delete");
+    assert!(!foreign_keys(&w.tx));
     write_out(&mut w, &URIS);
     assert!(journal_file(&db).is_file());
     w.commit(&SourceCounts::default()).unwrap();
     store.end_source().unwrap();
     assert_eq!(journal_mode(&store.conn).unwrap(), "wal");
+    assert!(foreign_keys(&store.conn));
+    assert_eq!(hanging(&store.conn), 0);
     assert!(!journal_file(&db).exists());
     assert_eq!(posts(&store), 3);
 
     stage_tagged(&store, &["https://a.example/4"]);
     let w = store.write_staged(0, "mastodon-api", "x", "t").unwrap();
     assert_eq!(journal_mode(&w.tx).unwrap(), "wal");
+    assert!(foreign_keys(&w.tx));
     drop(w);
     store.end_source().unwrap();
     store.end_staging().unwrap();
@@ -80,6 +97,7 @@ fn another_connection_keeps_the_archive_in_wal_mode() {
     stage_tagged(&store, &URIS);
     let mut w = store.write_staged(0, "mastodon-api", "x", "t").unwrap();
     assert_eq!(journal_mode(&w.tx).unwrap(), "wal");
+    assert!(foreign_keys(&w.tx));
     write_out(&mut w, &URIS[1..]);
     w.commit(&SourceCounts::default()).unwrap();
     store.end_source().unwrap();
@@ -148,4 +166,51 @@ fn a_render_during_a_large_source_waits_for_its_commit() {
         w.commit(&SourceCounts::default()).unwrap();
         assert_eq!(render.join().unwrap(), (3, true));
     });
+}
+
+/// See: issue 10. A large source is written without foreign keys, but they do the erasing: a
+/// writer without them refuses to delete a post (the source is then written again with
+/// them), and a source with a profile that refuses archiving is written with them.
+#[test]
+fn a_large_source_erases_nothing_without_foreign_keys() {
+    use crate::model::Deletion;
+    use crate::store::StageRow;
+    use crate::store::journal::NeedsCascades;
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("a.db")).unwrap();
+    stage_tagged(&store, &URIS);
+    let mut w = store.write_staged(0, "mastodon-api", "x", "t").unwrap();
+    write_out(&mut w, &URIS);
+    let deletion = Deletion {
+        uri: URIS[0].into(),
+        deleted_at: None,
+    };
+    let error = w.delete_post(&deletion).unwrap_err();
+    assert!(error.is::<NeedsCascades>(), "{error:#}");
+    drop(w);
+    store.end_source().unwrap();
+
+    let mut w = store
+        .write_staged_with_cascades(0, "mastodon-api", "x", "t")
+        .unwrap();
+    assert_eq!(journal_mode(&w.tx).unwrap(), "delete");
+    assert!(foreign_keys(&w.tx));
+    write_out(&mut w, &URIS);
+    assert!(w.delete_post(&deletion).unwrap());
+    w.commit(&SourceCounts::default()).unwrap();
+    store.end_source().unwrap();
+    assert_eq!(posts(&store), 2);
+    assert_eq!(hanging(&store.conn), 0);
+
+    let refusal = StageRow::Consent {
+        author_uri: "https://b.example/users/bo".into(),
+        refuses: true,
+        noindex: false,
+    };
+    let more = ["4", "5", "6", "7"].map(|n| format!("https://a.example/{n}"));
+    stage_tagged(&store, &more.each_ref().map(String::as_str));
+    store.stage(0, "t", vec![refusal]).unwrap();
+    let w = store.write_staged(0, "mastodon-api", "x", "t").unwrap();
+    assert_eq!(journal_mode(&w.tx).unwrap(), "delete");
+    assert!(foreign_keys(&w.tx));
 }
