@@ -339,12 +339,7 @@ fn write_staged(
     selected_at: &mut i64,
     cascades: bool,
 ) -> Result<SourceCounts> {
-    let (format, location) = (format.name(), location);
-    let mut w = if cascades {
-        store.write_staged_with_cascades(index, format, location, tag)?
-    } else {
-        store.write_staged(index, format, location, tag)?
-    };
+    let mut w = store.write_staged(index, format.name(), location, tag, cascades)?;
     w.refresh_membership(selected_at)?;
     let mut c = SourceCounts::default();
     // What this source's profiles say is recorded first: a refusal erases what was archived

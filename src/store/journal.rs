@@ -40,7 +40,7 @@ const SQL_REFUSAL_STAGED: &str =
     "SELECT EXISTS (SELECT 1 FROM staged_consent WHERE source = ?1 AND refuses)";
 
 /// A writer without foreign keys met a row to delete: write the source again with them
-/// ([`Store::write_staged_with_cascades`]).
+/// ([`Store::write_staged`] with `cascades`).
 #[derive(Debug)]
 pub struct NeedsCascades;
 

@@ -267,17 +267,19 @@ impl Store {
 
     /// Starts writing the run's staged source number `source` (see [`Store::stage`]), with a
     /// rollback journal and without foreign keys when the run outgrows the archive
-    /// (`journal.rs`): call [`Store::end_source`] once the writer is done, committed or not.
-    /// Such a writer fails with [`NeedsCascades`] where it would delete a row that others
-    /// hang on; the source is then written again by [`Store::write_staged_with_cascades`].
+    /// (`journal.rs`), unless `cascades` asks for them whatever the source's size: call
+    /// [`Store::end_source`] once the writer is done, committed or not. A writer without them
+    /// fails with [`NeedsCascades`] where it would delete a row that others hang on; the
+    /// source is then written again with `cascades`.
     pub fn write_staged(
         &mut self,
         source: usize,
         format: &str,
         location: &str,
         tag: &str,
+        cascades: bool,
     ) -> Result<SourceWriter<'_>> {
-        let cascades = self.journal_for_source(source, false)?;
+        let cascades = self.journal_for_source(source, cascades)?;
         SourceWriter::begin(
             &mut self.conn,
             format,
@@ -286,18 +288,6 @@ impl Store {
             Some(source),
             cascades,
         )
-    }
-
-    /// [`Store::write_staged`], with foreign keys enforced whatever the source's size.
-    pub fn write_staged_with_cascades(
-        &mut self,
-        source: usize,
-        format: &str,
-        location: &str,
-        tag: &str,
-    ) -> Result<SourceWriter<'_>> {
-        self.journal_for_source(source, true)?;
-        SourceWriter::begin(&mut self.conn, format, location, tag, Some(source), true)
     }
 
     /// The URI of the post a server knows by `local`, if any source has told us. When either

@@ -732,7 +732,9 @@ fn deferred_indexes_are_set_aside_while_writing_and_back_after() {
     assert_eq!(deferred(&store.conn), deferred_indexes::DEFERRED.len());
 
     stage_tagged(&store, &["https://a.example/1", "https://a.example/2"]);
-    let mut w = store.write_staged(0, "mastodon-api", "x", "t").unwrap();
+    let mut w = store
+        .write_staged(0, "mastodon-api", "x", "t", false)
+        .unwrap();
     w.defer_indexes().unwrap();
     assert_eq!(deferred(&w.tx), 0);
     w.upsert_post(
@@ -744,7 +746,9 @@ fn deferred_indexes_are_set_aside_while_writing_and_back_after() {
     drop(w);
     assert_eq!(indexes(&store.conn), before, "a failed source rolls back");
 
-    let mut w = store.write_staged(0, "mastodon-api", "x", "t").unwrap();
+    let mut w = store
+        .write_staged(0, "mastodon-api", "x", "t", false)
+        .unwrap();
     w.defer_indexes().unwrap();
     assert_eq!(deferred(&w.tx), 0);
     for uri in ["https://a.example/1", "https://a.example/2"] {
@@ -767,7 +771,9 @@ fn deferred_indexes_are_set_aside_while_writing_and_back_after() {
     assert_eq!(by_parent, 2);
 
     stage_tagged(&store, &["https://a.example/3"]);
-    let mut w = store.write_staged(0, "mastodon-api", "x", "t").unwrap();
+    let mut w = store
+        .write_staged(0, "mastodon-api", "x", "t", false)
+        .unwrap();
     w.defer_indexes().unwrap();
     assert_eq!(deferred(&w.tx), deferred_indexes::DEFERRED.len());
 }

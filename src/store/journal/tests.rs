@@ -46,6 +46,19 @@ fn write_out(w: &mut crate::store::SourceWriter<'_>, uris: &[&str]) {
     w.tx.cache_flush().unwrap();
 }
 
+/// An archive at `db` holding the first of [`URIS`], written as a first collect.
+fn archive_of_one_post(db: &Path) -> Store {
+    let mut store = Store::open(db).unwrap();
+    stage_tagged(&store, &URIS[..1]);
+    let mut w = store
+        .write_staged(0, "mastodon-api", "x", "t", false)
+        .unwrap();
+    write_out(&mut w, &URIS[..1]);
+    w.commit(&SourceCounts::default()).unwrap();
+    store.end_source().unwrap();
+    store
+}
+
 /// See: issue 10. A source that brings more posts than the archive holds is written with a
 /// rollback journal, which exists while it is written, and the archive is a WAL archive again
 /// once it is; a source smaller than the archive is written in WAL mode.
@@ -55,7 +68,9 @@ fn a_source_larger_than_the_archive_is_written_with_a_rollback_journal() {
     let db = dir.path().join("a.db");
     let mut store = Store::open(&db).unwrap();
     stage_tagged(&store, &URIS);
-    let mut w = store.write_staged(0, "mastodon-api", "x", "t").unwrap();
+    let mut w = store
+        .write_staged(0, "mastodon-api", "x", "t", false)
+        .unwrap();
     assert_eq!(journal_mode(&w.tx).unwrap(), "delete");
     assert!(!foreign_keys(&w.tx));
     write_out(&mut w, &URIS);
@@ -69,7 +84,9 @@ fn a_source_larger_than_the_archive_is_written_with_a_rollback_journal() {
     assert_eq!(posts(&store), 3);
 
     stage_tagged(&store, &["https://a.example/4"]);
-    let w = store.write_staged(0, "mastodon-api", "x", "t").unwrap();
+    let w = store
+        .write_staged(0, "mastodon-api", "x", "t", false)
+        .unwrap();
     assert_eq!(journal_mode(&w.tx).unwrap(), "wal");
     assert!(foreign_keys(&w.tx));
     drop(w);
@@ -85,17 +102,14 @@ fn a_source_larger_than_the_archive_is_written_with_a_rollback_journal() {
 fn another_connection_keeps_the_archive_in_wal_mode() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("a.db");
-    let mut store = Store::open(&db).unwrap();
-    stage_tagged(&store, &URIS[..1]);
-    let mut w = store.write_staged(0, "mastodon-api", "x", "t").unwrap();
-    write_out(&mut w, &URIS[..1]);
-    w.commit(&SourceCounts::default()).unwrap();
-    store.end_source().unwrap();
+    let mut store = archive_of_one_post(&db);
     let reader = Store::open_read_only(&db).unwrap();
     assert_eq!(posts(&reader), 1);
 
     stage_tagged(&store, &URIS);
-    let mut w = store.write_staged(0, "mastodon-api", "x", "t").unwrap();
+    let mut w = store
+        .write_staged(0, "mastodon-api", "x", "t", false)
+        .unwrap();
     assert_eq!(journal_mode(&w.tx).unwrap(), "wal");
     assert!(foreign_keys(&w.tx));
     write_out(&mut w, &URIS[1..]);
@@ -111,15 +125,12 @@ fn another_connection_keeps_the_archive_in_wal_mode() {
 fn a_large_source_that_fails_or_is_stopped_leaves_the_archive_as_it_was() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("a.db");
-    let mut store = Store::open(&db).unwrap();
-    stage_tagged(&store, &URIS[..1]);
-    let mut w = store.write_staged(0, "mastodon-api", "x", "t").unwrap();
-    write_out(&mut w, &URIS[..1]);
-    w.commit(&SourceCounts::default()).unwrap();
-    store.end_source().unwrap();
+    let mut store = archive_of_one_post(&db);
 
     stage_tagged(&store, &URIS);
-    let mut w = store.write_staged(0, "mastodon-api", "x", "t").unwrap();
+    let mut w = store
+        .write_staged(0, "mastodon-api", "x", "t", false)
+        .unwrap();
     write_out(&mut w, &URIS[1..]);
     // The files as a power cut would leave them: the archive's file holds pages of the
     // unfinished source, its journal what they replaced.
@@ -152,7 +163,9 @@ fn a_render_during_a_large_source_waits_for_its_commit() {
     let db = dir.path().join("a.db");
     let mut store = Store::open(&db).unwrap();
     stage_tagged(&store, &URIS);
-    let mut w = store.write_staged(0, "mastodon-api", "x", "t").unwrap();
+    let mut w = store
+        .write_staged(0, "mastodon-api", "x", "t", false)
+        .unwrap();
     write_out(&mut w, &URIS);
     let committed = AtomicBool::new(false);
     std::thread::scope(|scope| {
@@ -179,7 +192,9 @@ fn a_large_source_erases_nothing_without_foreign_keys() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("a.db")).unwrap();
     stage_tagged(&store, &URIS);
-    let mut w = store.write_staged(0, "mastodon-api", "x", "t").unwrap();
+    let mut w = store
+        .write_staged(0, "mastodon-api", "x", "t", false)
+        .unwrap();
     write_out(&mut w, &URIS);
     let deletion = Deletion {
         uri: URIS[0].into(),
@@ -191,7 +206,7 @@ fn a_large_source_erases_nothing_without_foreign_keys() {
     store.end_source().unwrap();
 
     let mut w = store
-        .write_staged_with_cascades(0, "mastodon-api", "x", "t")
+        .write_staged(0, "mastodon-api", "x", "t", true)
         .unwrap();
     assert_eq!(journal_mode(&w.tx).unwrap(), "delete");
     assert!(foreign_keys(&w.tx));
@@ -210,7 +225,9 @@ fn a_large_source_erases_nothing_without_foreign_keys() {
     let more = ["4", "5", "6", "7"].map(|n| format!("https://a.example/{n}"));
     stage_tagged(&store, &more.each_ref().map(String::as_str));
     store.stage(0, "t", vec![refusal]).unwrap();
-    let w = store.write_staged(0, "mastodon-api", "x", "t").unwrap();
+    let w = store
+        .write_staged(0, "mastodon-api", "x", "t", false)
+        .unwrap();
     assert_eq!(journal_mode(&w.tx).unwrap(), "delete");
     assert!(foreign_keys(&w.tx));
 }
