@@ -24,7 +24,8 @@ use anyhow::{Context, Result};
 use crate::model::{Item, SkipReason};
 use crate::sources::{Format, Warning};
 use crate::store::{
-    Entry, KnownPost, NeedsCascades, PostOutcome, Reason, SourceCounts, SourceWriter, Store,
+    Entry, KnownPost, NeedsCascades, NeedsReading, PostOutcome, Reason, SourceCounts, SourceWriter,
+    Store,
 };
 use fingerprint::{Fingerprint, Fingerprints};
 use staging::StagingSink;
@@ -73,22 +74,37 @@ pub fn collect(
     inputs: &[SourceInput],
     options: ReadOptions,
 ) -> Result<Vec<SourceReport>> {
-    let staged = stage_all(store, tag, inputs, options)?;
-    let mut selected_at = store.decide_membership(tag)?;
+    let mut run = Run {
+        tag,
+        inputs,
+        options,
+        forgotten: store.load_forgotten()?,
+        fingerprints: Fingerprints::new(store.known_records()?, store.passed_records()?),
+        staged: Vec::with_capacity(inputs.len()),
+    };
+    run.stage_all(store)?;
+    let mut selected_at = run.decide(store, 0)?;
     let mut reports = Vec::with_capacity(inputs.len());
-    for (index, (input, outcome)) in inputs.iter().zip(staged).enumerate() {
+    for (index, input) in inputs.iter().enumerate() {
         let location = input.location();
-        let report = match outcome {
-            Ok(staged) => {
-                let mut counts = write_source(
-                    store,
-                    tag,
-                    index,
-                    staged.format,
-                    &location,
-                    &mut selected_at,
-                )
-                .with_context(|| format!("cannot write `{location}` to the archive"))?;
+        let mut written = run.write(store, index, &location, &mut selected_at);
+        // A concurrent collect joined a post this run read before outside the story: the
+        // source is read again and membership decided again, once.
+        if written
+            .as_ref()
+            .is_some_and(|w| w.as_ref().is_err_and(|e| e.is::<NeedsReading>()))
+        {
+            selected_at = run.decide(store, index)?;
+            written = run.write(store, index, &location, &mut selected_at);
+        }
+        let outcome = std::mem::replace(
+            &mut run.staged[index],
+            Err(ReadError::of(&location, ReadErrorKind::Nothing)),
+        );
+        let report = match (outcome, written) {
+            (Ok(staged), Some(written)) => {
+                let mut counts =
+                    written.with_context(|| format!("cannot write `{location}` to the archive"))?;
                 counts.errors = staged.warning_count;
                 SourceReport {
                     location,
@@ -102,7 +118,8 @@ pub fn collect(
                     known_records: staged.known_records,
                 }
             }
-            Err(error) => SourceReport {
+            (Ok(_), None) => anyhow::bail!("`{location}` was staged but not written"),
+            (Err(error), _) => SourceReport {
                 location,
                 format: None,
                 counts: SourceCounts::default(),
@@ -215,27 +232,88 @@ struct StagedSource {
 
 type Staged = Result<StagedSource, ReadError>;
 
-/// Reads every source into staging; a source that fails leaves nothing staged. Each source is
-/// read and parsed on a thread of its own while this one stages what it sends.
-fn stage_all(
-    store: &Store,
-    tag: &str,
-    inputs: &[SourceInput],
+/// A run of sources being collected.
+struct Run<'r> {
+    tag: &'r str,
+    inputs: &'r [SourceInput],
     options: ReadOptions,
-) -> Result<Vec<Staged>> {
-    let forgotten = store.load_forgotten()?;
-    let fingerprints = Fingerprints::new(store.known_records()?);
-    let input_bytes = inputs.iter().map(SourceInput::size).sum();
-    store.size_cache_for(input_bytes, fingerprints.bytes())?;
-    store.begin_staging()?;
-    let mut outcomes = Vec::with_capacity(inputs.len());
-    for (index, input) in inputs.iter().enumerate() {
+    forgotten: crate::forget::Forgotten,
+    /// The records the archive holds; those to read again in full are taken out.
+    fingerprints: Fingerprints,
+    /// Each source as staged.
+    staged: Vec<Staged>,
+}
+
+impl Run<'_> {
+    /// Reads every source into staging; a source that fails leaves nothing staged.
+    fn stage_all(&mut self, store: &Store) -> Result<()> {
+        let input_bytes = self.inputs.iter().map(SourceInput::size).sum();
+        store.size_cache_for(input_bytes, self.fingerprints.bytes())?;
+        store.begin_staging()?;
+        for index in 0..self.inputs.len() {
+            let staged = stage_one(store, self, index)?;
+            self.staged.push(staged);
+        }
+        Ok(())
+    }
+
+    /// Decides membership; while it selects posts staged from passed records (see
+    /// `store/records.rs`) of source `from` or later, reads those records again in full and
+    /// decides again. Returns the data version it was decided at.
+    fn decide(&mut self, store: &Store, from: usize) -> Result<i64> {
+        loop {
+            let selected_at = store.decide_membership(self.tag)?;
+            let passed: Vec<_> = store
+                .selected_passed()?
+                .into_iter()
+                .filter(|&(source, _)| source >= from && self.staged[source].is_ok())
+                .collect();
+            if passed.is_empty() {
+                return Ok(selected_at);
+            }
+            self.fingerprints
+                .unknow(passed.iter().map(|&(_, print)| print));
+            let sources: std::collections::BTreeSet<usize> =
+                passed.iter().map(|&(source, _)| source).collect();
+            for index in sources {
+                store.unstage(index)?;
+                self.staged[index] = stage_one(store, self, index)?;
+            }
+        }
+    }
+
+    /// Writes source `index`, when it was staged.
+    fn write(
+        &self,
+        store: &mut Store,
+        index: usize,
+        location: &str,
+        selected_at: &mut i64,
+    ) -> Option<Result<SourceCounts>> {
+        let format = self.staged[index].as_ref().ok()?.format;
+        Some(write_source(
+            store,
+            self.tag,
+            index,
+            format,
+            location,
+            selected_at,
+        ))
+    }
+}
+
+/// Reads source `index` of `run` into staging (a failure leaves nothing of it staged). It is
+/// read and parsed on a thread of its own while this one stages what it sends.
+fn stage_one(store: &Store, run: &Run<'_>, index: usize) -> Result<Staged> {
+    let (tag, input, options) = (run.tag, &run.inputs[index], run.options);
+    let (forgotten, fingerprints) = (&run.forgotten, &run.fingerprints);
+    {
         store.open_staged_source()?;
         let (outcome, staging) = std::thread::scope(|scope| {
             let (out, rows) = std::sync::mpsc::sync_channel(4);
             let reader = scope.spawn(|| {
-                let mut sink = StagingSink::new(Some(out), tag, &forgotten);
-                sink.fingerprints = Some(&fingerprints);
+                let mut sink = StagingSink::new(Some(out), tag, forgotten);
+                sink.fingerprints = Some(fingerprints);
                 let outcome = read::stage_source(input, options, &mut sink);
                 sink.finish();
                 let outcome = match (outcome, sink.failure.take()) {
@@ -292,15 +370,14 @@ fn stage_all(
         match outcome {
             Ok(staged) => {
                 store.keep_staged()?;
-                outcomes.push(Ok(staged));
+                Ok(Ok(staged))
             }
             Err(error) => {
                 store.discard_staged(index)?;
-                outcomes.push(Err(error));
+                Ok(Err(error))
             }
         }
     }
-    Ok(outcomes)
 }
 
 /// Writes one staged source in one transaction. `selected_at` is the archive's data version
@@ -358,9 +435,9 @@ fn write_staged(
             break;
         };
         after = *last;
-        for (_, staged) in batch {
-            let stored = write_item(&mut w, &staged, &mut c, &mut story)?;
-            remember(&mut w, &mut record, &staged, stored)?;
+        for (seq, staged) in batch {
+            let written = write_item(&mut w, &staged, &mut c, &mut story)?;
+            remember(&mut w, &mut record, seq, &staged, written)?;
         }
     }
     close_record(&mut w, &mut record)?;
@@ -371,73 +448,102 @@ fn write_staged(
     Ok(c)
 }
 
-/// A record being written: its posts archived so far, and whether all of them were.
+/// A record being written: its posts archived so far, its posts left outside the story (by
+/// staged row), and whether each of its posts was one or the other.
 struct Remembered {
     print: Fingerprint,
     posts: Vec<(i64, bool)>,
+    passed: Vec<i64>,
     whole: bool,
 }
 
-/// Notes what became of a post of a record read whole (`stored`: its archived id), so that
-/// the record is remembered once every post of it is archived (see `store/records.rs`). A
-/// record's posts are staged one after another.
+/// What writing a staged item did.
+#[derive(Clone, Copy)]
+enum Written {
+    /// Archived the post with this id.
+    Stored(i64),
+    /// Left a post outside the story, as nothing but its place.
+    Passed,
+    /// Anything else.
+    Other,
+}
+
+/// Notes what became of a post of a record read whole (staged row `seq`), so that the record
+/// is remembered once each of its posts is archived, or once each stayed outside the story
+/// (see `store/records.rs`). A record's posts are staged one after another.
 fn remember(
     w: &mut SourceWriter<'_>,
     open: &mut Option<Remembered>,
+    seq: i64,
     staged: &crate::store::Staged,
-    stored: Option<i64>,
+    written: Written,
 ) -> Result<()> {
     let Some((print, text_tags)) = staged.record else {
         return Ok(());
     };
+    if staged.passed {
+        // Staged from the archive's own memory of it.
+        return Ok(());
+    }
     if open.as_ref().is_some_and(|r| r.print != print) {
         close_record(w, open)?;
     }
     let record = open.get_or_insert_with(|| Remembered {
         print,
         posts: Vec::new(),
+        passed: Vec::new(),
         whole: true,
     });
-    match stored {
-        Some(id) => record.posts.push((id, text_tags)),
-        None => record.whole = false,
+    match written {
+        Written::Stored(id) => record.posts.push((id, text_tags)),
+        Written::Passed => record.passed.push(seq),
+        Written::Other => record.whole = false,
     }
     Ok(())
 }
 
 fn close_record(w: &mut SourceWriter<'_>, open: &mut Option<Remembered>) -> Result<()> {
-    if let Some(record) = open.take()
-        && record.whole
-        && !record.posts.is_empty()
-    {
-        w.remember_record(&record.print, &record.posts)?;
+    let Some(record) = open.take() else {
+        return Ok(());
+    };
+    if !record.whole {
+        return Ok(());
     }
-    Ok(())
+    // A record that made posts of both kinds is read again next time.
+    match (record.posts.is_empty(), record.passed.is_empty()) {
+        (false, true) => w.remember_record(&record.print, &record.posts),
+        (true, false) => w.remember_passed(&record.print, &record.passed),
+        _ => Ok(()),
+    }
 }
 
-/// Writes one staged item, counting what it did in `c`; returns the archived id of the post
-/// it stored, if it stored one.
+/// Writes one staged item, counting what it did in `c`.
 fn write_item(
     w: &mut SourceWriter<'_>,
     staged: &crate::store::Staged,
     c: &mut SourceCounts,
     story: &mut Option<(String, u64)>,
-) -> Result<Option<i64>> {
+) -> Result<Written> {
     let item = match &staged.entry {
         Entry::Item(item) => item,
         Entry::Known(known) => {
             keep_known(w, known, staged.selected, c)?;
-            return Ok(None);
+            return Ok(Written::Other);
         }
         Entry::Unselected(post) => {
-            // Read back without its body only when no author refuses archiving: it is
-            // counted as skipped for want of the tag, as the post itself would be below.
+            // Counted as the post itself would be below.
             c.posts_seen += 1;
+            if let Some(author) = &post.author
+                && w.refuses(author)?
+            {
+                c.skipped_consent += 1;
+                return Ok(Written::Other);
+            }
             if let Some(local) = &post.local {
                 w.record_local_id(local, &post.uri)?;
             }
             c.skipped_untagged += 1;
-            return Ok(None);
+            return Ok(Written::Passed);
         }
     };
     match item {
@@ -445,24 +551,24 @@ fn write_item(
             c.posts_seen += 1;
             if w.refuses(&post.author.uri)? {
                 c.skipped_consent += 1;
-                return Ok(None);
+                return Ok(Written::Other);
             }
             if let Some(local) = &post.local_id {
                 w.record_local_id(local, &post.uri)?;
             }
             let Some(reason) = story_reason(staged.selected, c) else {
-                return Ok(None);
+                return Ok(Written::Passed);
             };
             match w.upsert_post(post, staged.parent.as_deref(), reason)? {
                 PostOutcome::New => c.posts_new += 1,
                 PostOutcome::Updated => c.posts_updated += 1,
                 PostOutcome::Unchanged | PostOutcome::Deleted => c.posts_unchanged += 1,
             }
-            return Ok(w.last_post());
+            return Ok(w.last_post().map_or(Written::Other, Written::Stored));
         }
         Item::Boost(boost) => {
             if w.is_withheld(&boost.post_uri)? || w.refuses(&boost.booster)? {
-                return Ok(None);
+                return Ok(Written::Other);
             }
             c.boosts += u64::from(w.add_boost(boost)?);
         }
@@ -493,7 +599,7 @@ fn write_item(
             }
         }
     }
-    Ok(None)
+    Ok(Written::Other)
 }
 
 /// Keeps an archived post of a record read before, counting it as an unchanged copy read
@@ -613,7 +719,15 @@ mod tests {
         let inputs = [SourceInput::File(reply_path)];
 
         let mut mine = Store::open(&db).unwrap();
-        let staged = stage_all(&mine, tag, &inputs, ReadOptions::default()).unwrap();
+        let mut run = Run {
+            tag,
+            inputs: &inputs,
+            options: ReadOptions::default(),
+            forgotten: mine.load_forgotten().unwrap(),
+            fingerprints: Fingerprints::new(Vec::new(), Vec::new()),
+            staged: Vec::new(),
+        };
+        run.stage_all(&mine).unwrap();
         let mut selected_at = mine.decide_membership(tag).unwrap();
         // Another collect stores the tagged parent now.
         let mut other = Store::open(&db).unwrap();
@@ -621,10 +735,75 @@ mod tests {
         std::fs::write(dir.path().join("parent.json"), parent.to_string()).unwrap();
         collect(&mut other, tag, &[file], ReadOptions::default()).unwrap();
 
-        let format = staged[0].as_ref().unwrap().format;
+        let format = run.staged[0].as_ref().unwrap().format;
         let counts = write_source(&mut mine, tag, 0, format, "reply", &mut selected_at).unwrap();
         assert_eq!((counts.posts_new, counts.skipped_untagged), (1, 0));
         assert_eq!(mine.load_story(tag).unwrap().len(), 2);
+    }
+
+    /// A post this run staged from the archive's memory of a record it passed over (see
+    /// `store/records.rs`) joins the story between deciding and writing, by another collect's
+    /// reply: writing it needs its body, so its source is read again.
+    #[test]
+    fn a_passed_post_that_another_collect_joins_meanwhile_is_read_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("archive.db");
+        let tag = "dearmentalhealthprofessionals";
+        let write = |name: &str, statuses: &[serde_json::Value]| {
+            let text: Vec<String> = statuses.iter().map(ToString::to_string).collect();
+            let path = dir.path().join(name);
+            std::fs::write(&path, text.join("\n")).unwrap();
+            SourceInput::File(path)
+        };
+        let root = status("ruth", "120000000000000001", None, "");
+        let lone = status("sam", "120000000000000003", None, "");
+        let inputs = [write(
+            "first.jsonl",
+            &[tagged(root.clone()), tagged(root), lone.clone()],
+        )];
+        let mut mine = Store::open(&db).unwrap();
+        collect(&mut mine, tag, &inputs, ReadOptions::default()).unwrap();
+
+        let mut run = Run {
+            tag,
+            inputs: &inputs,
+            options: ReadOptions::default(),
+            forgotten: mine.load_forgotten().unwrap(),
+            fingerprints: Fingerprints::new(
+                mine.known_records().unwrap(),
+                mine.passed_records().unwrap(),
+            ),
+            staged: Vec::new(),
+        };
+        run.stage_all(&mine).unwrap();
+        let mut selected_at = run.decide(&mine, 0).unwrap();
+        assert_eq!(run.staged[0].as_ref().unwrap().known_records, 2);
+        // Another collect stores a tagged answer to Sam's post now.
+        let answer = tagged(status(
+            "ida",
+            "120000000000000005",
+            Some("120000000000000003"),
+            "",
+        ));
+        let mut other = Store::open(&db).unwrap();
+        let second = [write("second.jsonl", &[answer])];
+        collect(&mut other, tag, &second, ReadOptions::default()).unwrap();
+
+        let written = run.write(&mut mine, 0, "first", &mut selected_at).unwrap();
+        assert!(written.is_err_and(|e| e.is::<NeedsReading>()));
+        selected_at = run.decide(&mine, 0).unwrap();
+        assert_eq!(run.staged[0].as_ref().unwrap().known_records, 1);
+        let counts = run
+            .write(&mut mine, 0, "first", &mut selected_at)
+            .unwrap()
+            .unwrap();
+        assert_eq!(counts.posts_new, 1, "{counts:?}");
+        let story = mine.load_story(tag).unwrap();
+        assert!(
+            story
+                .iter()
+                .any(|p| Some(p.uri.as_str()) == lone["uri"].as_str())
+        );
     }
 
     /// A status by `who` with id `id` on care.example, untagged, replying to local id `parent`.

@@ -18,32 +18,61 @@ const GENERATION: u32 = 1;
 
 /// The fingerprints an archive knows, and how to make new ones for one source.
 pub(crate) struct Fingerprints {
-    /// Sorted.
+    /// Records whose posts are archived, sorted.
     known: Vec<Fingerprint>,
+    /// Records whose posts stayed outside the story (`passed`), sorted.
+    passed: Vec<Fingerprint>,
+}
+
+fn sorted(mut prints: Vec<Fingerprint>) -> Vec<Fingerprint> {
+    prints.sort_unstable();
+    prints.dedup();
+    prints.shrink_to_fit();
+    prints
 }
 
 impl Fingerprints {
-    /// `known`, in any order.
-    pub(crate) fn new(mut known: Vec<Fingerprint>) -> Self {
-        known.sort_unstable();
-        known.dedup();
-        known.shrink_to_fit();
-        Fingerprints { known }
+    /// `known` and `passed`, in any order.
+    pub(crate) fn new(known: Vec<Fingerprint>, passed: Vec<Fingerprint>) -> Self {
+        Fingerprints {
+            known: sorted(known),
+            passed: sorted(passed),
+        }
     }
 
     /// The memory they take.
     pub(crate) fn bytes(&self) -> u64 {
-        (self.known.capacity() * std::mem::size_of::<Fingerprint>()) as u64
+        ((self.known.capacity() + self.passed.capacity()) * std::mem::size_of::<Fingerprint>())
+            as u64
     }
 
     /// Whether the archive holds no record at all (a first collect).
     pub(crate) fn is_empty(&self) -> bool {
-        self.known.is_empty()
+        self.known.is_empty() && self.passed.is_empty()
     }
 
     /// Whether the archive holds the record with fingerprint `print`.
     pub(crate) fn knows(&self, print: &Fingerprint) -> bool {
-        self.known.binary_search(print).is_ok()
+        self.knows_as(print).is_some()
+    }
+
+    /// Whether the archive holds the record with fingerprint `print`: `Some(passed)`, where
+    /// `passed` says it is remembered as passed.
+    pub(crate) fn knows_as(&self, print: &Fingerprint) -> Option<bool> {
+        if self.known.binary_search(print).is_ok() {
+            Some(false)
+        } else if self.passed.binary_search(print).is_ok() {
+            Some(true)
+        } else {
+            None
+        }
+    }
+
+    /// Takes `prints` out: those records are to be read again in full.
+    pub(crate) fn unknow(&mut self, prints: impl IntoIterator<Item = Fingerprint>) {
+        let prints = sorted(prints.into_iter().collect());
+        self.passed.retain(|p| prints.binary_search(p).is_err());
+        self.known.retain(|p| prints.binary_search(p).is_err());
     }
 }
 
@@ -136,8 +165,24 @@ mod tests {
     fn known_fingerprints_are_found_in_any_order() {
         let h = Hasher::new(Format::MastodonApi, "");
         let (a, b, c) = (h.of(b"a"), h.of(b"b"), h.of(b"c"));
-        let known = Fingerprints::new(vec![c, a, c]);
+        let known = Fingerprints::new(vec![c, a, c], Vec::new());
         assert!(known.knows(&a) && known.knows(&c));
         assert!(!known.knows(&b));
+    }
+
+    #[test]
+    fn passed_records_are_told_apart_and_can_be_taken_out() {
+        let h = Hasher::new(Format::MastodonApi, "");
+        let (a, b, c) = (h.of(b"a"), h.of(b"b"), h.of(b"c"));
+        let mut known = Fingerprints::new(vec![a], vec![c, b]);
+        assert_eq!(
+            [a, b, c].map(|p| known.knows_as(&p)),
+            [Some(false), Some(true), Some(true)]
+        );
+        known.unknow([c, a]);
+        assert_eq!(
+            [a, b, c].map(|p| known.knows_as(&p)),
+            [None, Some(true), None]
+        );
     }
 }

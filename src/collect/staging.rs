@@ -26,7 +26,6 @@ use crate::sources::{ItemSink, Problem, Warning};
 use crate::store::{Fingerprint, GraphPlace, StageRow, StagedItem};
 
 use super::fingerprint::Fingerprints;
-use super::membership::is_tagged;
 
 /// Rows sent over the channel at a time.
 pub(super) const ROWS_PER_BATCH: usize = 128;
@@ -125,9 +124,9 @@ impl<'c> StagingSink<'c> {
         let Some(print) = print else {
             return true;
         };
-        if self.knows(&print) {
+        if let Some(passed) = self.fingerprints.and_then(|f| f.knows_as(&print)) {
             self.known_records += 1;
-            self.push(StageRow::Known(print));
+            self.push(StageRow::Known { print, passed });
             return false;
         }
         self.record = Some(OpenRecord {
@@ -221,7 +220,12 @@ impl<'c> StagingSink<'c> {
             place.parent.clone_from(&post.in_reply_to);
             place.local.clone_from(&post.local_id);
             place.parent_local.clone_from(&post.in_reply_to_local);
-            place.tagged = self.curated || is_tagged(post, self.tag);
+            let tags = if post.has_structured_tags {
+                post.tags.clone()
+            } else {
+                crate::tag::hashtags_in_text(&post.text)
+            };
+            place.tagged = self.curated || tags.iter().any(|t| t == self.tag);
             if let Some(reason) = withheld {
                 // A forgotten post lends replies no parent by local id: that would store its
                 // URI in them again, unscrubbed.
@@ -233,11 +237,8 @@ impl<'c> StagingSink<'c> {
                 self.push(StageRow::Item(Box::new(StagedItem::new(skip, place)?)));
                 return Ok(());
             }
-            let tags = if post.has_structured_tags {
-                post.tags.clone()
-            } else {
-                crate::tag::hashtags_in_text(&post.text)
-            };
+            place.author = Some(post.author.uri.clone());
+            place.tags = Some(tags.join(" "));
             for t in tags {
                 count_tag(&mut self.tags_seen, t, 1);
             }

@@ -42,7 +42,7 @@ pub use forget::{ForgetReport, StoredAuthor};
 pub use journal::NeedsCascades;
 pub use media::{ArchivedMedia, MediaUse, PutMediaOutcome, StoryMediaUrl, sha256_hex};
 pub use read::{StoredCuration, StoredMedia, StoredPost, StoredRevision};
-pub use records::Fingerprint;
+pub use records::{Fingerprint, NeedsReading};
 pub(crate) use replies::reply_count_of;
 #[cfg(test)]
 pub(crate) use staging::walk::{WALK_FOR_TEST, WalkForTest};
@@ -72,6 +72,7 @@ const UPGRADES: &[&str] = &[
     include_str!("upgrades/v9.sql"),
     include_str!("upgrades/v10.sql"),
     include_str!("upgrades/v11.sql"),
+    include_str!("upgrades/v12.sql"),
 ];
 
 /// How long a writer waits for another to finish before giving up. One source is written in

@@ -1,9 +1,16 @@
 //! Records read before (schema v11): which posts each record a collect read whole made, by
 //! the record's fingerprint (see `collect::fingerprint`). A record met again is staged from
 //! here, as its posts' places in the reply graph, instead of being parsed and staged anew.
+//!
+//! A record whose posts all stayed outside the story being collected is remembered too
+//! (`passed`, schema v12), with each post's place in the reply graph, author and hashtags:
+//! nothing of it is archived. Staged from there, such a post is what membership needs; when
+//! membership selects one after all (a reply to it arrived, a collect of another tag), the
+//! record is read again ([`NeedsReading`], [`Store::selected_passed`]).
 
 use anyhow::Result;
 use rusqlite::params;
+use rusqlite::types::ToSqlOutput;
 
 use super::Store;
 use super::write::SourceWriter;
@@ -23,17 +30,67 @@ const SQL_KNOWN_POSTS: &str = "SELECT p.id, p.uri, p.in_reply_to_uri, p.reply_to
 const SQL_STAGE_KNOWN: &str = "INSERT INTO staged (source, uri, parent, parent_server,
      parent_local, tagged, known) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
+/// Whether the archive remembers any passed record (a first collect remembers none).
+const SQL_ANY_PASSED: &str = "SELECT EXISTS (SELECT 1 FROM main.passed)";
+
 const SQL_REMEMBER: &str = "INSERT OR IGNORE INTO main.records (hash, post_id, text_tags)
      VALUES (?1, ?2, ?3)";
+
+/// The posts of a passed record (see the module's doc).
+const SQL_PASSED_POSTS: &str = "SELECT uri, parent, parent_server, parent_local, local_server,
+     local_id, author_uri, tags FROM passed WHERE hash = ?1";
+
+const SQL_STAGE_PASSED: &str = "INSERT INTO staged (source, uri, parent, parent_server,
+     parent_local, local_server, local_id, tagged, record, author, tags, passed)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1)";
+
+/// Remembers a staged post of a record read whole that stayed outside the story.
+const SQL_PASS: &str = "INSERT OR IGNORE INTO main.passed (hash, uri, parent, parent_server,
+     parent_local, local_server, local_id, author_uri, tags)
+     SELECT ?1, uri, parent, parent_server, parent_local, local_server, local_id, author,
+         coalesce(tags, '') FROM staged WHERE seq = ?2 AND uri IS NOT NULL AND author IS NOT NULL";
+
+/// A record remembered as archived is no longer passed (it was read again and joined a story).
+const SQL_UNPASS: &str = "DELETE FROM main.passed WHERE hash = ?1";
+
+/// The staged posts of passed records that membership selected, by source.
+const SQL_SELECTED_PASSED: &str = "SELECT DISTINCT s.source, s.record FROM selected_rows sel
+     JOIN staged s ON s.seq = sel.seq WHERE s.passed";
+
+/// Membership selected a post the run staged from a passed record: the record must be read
+/// again in full before its source can be written.
+#[derive(Debug)]
+pub struct NeedsReading;
+
+impl std::fmt::Display for NeedsReading {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a post read before outside the story joined it: its source is read again")
+    }
+}
+
+impl std::error::Error for NeedsReading {}
 
 impl Store {
     /// The fingerprints of the records whose posts the archive holds.
     pub fn known_records(&self) -> Result<Vec<Fingerprint>> {
+        self.fingerprints_in("records")
+    }
+
+    /// The fingerprints of the records the archive remembers as passed.
+    pub fn passed_records(&self) -> Result<Vec<Fingerprint>> {
+        self.fingerprints_in("passed")
+    }
+
+    fn fingerprints_in(&self, table: &str) -> Result<Vec<Fingerprint>> {
         // Counted first: a million of them are 16 MB, not to be held twice while growing.
-        let count: i64 =
-            self.conn
-                .query_row("SELECT count(DISTINCT hash) FROM records", [], |r| r.get(0))?;
-        let mut stmt = self.conn.prepare("SELECT DISTINCT hash FROM records")?;
+        let count: i64 = self.conn.query_row(
+            &format!("SELECT count(DISTINCT hash) FROM {table}"),
+            [],
+            |r| r.get(0),
+        )?;
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT DISTINCT hash FROM {table}"))?;
         let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
         let mut known = Vec::with_capacity(usize::try_from(count).unwrap_or_default());
         for hash in rows {
@@ -44,16 +101,20 @@ impl Store {
         Ok(known)
     }
 
-    /// Stages the archived posts of the record `print` for source `source` under `tag`, and
-    /// adds their hashtags to `hashtags`. A record whose posts were deleted since its
-    /// fingerprint was read stages nothing.
+    /// Stages the posts of the record `print` (archived, or `passed`) for source `source`
+    /// under `tag`, and adds their hashtags to `hashtags`. A record whose posts were deleted
+    /// since its fingerprint was read stages nothing.
     pub(super) fn stage_known(
         &self,
         source: usize,
         tag: &str,
         print: &Fingerprint,
+        passed: bool,
         hashtags: &mut Vec<String>,
     ) -> Result<()> {
+        if passed {
+            return self.stage_passed(source, tag, print, hashtags);
+        }
         let mut posts = self.conn.prepare_cached(SQL_KNOWN_POSTS)?;
         let mut stage = self.conn.prepare_cached(SQL_STAGE_KNOWN)?;
         let mut rows = posts.query([print.as_slice()])?;
@@ -89,6 +150,57 @@ impl Store {
         }
         Ok(())
     }
+
+    fn stage_passed(
+        &self,
+        source: usize,
+        tag: &str,
+        print: &Fingerprint,
+        hashtags: &mut Vec<String>,
+    ) -> Result<()> {
+        let mut passed = self.conn.prepare_cached(SQL_PASSED_POSTS)?;
+        let mut stage = self.conn.prepare_cached(SQL_STAGE_PASSED)?;
+        let mut rows = passed.query([print.as_slice()])?;
+        while let Some(r) = rows.next()? {
+            let tags: String = r.get(7)?;
+            let tagged = tags.split(' ').any(|t| t == tag);
+            hashtags.extend(
+                tags.split(' ')
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_string),
+            );
+            let column = |i| r.get_ref(i).map(ToSqlOutput::Borrowed);
+            stage.execute(params![
+                source,
+                column(0)?,
+                column(1)?,
+                column(2)?,
+                column(3)?,
+                column(4)?,
+                column(5)?,
+                tagged,
+                print.as_slice(),
+                column(6)?,
+                tags,
+            ])?;
+        }
+        Ok(())
+    }
+
+    /// The records staged from `passed` whose posts membership selected, with the source
+    /// that staged each: they are to be read again (see the module's doc).
+    pub fn selected_passed(&self) -> Result<Vec<(usize, Fingerprint)>> {
+        let mut stmt = self.conn.prepare(SQL_SELECTED_PASSED)?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, Vec<u8>>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (source, hash) = row?;
+            if let Ok(print) = Fingerprint::try_from(hash.as_slice()) {
+                out.push((source, print));
+            }
+        }
+        Ok(out)
+    }
 }
 
 impl SourceWriter<'_> {
@@ -105,13 +217,37 @@ impl SourceWriter<'_> {
         for (id, text_tags) in posts {
             stmt.execute(params![print.as_slice(), id, text_tags])?;
         }
+        if super::write::probe_once(&self.tx, &mut self.any_passed, SQL_ANY_PASSED)? {
+            self.tx
+                .prepare_cached(SQL_UNPASS)?
+                .execute([print.as_slice()])?;
+        }
+        Ok(())
+    }
+
+    /// Remembers that the record `print`, read whole, made only the staged posts `seqs`, all
+    /// outside the story: a later collect stages their places from here.
+    pub fn remember_passed(&mut self, print: &Fingerprint, seqs: &[i64]) -> Result<()> {
+        let mut stmt = self.tx.prepare_cached(SQL_PASS)?;
+        for seq in seqs {
+            stmt.execute(params![print.as_slice(), seq])?;
+        }
+        self.any_passed = Some(true);
         Ok(())
     }
 }
 
 #[cfg(test)]
 /// The statements above that run per record or per post, for the query-plan test.
-pub(super) const PER_ROW_QUERIES: &[&str] = &[SQL_KNOWN_POSTS, SQL_STAGE_KNOWN, SQL_REMEMBER];
+pub(super) const PER_ROW_QUERIES: &[&str] = &[
+    SQL_KNOWN_POSTS,
+    SQL_STAGE_KNOWN,
+    SQL_REMEMBER,
+    SQL_PASSED_POSTS,
+    SQL_STAGE_PASSED,
+    SQL_PASS,
+    SQL_UNPASS,
+];
 
 #[cfg(test)]
 mod tests {

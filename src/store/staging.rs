@@ -35,7 +35,7 @@
 use anyhow::{Context, Result};
 use rusqlite::{Connection, params};
 
-use super::records::Fingerprint;
+use super::records::{Fingerprint, NeedsReading};
 use super::write::SourceWriter;
 use super::{Store, pick_local_match};
 use crate::model::{Item, LocalId};
@@ -60,7 +60,10 @@ const CREATE: &str = "
         withheld      INTEGER NOT NULL DEFAULT 0,  -- a post not to store (consent, forgotten)
         record        BLOB,               -- fingerprint of the record it came from, when whole
         text_tags     INTEGER NOT NULL DEFAULT 0,  -- its hashtags are words of its text
-        known         INTEGER             -- posts.id of a post of a record the archive knows
+        known         INTEGER,            -- posts.id of a post of a record the archive knows
+        author        TEXT,               -- a post's author's URI
+        tags          TEXT,               -- a post's hashtags, normalised, space-separated
+        passed        INTEGER NOT NULL DEFAULT 0  -- staged from `passed`: its body is not here
     );
     -- The items themselves, apart, so that deciding membership reads only the small rows above.
     CREATE TABLE IF NOT EXISTS stage.staged_items (
@@ -106,8 +109,14 @@ const INDEX_GRAPH: &str = "
 pub enum StageRow {
     /// An item, with its place in the reply graph when it is a post.
     Item(Box<StagedItem>),
-    /// A record the archive already holds (its fingerprint): its posts are staged from there.
-    Known(Fingerprint),
+    /// A record the archive already holds (its fingerprint): its posts are staged from there,
+    /// from `records`, or from `passed` when they stayed outside the story (`passed`).
+    Known {
+        /// The record's fingerprint.
+        print: Fingerprint,
+        /// The archive remembers it as passed (see `store/records.rs`).
+        passed: bool,
+    },
     /// What an author's profile said about consent.
     Consent {
         /// The author.
@@ -128,6 +137,8 @@ pub struct StagedItem {
     parent_local: Option<LocalId>,
     tagged: bool,
     withheld: bool,
+    author: Option<String>,
+    tags: Option<String>,
     record: Option<Fingerprint>,
     text_tags: bool,
     encoded: Vec<u8>,
@@ -151,6 +162,10 @@ pub struct GraphPlace {
     pub tagged: bool,
     /// It must not be stored (only its place is kept).
     pub withheld: bool,
+    /// Its author's URI.
+    pub author: Option<String>,
+    /// Its hashtags, normalised, space-separated.
+    pub tags: Option<String>,
 }
 
 impl StagedItem {
@@ -172,6 +187,8 @@ impl StagedItem {
             parent_local: place.parent_local,
             tagged: place.tagged,
             withheld: place.withheld,
+            author: place.author,
+            tags: place.tags,
             record: None,
             text_tags,
             encoded,
@@ -202,6 +219,8 @@ pub struct Staged {
     /// The record that made the post, read whole, and whether the post's hashtags are words of
     /// its text.
     pub record: Option<(Fingerprint, bool)>,
+    /// Its place was staged from `passed` (see `store/records.rs`): the archive remembers it.
+    pub passed: bool,
 }
 
 /// What was staged. (Most entries are items: boxing them would cost an allocation each.)
@@ -217,13 +236,16 @@ pub enum Entry {
     Unselected(UnselectedPost),
 }
 
-/// A post outside the story, as much of it as writing needs: its URI and server-local id.
+/// A post outside the story, as much of it as writing needs: its URI, server-local id and
+/// author.
 #[derive(Debug)]
 pub struct UnselectedPost {
     /// Its URI.
     pub uri: String,
     /// Its server-local id, when it has one.
     pub local: Option<LocalId>,
+    /// Its author's URI.
+    pub author: Option<String>,
 }
 
 /// An archived post of a record read before.
@@ -272,6 +294,11 @@ impl Store {
     pub fn discard_staged(&self, source: usize) -> Result<()> {
         self.conn
             .execute_batch("ROLLBACK TO stage_source; RELEASE stage_source")?;
+        self.unstage(source)
+    }
+
+    /// Forgets what source `source` staged, to stage it again.
+    pub fn unstage(&self, source: usize) -> Result<()> {
         self.conn.execute(
             "DELETE FROM staged_items WHERE seq IN (SELECT seq FROM staged WHERE source = ?1)",
             [source],
@@ -305,11 +332,15 @@ impl Store {
                         s.withheld,
                         s.record,
                         s.text_tags,
+                        s.author,
+                        s.tags,
                     ])?;
                     let seq = self.conn.last_insert_rowid();
                     body.execute(params![seq, s.encoded, s.text, s.html, s.source_json])?;
                 }
-                StageRow::Known(print) => self.stage_known(source, tag, &print, &mut hashtags)?,
+                StageRow::Known { print, passed } => {
+                    self.stage_known(source, tag, &print, passed, &mut hashtags)?;
+                }
                 StageRow::Consent {
                     author_uri,
                     refuses,
@@ -359,8 +390,8 @@ fn is_attached(conn: &Connection) -> Result<bool> {
 }
 
 const SQL_STAGE_ITEM: &str = "INSERT INTO staged (source, uri, parent, local_server, local_id,
-     parent_server, parent_local, tagged, withheld, record, text_tags)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+     parent_server, parent_local, tagged, withheld, record, text_tags, author, tags)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 const SQL_STAGE_BODY: &str = "INSERT INTO staged_items (seq, item, text, html, source_json)
      VALUES (?1, ?2, ?3, ?4, ?5)";
 
@@ -412,7 +443,7 @@ macro_rules! not_seed {
 /// second collect, and its author only when some author refuses.
 const SQL_NEXT_BATCH: &str = "SELECT st.seq, it.item, it.text, it.html, it.source_json, st.parent,
      sel.tagged, st.known, a.uri, st.record, st.text_tags, st.uri, st.local_server, st.local_id,
-     p.id IS NULL, sp.reason
+     p.id IS NULL, sp.reason, st.passed, st.author
      FROM staged st
      LEFT JOIN selected_rows sel ON sel.seq = st.seq
      LEFT JOIN staged_items it ON it.seq = st.seq
@@ -623,11 +654,16 @@ impl SourceWriter<'_> {
                     in_story: r.get(15)?,
                 }),
                 (None, None) => {
+                    if r.get(16)? && r.get::<_, Option<bool>>(6)?.is_some() {
+                        // Selected since the run read it: a concurrent collect joined it.
+                        return Err(NeedsReading.into());
+                    }
                     let server: Option<String> = r.get(12)?;
                     let id: Option<String> = r.get(13)?;
                     Entry::Unselected(UnselectedPost {
                         uri: r.get(11)?,
                         local: server.zip(id).map(|(server, id)| LocalId { server, id }),
+                        author: r.get(17)?,
                     })
                 }
                 (None, Some(encoded)) => {
@@ -645,6 +681,7 @@ impl SourceWriter<'_> {
                         .and_then(|hash| Fingerprint::try_from(hash.as_slice()).ok())
                         .map(|print| Ok::<_, rusqlite::Error>((print, r.get(10)?)))
                         .transpose()?,
+                    passed: r.get(16)?,
                 },
             ));
         }

@@ -777,3 +777,37 @@ fn deferred_indexes_are_set_aside_while_writing_and_back_after() {
     w.defer_indexes().unwrap();
     assert_eq!(deferred(&w.tx), deferred_indexes::DEFERRED.len());
 }
+
+/// What a collect passed over (`passed`, v12) goes once its author refuses, as soon as a
+/// profile seen before without a refusal gains one.
+#[test]
+fn a_refusal_recorded_later_drops_the_authors_passed_posts() {
+    let store = Store::open_in_memory().unwrap();
+    store
+        .conn
+        .execute_batch(
+            "INSERT INTO passed (hash, uri, author_uri, tags) VALUES
+                 (x'00', 'https://a.example/1', 'https://a.example/sam', ''),
+                 (x'01', 'https://a.example/2', 'https://a.example/ida', 'x');
+             INSERT INTO author_consent (author_uri, refuses, noindex, seen_at)
+                 VALUES ('https://a.example/sam', 0, 1, '2024-01-01T00:00:00Z');",
+        )
+        .unwrap();
+    let left = |store: &Store| -> Vec<String> {
+        let mut stmt = store
+            .conn
+            .prepare("SELECT uri FROM passed ORDER BY uri")
+            .unwrap();
+        let rows = stmt.query_map([], |r| r.get(0)).unwrap();
+        rows.collect::<Result<_, _>>().unwrap()
+    };
+    assert_eq!(left(&store).len(), 2);
+    store
+        .conn
+        .execute(
+            "UPDATE author_consent SET refuses = 1 WHERE author_uri = 'https://a.example/sam'",
+            [],
+        )
+        .unwrap();
+    assert_eq!(left(&store), ["https://a.example/2"]);
+}

@@ -245,6 +245,8 @@ pub struct SourceWriter<'c> {
     /// Whether any author refuses (see `refuses`), once asked; unknown again after a refusal
     /// is recorded.
     pub(super) any_refusal: Option<bool>,
+    /// Whether the archive remembers any passed record (see `store/records.rs`), once asked.
+    pub(super) any_passed: Option<bool>,
     /// Authors this transaction stored, by URI: their ids, and a digest of the profile last
     /// stored for each (a bounded cache, small enough to hold tens of thousands).
     authors: HashMap<Box<str>, (i64, u64)>,
@@ -318,6 +320,7 @@ impl<'c> SourceWriter<'c> {
             new_local_ids: false,
             refusals: HashMap::new(),
             any_refusal: None,
+            any_passed: None,
             authors: HashMap::new(),
             author_digests: std::hash::RandomState::new(),
             fts: super::fts::Deferred::default(),

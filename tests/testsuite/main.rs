@@ -20,6 +20,7 @@ mod live;
 mod media;
 mod offline;
 mod output;
+mod passed;
 mod proxy;
 mod read_only;
 mod records;
