@@ -7,7 +7,9 @@
 //! (which decide how the records are numbered) and parses only the tweets the archive does not
 //! hold. What it gives is the page's full value but for those held tweets, each left as its id
 //! alone: the reader skips them by number before looking inside, so it reads the same either
-//! way. Anything unusual about the page (not an object, `data` not an array, a member that does
+//! way. When it holds every tweet of the page (once the archive remembers the tweets outside
+//! the story too), the users, media and polls the page includes are left as their keys alone:
+//! a reader only looks them up for tweets it reads, and says the same of a key as of the whole. Anything unusual about the page (not an object, `data` not an array, a member that does
 //! not parse) gives `None`, and the page is parsed whole, to be read (and reported) as before.
 
 use serde::Deserialize;
@@ -53,7 +55,8 @@ impl<'de> Visitor<'de> for Split {
         let mut members = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
             let part = match (self, key.as_str()) {
-                (Split::Page, "data") | (Split::Includes, "tweets") => {
+                (Split::Page, "data")
+                | (Split::Includes, "tweets" | "users" | "media" | "polls") => {
                     Part::Array(map.next_value()?)
                 }
                 (Split::Page, "includes") => Part::Object(map.next_value_seed(Split::Includes)?),
@@ -110,6 +113,29 @@ struct IdOnly {
     id: Option<Value>,
 }
 
+/// A medium read for its key only.
+#[derive(Deserialize)]
+struct MediaKeyOnly {
+    media_key: Option<Value>,
+}
+
+/// An included user, medium or poll as only its key (`key`: `id`, or `media_key`), or `None`
+/// when it is not an object.
+fn key_only(raw: &RawValue, key: &str) -> Option<Value> {
+    let value = if key == "media_key" {
+        serde_json::from_str::<MediaKeyOnly>(raw.get())
+            .ok()?
+            .media_key
+    } else {
+        serde_json::from_str::<IdOnly>(raw.get()).ok()?.id
+    };
+    let mut stub = Map::new();
+    if let Some(value) = value {
+        stub.insert(key.to_owned(), value);
+    }
+    Some(Value::Object(stub))
+}
+
 /// The page `text` as parsing it whole gives it, except that each tweet the archive holds
 /// (`held(i)`: record `i` of the page, numbered as the reader numbers them) is only its id.
 /// `None` when the page is not a page of several tweets in the usual shape, or does not parse:
@@ -148,6 +174,10 @@ pub(crate) fn sparse_page(text: &str, held: impl Fn(usize) -> bool) -> Option<Va
         // One tweet is the page's one record: the line itself, held or not as a whole.
         return None;
     }
+    let read_count = read.iter().filter(|&&r| r).count() + data.len();
+    // With every tweet read held, what a page includes for its tweets (users, media, polls)
+    // is looked at only for what a reader says of it: each as its key alone.
+    let all_held = (0..read_count).all(&held);
     let mut number = 0;
     let mut tweet = |raw: &RawValue, id: Option<Value>, is_read: bool| -> Option<Value> {
         if is_read {
@@ -174,8 +204,24 @@ pub(crate) fn sparse_page(text: &str, held: impl Fn(usize) -> bool) -> Option<Va
     }
     let includes = match (includes_at, includes) {
         (Some(at), Some(includes)) => {
-            let tweets = tweets_at.map(|t| (t, Value::Array(included_values)));
-            Some((at, includes.with(tweets)?))
+            let mut given: Vec<(usize, Value)> = tweets_at
+                .map(|t| (t, Value::Array(included_values)))
+                .into_iter()
+                .collect();
+            if all_held {
+                for (name, key) in [("users", "id"), ("media", "media_key"), ("polls", "id")] {
+                    let Some(at) = includes.last(name) else {
+                        continue;
+                    };
+                    let stubs = includes
+                        .array(at)?
+                        .iter()
+                        .map(|raw| key_only(raw, key))
+                        .collect::<Option<Vec<Value>>>()?;
+                    given.push((at, Value::Array(stubs)));
+                }
+            }
+            Some((at, includes.with(given)?))
         }
         _ => None,
     };

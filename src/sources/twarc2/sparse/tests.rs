@@ -85,9 +85,14 @@ fn same_either_way(text: &str, sets: &[BTreeSet<usize>]) -> usize {
             }
         }
         if held.len() >= whole_tweets.len() {
+            // Nor are the users, media and polls the page includes for them.
+            let included = ["users", "media", "polls"]
+                .into_iter()
+                .flat_map(|name| page["includes"][name].as_array().into_iter().flatten());
             assert!(
                 sparse_tweets
-                    .iter()
+                    .into_iter()
+                    .chain(included)
                     .all(|t| t.as_object().unwrap().len() <= 1),
                 "everything held in {text}"
             );
@@ -196,9 +201,10 @@ fn odd_pages_read_the_same_sparse_or_whole() {
     let page = json!({
         "data": [tweet("1", "first"), tweet("2", "#Tag second"), tweet("3", "third")],
         "includes": {
-            "users": [{"id": "9", "username": "nine", "name": "Nine"}],
+            "users": [{"id": "9", "username": "nine", "name": "Nine"}, {"username": "no id"}, {"id": 10}],
             "tweets": [tweet("2", "copy of second"), tweet("4", "parent"), json!({"text": "no id"})],
-            "polls": [],
+            "media": [{"media_key": "3_1", "type": "photo", "url": "https://pbs.example/1.jpg"}, {"type": "photo"}],
+            "polls": [{"id": "5", "options": [{"position": 1, "label": "yes", "votes": 2}]}],
         },
         "errors": [{"title": "Not Found Error", "detail": "gone"}],
         "meta": {"result_count": 3},
