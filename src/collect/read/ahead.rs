@@ -148,7 +148,11 @@ impl Ahead<'_> {
         stream: &mut Stream<'_, '_, '_>,
         format: Option<Format>,
     ) -> Result<Option<Taken>, ReadError> {
-        while !self.at_end && self.parser.has_room() {
+        // Elements the archive holds are not parsed and take no room in the parser: bounded by
+        // themselves, a file of them was read to its end before the first was taken, the
+        // archive's thread idle meanwhile (a third of a second collect of a tweets.js; issue
+        // 10).
+        while !self.at_end && self.parser.has_room() && self.waiting.len() < AHEAD {
             let element = match elements.next_element() {
                 Ok(Some(element)) => element,
                 Ok(None) => {
@@ -186,5 +190,89 @@ impl Ahead<'_> {
             print,
             parsed: Some((element, value)),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::io::{BufReader, Read};
+    use std::rc::Rc;
+
+    use super::*;
+    use crate::collect::fingerprint::Fingerprints;
+    use crate::collect::read::split::Text;
+    use crate::collect::staging::StagingSink;
+    use crate::forget::Forgotten;
+
+    /// Counts the bytes read through it.
+    struct Counting<R> {
+        inner: R,
+        read: Rc<Cell<usize>>,
+    }
+
+    impl<R: Read> Read for Counting<R> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.inner.read(buf)?;
+            self.read.set(self.read.get() + n);
+            Ok(n)
+        }
+    }
+
+    /// Takes `count` elements of `array`, known as `known`; returns their fingerprints and how
+    /// many bytes had been read when the first was taken.
+    fn take(array: &[u8], count: usize, known: Vec<Fingerprint>) -> (Vec<Fingerprint>, usize) {
+        let forgotten = Forgotten::default();
+        let fingerprints = Fingerprints::new(Vec::new(), known);
+        let mut sink = StagingSink::new(None, "tag", &forgotten);
+        sink.fingerprints = Some(&fingerprints);
+        let mut stream = Stream {
+            location: "test.json",
+            hasher: None,
+            options: crate::collect::ReadOptions::default(),
+            format: Some(Format::MastodonApi),
+            read_one: false,
+            archive_author: None,
+            prefixed: false,
+            sink: &mut sink,
+        };
+        let read = Rc::new(Cell::new(0));
+        let counting = Counting {
+            inner: array,
+            read: Rc::clone(&read),
+        };
+        let mut reader = BufReader::with_capacity(1024, counting);
+        let mut text = Text::new(&mut reader, 1 << 20);
+        let mut elements = Elements::new(&mut text).unwrap();
+        let mut prints = Vec::new();
+        let mut read_at_first = 0;
+        elements_ahead(|ahead| {
+            for i in 0..count {
+                let taken = ahead
+                    .next(&mut elements, &mut stream, Some(Format::MastodonApi))
+                    .unwrap()
+                    .unwrap();
+                if i == 0 {
+                    read_at_first = read.get();
+                }
+                prints.push(taken.print.unwrap());
+            }
+        });
+        (prints, read_at_first)
+    }
+
+    #[test]
+    fn elements_the_archive_holds_are_read_a_few_ahead_not_to_the_end() {
+        let n = 2000;
+        let items: Vec<String> = (0..n)
+            .map(|i| format!(r#"{{"id": "{i}", "content": "<p>status number {i}</p>"}}"#))
+            .collect();
+        let array = format!("[{}]", items.join(","));
+        let (prints, _) = take(array.as_bytes(), n, Vec::new());
+        let (again, read_at_first) = take(array.as_bytes(), n, prints.clone());
+        assert_eq!(again, prints);
+        // The first taken, a few elements' bytes (and a read buffer) had been read.
+        let ahead = array.len() * AHEAD / n + 2048;
+        assert!(read_at_first < ahead, "{read_at_first} of {}", array.len());
     }
 }
