@@ -76,9 +76,13 @@ pub(super) fn parsing_ahead<D: Document, R>(read: impl FnOnce(&mut Parser<D>) ->
 }
 
 impl<D: Document> Parser<D> {
-    /// Whether another document may be sent (see [`AHEAD`]).
-    pub(super) fn has_room(&self) -> bool {
-        self.parsing < AHEAD && self.parsing_bytes < AHEAD_BYTES
+    /// Whether another document may be read ahead, with `waiting` read and not taken yet
+    /// (see [`AHEAD`]). Those the archive holds are not parsed and take no room in the
+    /// parser, but count among the waiting: bounded by the parser alone, a file of them was
+    /// read to its end before the first was taken, the archive's thread idle meanwhile (a
+    /// third of a second collect of a tweets.js; issue 10).
+    pub(super) fn has_room(&self, waiting: usize) -> bool {
+        self.parsing < AHEAD && self.parsing_bytes < AHEAD_BYTES && waiting < AHEAD
     }
 
     /// Sends `document` to be parsed.
@@ -148,11 +152,7 @@ impl Ahead<'_> {
         stream: &mut Stream<'_, '_, '_>,
         format: Option<Format>,
     ) -> Result<Option<Taken>, ReadError> {
-        // Elements the archive holds are not parsed and take no room in the parser: bounded by
-        // themselves, a file of them was read to its end before the first was taken, the
-        // archive's thread idle meanwhile (a third of a second collect of a tweets.js; issue
-        // 10).
-        while !self.at_end && self.parser.has_room() && self.waiting.len() < AHEAD {
+        while !self.at_end && self.parser.has_room(self.waiting.len()) {
             let element = match elements.next_element() {
                 Ok(Some(element)) => element,
                 Ok(None) => {

@@ -84,7 +84,7 @@ impl<'c> Stream<'_, '_, 'c> {
         // with nothing held, one page in `SPARSE_PROBE` is still tried.
         let mut held_last = true;
         loop {
-            while !at_end && parser.has_room() {
+            while !at_end && parser.has_room(waiting.len()) {
                 let mut line = String::new();
                 let next = self.read_ahead(reader, &mut line, &mut line_no);
                 let Some(next) = next else {
