@@ -237,8 +237,11 @@ impl<'c> StagingSink<'c> {
                 self.push(StageRow::Item(Box::new(StagedItem::new(skip, place)?)));
                 return Ok(());
             }
-            place.author = Some(post.author.uri.clone());
-            place.tags = Some(tags.join(" "));
+            if !place.tagged {
+                // What a post outside the story is remembered by (a tagged one never is).
+                place.author = Some(post.author.uri.clone());
+                place.tags = Some(tags.join(" "));
+            }
             for t in tags {
                 count_tag(&mut self.tags_seen, t, 1);
             }

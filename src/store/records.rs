@@ -228,11 +228,12 @@ impl SourceWriter<'_> {
     /// Remembers that the record `print`, read whole, made only the staged posts `seqs`, all
     /// outside the story: a later collect stages their places from here.
     pub fn remember_passed(&mut self, print: &Fingerprint, seqs: &[i64]) -> Result<()> {
+        // Asked before this writer passes any: a record it passes is not one it archives.
+        super::write::probe_once(&self.tx, &mut self.any_passed, SQL_ANY_PASSED)?;
         let mut stmt = self.tx.prepare_cached(SQL_PASS)?;
         for seq in seqs {
             stmt.execute(params![print.as_slice(), seq])?;
         }
-        self.any_passed = Some(true);
         Ok(())
     }
 }
