@@ -307,75 +307,71 @@ impl Run<'_> {
 fn stage_one(store: &Store, run: &Run<'_>, index: usize) -> Result<Staged> {
     let (tag, input, options) = (run.tag, &run.inputs[index], run.options);
     let (forgotten, fingerprints) = (&run.forgotten, &run.fingerprints);
-    {
-        store.open_staged_source()?;
-        let (outcome, staging) = std::thread::scope(|scope| {
-            let (out, rows) = std::sync::mpsc::sync_channel(4);
-            let reader = scope.spawn(|| {
-                let mut sink = StagingSink::new(Some(out), tag, forgotten);
-                sink.fingerprints = Some(fingerprints);
-                let outcome = read::stage_source(input, options, &mut sink);
-                sink.finish();
-                let outcome = match (outcome, sink.failure.take()) {
-                    (Ok(_), Some(e)) => {
-                        Err(ReadError::of(input.location(), ReadErrorKind::Staging(e)))
-                    }
-                    (outcome, _) => outcome,
-                };
-                outcome.map(|format| StagedSource {
-                    format,
-                    warnings: std::mem::take(&mut sink.warnings),
-                    warning_count: sink.warning_count,
-                    notes: std::mem::take(&mut sink.notes),
-                    note_count: sink.note_count,
-                    top_tags: Vec::new(),
-                    known_records: sink.known_records,
-                    tags_seen: std::mem::take(&mut sink.tags_seen),
-                })
-            });
-            let mut staging = Ok(());
-            // The hashtags of posts staged from the archive, counted as the reader counts
-            // those it reads.
-            let mut known_tags = std::collections::HashMap::new();
-            for batch in &rows {
-                match store.stage(index, tag, batch) {
-                    Ok(tags) => tags
-                        .into_iter()
-                        .for_each(|t| staging::count_tag(&mut known_tags, t, 1)),
-                    Err(e) => {
-                        staging = Err(e);
-                        break;
-                    }
+    store.open_staged_source()?;
+    let (outcome, staging) = std::thread::scope(|scope| {
+        let (out, rows) = std::sync::mpsc::sync_channel(4);
+        let reader = scope.spawn(|| {
+            let mut sink = StagingSink::new(Some(out), tag, forgotten);
+            sink.fingerprints = Some(fingerprints);
+            let outcome = read::stage_source(input, options, &mut sink);
+            sink.finish();
+            let outcome = match (outcome, sink.failure.take()) {
+                (Ok(_), Some(e)) => Err(ReadError::of(input.location(), ReadErrorKind::Staging(e))),
+                (outcome, _) => outcome,
+            };
+            outcome.map(|format| StagedSource {
+                format,
+                warnings: std::mem::take(&mut sink.warnings),
+                warning_count: sink.warning_count,
+                notes: std::mem::take(&mut sink.notes),
+                note_count: sink.note_count,
+                top_tags: Vec::new(),
+                known_records: sink.known_records,
+                tags_seen: std::mem::take(&mut sink.tags_seen),
+            })
+        });
+        let mut staging = Ok(());
+        // The hashtags of posts staged from the archive, counted as the reader counts
+        // those it reads.
+        let mut known_tags = std::collections::HashMap::new();
+        for batch in &rows {
+            match store.stage(index, tag, batch) {
+                Ok(tags) => tags
+                    .into_iter()
+                    .for_each(|t| staging::count_tag(&mut known_tags, t, 1)),
+                Err(e) => {
+                    staging = Err(e);
+                    break;
                 }
             }
-            // Dropping the receiver stops a reader still sending.
-            drop(rows);
-            let outcome = match reader.join() {
-                Ok(outcome) => outcome.map(|mut staged| {
-                    let mut seen = std::mem::take(&mut staged.tags_seen);
-                    for (t, n) in known_tags {
-                        staging::count_tag(&mut seen, t, n);
-                    }
-                    staged.top_tags = top_tags(seen, TOP_TAGS);
-                    staged
-                }),
-                Err(panic) => std::panic::resume_unwind(panic),
-            };
-            (outcome, staging)
-        });
-        let outcome = match staging {
-            Err(e) => Err(ReadError::of(input.location(), ReadErrorKind::Staging(e))),
-            Ok(()) => outcome,
+        }
+        // Dropping the receiver stops a reader still sending.
+        drop(rows);
+        let outcome = match reader.join() {
+            Ok(outcome) => outcome.map(|mut staged| {
+                let mut seen = std::mem::take(&mut staged.tags_seen);
+                for (t, n) in known_tags {
+                    staging::count_tag(&mut seen, t, n);
+                }
+                staged.top_tags = top_tags(seen, TOP_TAGS);
+                staged
+            }),
+            Err(panic) => std::panic::resume_unwind(panic),
         };
-        match outcome {
-            Ok(staged) => {
-                store.keep_staged()?;
-                Ok(Ok(staged))
-            }
-            Err(error) => {
-                store.discard_staged(index)?;
-                Ok(Err(error))
-            }
+        (outcome, staging)
+    });
+    let outcome = match staging {
+        Err(e) => Err(ReadError::of(input.location(), ReadErrorKind::Staging(e))),
+        Ok(()) => outcome,
+    };
+    match outcome {
+        Ok(staged) => {
+            store.keep_staged()?;
+            Ok(Ok(staged))
+        }
+        Err(error) => {
+            store.discard_staged(index)?;
+            Ok(Err(error))
         }
     }
 }

@@ -7,10 +7,16 @@ use crate::tag;
 /// Whether `post` carries `tag` (normalised): in its structured tags, or, for formats without
 /// them, as a `#tag` word in its text.
 pub(crate) fn is_tagged(post: &Post, tag: &str) -> bool {
+    hashtags_of(post).iter().any(|t| t == tag)
+}
+
+/// The hashtags `post` carries (normalised): its structured tags, or, for formats without
+/// them, the `#tag` words of its text.
+pub(crate) fn hashtags_of(post: &Post) -> std::borrow::Cow<'_, [String]> {
     if post.has_structured_tags {
-        post.tags.iter().any(|t| t == tag)
+        std::borrow::Cow::Borrowed(&post.tags)
     } else {
-        tag::hashtags_in_text(&post.text).iter().any(|t| t == tag)
+        std::borrow::Cow::Owned(tag::hashtags_in_text(&post.text))
     }
 }
 

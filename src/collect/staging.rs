@@ -220,11 +220,7 @@ impl<'c> StagingSink<'c> {
             place.parent.clone_from(&post.in_reply_to);
             place.local.clone_from(&post.local_id);
             place.parent_local.clone_from(&post.in_reply_to_local);
-            let tags = if post.has_structured_tags {
-                post.tags.clone()
-            } else {
-                crate::tag::hashtags_in_text(&post.text)
-            };
+            let tags = super::membership::hashtags_of(post).into_owned();
             place.tagged = self.curated || tags.iter().any(|t| t == self.tag);
             if let Some(reason) = withheld {
                 // A forgotten post lends replies no parent by local id: that would store its

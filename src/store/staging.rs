@@ -436,18 +436,18 @@ macro_rules! not_seed {
 }
 
 /// The staged rows of a source in order. A post outside the story comes without its body (the
-/// item and its three large strings) unless some author refuses archiving (`?4`): then the
-/// writer needs the author to count it. (A sixth of a first collect's posts, in the benchmark
-/// corpus, are outside the story; their bodies were read back and parsed for nothing.) A known
-/// post comes with its place in the story of `?5`, which spared a statement per post of a
-/// second collect, and its author only when some author refuses.
+/// item and its three large strings), with the author it was staged with, by which it is
+/// counted as refused when its author refuses archiving. (A sixth of a first collect's posts,
+/// in the benchmark corpus, are outside the story; their bodies were read back and parsed for
+/// nothing.) A known post comes with its place in the story of `?5`, which spared a statement
+/// per post of a second collect, and its author only when some author refuses (`?4`).
 const SQL_NEXT_BATCH: &str = "SELECT st.seq, it.item, it.text, it.html, it.source_json, st.parent,
      sel.tagged, st.known, a.uri, st.record, st.text_tags, st.uri, st.local_server, st.local_id,
      p.id IS NULL, sp.reason, st.passed, st.author
      FROM staged st
      LEFT JOIN selected_rows sel ON sel.seq = st.seq
      LEFT JOIN staged_items it ON it.seq = st.seq
-         AND (sel.seq IS NOT NULL OR st.uri IS NULL OR st.withheld OR ?4)
+         AND (sel.seq IS NOT NULL OR st.uri IS NULL OR st.withheld)
      LEFT JOIN main.posts p ON p.id = st.known
      LEFT JOIN main.authors a ON ?4 AND a.id = p.author_id
      LEFT JOIN main.story_posts sp ON sp.tag = ?5 AND sp.post_id = p.id

@@ -9,8 +9,10 @@
 //! alone: the reader skips them by number before looking inside, so it reads the same either
 //! way. When it holds every tweet of the page (once the archive remembers the tweets outside
 //! the story too), the users, media and polls the page includes are left as their keys alone:
-//! a reader only looks them up for tweets it reads, and says the same of a key as of the whole. Anything unusual about the page (not an object, `data` not an array, a member that does
-//! not parse) gives `None`, and the page is parsed whole, to be read (and reported) as before.
+//! a reader only looks them up for tweets it reads, and says the same of a key as of the
+//! whole. Anything unusual about the page (not an object, `data` not an array, a member that
+//! does not parse) gives `None`, and the page is parsed whole, to be read (and reported) as
+//! before.
 
 use serde::Deserialize;
 use serde::de::{DeserializeSeed, MapAccess, Visitor};
