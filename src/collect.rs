@@ -387,17 +387,16 @@ fn write_source(
     location: &str,
     selected_at: &mut i64,
 ) -> Result<SourceCounts> {
-    let decided_at = *selected_at;
     let mut written = write_staged(store, tag, index, format, location, selected_at, false);
     if written.as_ref().is_err_and(|e| e.is::<NeedsCascades>()) {
-        // Membership decided again in the transaction rolled back with it.
-        *selected_at = decided_at;
+        // Membership decided again in the transaction may have rolled back with it.
+        *selected_at = i64::MIN;
         written = store
-            .end_source()
+            .end_source(selected_at)
             .and_then(|()| write_staged(store, tag, index, format, location, selected_at, true));
     }
     // Why the source failed comes first; the journal is set back either way.
-    let ended = store.end_source();
+    let ended = store.end_source(selected_at);
     let counts = written?;
     ended?;
     Ok(counts)
@@ -412,7 +411,7 @@ fn write_staged(
     selected_at: &mut i64,
     cascades: bool,
 ) -> Result<SourceCounts> {
-    let mut w = store.write_staged(index, format.name(), location, tag, cascades)?;
+    let mut w = store.write_staged(index, format.name(), location, tag, cascades, selected_at)?;
     w.refresh_membership(selected_at)?;
     let mut c = SourceCounts::default();
     // What this source's profiles say is recorded first: a refusal erases what was archived

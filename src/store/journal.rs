@@ -57,7 +57,12 @@ impl Store {
     /// journal when the run outgrows the archive and no other connection has it open, else
     /// WAL. Returns whether foreign keys are enforced: they are not with a rollback journal,
     /// unless `cascades` asks for them or a profile of the source refuses archiving.
-    pub(super) fn journal_for_source(&self, source: usize, cascades: bool) -> Result<bool> {
+    pub(super) fn journal_for_source(
+        &self,
+        source: usize,
+        cascades: bool,
+        selected_at: &mut i64,
+    ) -> Result<bool> {
         if journal_mode(&self.conn)? != "wal" {
             return Ok(true);
         }
@@ -70,10 +75,10 @@ impl Store {
         }
         // SQLite answers "busy" at once, without the busy handler, when another connection
         // has the archive open: then it stays in WAL mode.
-        match self
-            .conn
-            .query_row("PRAGMA main.journal_mode = DELETE", [], |_| Ok(()))
-        {
+        let switched = own_change(&self.conn, selected_at, |conn| {
+            conn.query_row("PRAGMA main.journal_mode = DELETE", [], |_| Ok(()))
+        });
+        match switched {
             Err(e) if e.sqlite_error_code() == Some(ErrorCode::DatabaseBusy) => return Ok(true),
             switched => {
                 switched.context("cannot leave the archive's WAL mode for a large source")?;
@@ -92,16 +97,43 @@ impl Store {
     }
 
     /// Puts the archive back in WAL mode, with foreign keys, after a source was written (or
-    /// failed) with a rollback journal; nothing otherwise.
-    pub fn end_source(&self) -> Result<()> {
+    /// failed) with a rollback journal; nothing otherwise. `selected_at` as for
+    /// [`Store::write_staged`].
+    pub fn end_source(&self, selected_at: &mut i64) -> Result<()> {
         if journal_mode(&self.conn)? == "delete" {
             self.conn.pragma_update(None, "foreign_keys", true)?;
-            super::enable_wal(&self.conn)?;
+            let once = own_change(&self.conn, selected_at, |conn| {
+                conn.query_row("PRAGMA main.journal_mode = WAL", [], |_| Ok(()))
+            });
+            if once.is_err() {
+                // Busy: others may commit while it waits, so the version is not followed.
+                super::enable_wal(&self.conn)?;
+            }
             // A read opens the WAL, whose file tells a render starting now to take locks.
             super::check_readable(&self.conn)?;
         }
         Ok(())
     }
+}
+
+/// Runs `change` (a change of journal mode), which changes the connection's data version
+/// as another connection's commit would. When the version was still `selected_at` before it,
+/// `selected_at` follows: membership decided at that version still holds, and deciding it
+/// again costs a tenth of a first collect's writing thread. A commit by another connection
+/// between the two reads of the version would be taken for the switch; the switch succeeds
+/// only when no other connection has the archive open, so that connection would have had to
+/// commit and close in those few microseconds.
+fn own_change<T>(
+    conn: &Connection,
+    selected_at: &mut i64,
+    change: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    let before = super::data_version(conn)?;
+    let done = change(conn)?;
+    if before == *selected_at {
+        *selected_at = super::data_version(conn)?;
+    }
+    Ok(done)
 }
 
 /// Fails with [`NeedsCascades`] when `w` writes without foreign keys.

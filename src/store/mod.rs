@@ -271,7 +271,9 @@ impl Store {
     /// (`journal.rs`), unless `cascades` asks for them whatever the source's size: call
     /// [`Store::end_source`] once the writer is done, committed or not. A writer without them
     /// fails with [`NeedsCascades`] where it would delete a row that others hang on; the
-    /// source is then written again with `cascades`.
+    /// source is then written again with `cascades`. `selected_at` is the data version
+    /// membership was decided at (see [`SourceWriter::refresh_membership`]); leaving WAL mode
+    /// changes the data version, and when nothing else had, `selected_at` follows it.
     pub fn write_staged(
         &mut self,
         source: usize,
@@ -279,8 +281,9 @@ impl Store {
         location: &str,
         tag: &str,
         cascades: bool,
+        selected_at: &mut i64,
     ) -> Result<SourceWriter<'_>> {
-        let cascades = self.journal_for_source(source, cascades)?;
+        let cascades = self.journal_for_source(source, cascades, selected_at)?;
         SourceWriter::begin(
             &mut self.conn,
             format,

@@ -733,7 +733,7 @@ fn deferred_indexes_are_set_aside_while_writing_and_back_after() {
 
     stage_tagged(&store, &["https://a.example/1", "https://a.example/2"]);
     let mut w = store
-        .write_staged(0, "mastodon-api", "x", "t", false)
+        .write_staged(0, "mastodon-api", "x", "t", false, &mut 0)
         .unwrap();
     w.defer_indexes().unwrap();
     assert_eq!(deferred(&w.tx), 0);
@@ -747,7 +747,7 @@ fn deferred_indexes_are_set_aside_while_writing_and_back_after() {
     assert_eq!(indexes(&store.conn), before, "a failed source rolls back");
 
     let mut w = store
-        .write_staged(0, "mastodon-api", "x", "t", false)
+        .write_staged(0, "mastodon-api", "x", "t", false, &mut 0)
         .unwrap();
     w.defer_indexes().unwrap();
     assert_eq!(deferred(&w.tx), 0);
@@ -772,7 +772,7 @@ fn deferred_indexes_are_set_aside_while_writing_and_back_after() {
 
     stage_tagged(&store, &["https://a.example/3"]);
     let mut w = store
-        .write_staged(0, "mastodon-api", "x", "t", false)
+        .write_staged(0, "mastodon-api", "x", "t", false, &mut 0)
         .unwrap();
     w.defer_indexes().unwrap();
     assert_eq!(deferred(&w.tx), deferred_indexes::DEFERRED.len());

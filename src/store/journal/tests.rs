@@ -51,11 +51,11 @@ fn archive_of_one_post(db: &Path) -> Store {
     let mut store = Store::open(db).unwrap();
     stage_tagged(&store, &URIS[..1]);
     let mut w = store
-        .write_staged(0, "mastodon-api", "x", "t", false)
+        .write_staged(0, "mastodon-api", "x", "t", false, &mut 0)
         .unwrap();
     write_out(&mut w, &URIS[..1]);
     w.commit(&SourceCounts::default()).unwrap();
-    store.end_source().unwrap();
+    store.end_source(&mut 0).unwrap();
     store
 }
 
@@ -69,14 +69,14 @@ fn a_source_larger_than_the_archive_is_written_with_a_rollback_journal() {
     let mut store = Store::open(&db).unwrap();
     stage_tagged(&store, &URIS);
     let mut w = store
-        .write_staged(0, "mastodon-api", "x", "t", false)
+        .write_staged(0, "mastodon-api", "x", "t", false, &mut 0)
         .unwrap();
     assert_eq!(journal_mode(&w.tx).unwrap(), "delete");
     assert!(!foreign_keys(&w.tx));
     write_out(&mut w, &URIS);
     assert!(journal_file(&db).is_file());
     w.commit(&SourceCounts::default()).unwrap();
-    store.end_source().unwrap();
+    store.end_source(&mut 0).unwrap();
     assert_eq!(journal_mode(&store.conn).unwrap(), "wal");
     assert!(foreign_keys(&store.conn));
     assert_eq!(hanging(&store.conn), 0);
@@ -85,12 +85,12 @@ fn a_source_larger_than_the_archive_is_written_with_a_rollback_journal() {
 
     stage_tagged(&store, &["https://a.example/4"]);
     let w = store
-        .write_staged(0, "mastodon-api", "x", "t", false)
+        .write_staged(0, "mastodon-api", "x", "t", false, &mut 0)
         .unwrap();
     assert_eq!(journal_mode(&w.tx).unwrap(), "wal");
     assert!(foreign_keys(&w.tx));
     drop(w);
-    store.end_source().unwrap();
+    store.end_source(&mut 0).unwrap();
     store.end_staging().unwrap();
     drop(store);
     assert_eq!(posts(&Store::open_read_only(&db).unwrap()), 3);
@@ -108,13 +108,13 @@ fn another_connection_keeps_the_archive_in_wal_mode() {
 
     stage_tagged(&store, &URIS);
     let mut w = store
-        .write_staged(0, "mastodon-api", "x", "t", false)
+        .write_staged(0, "mastodon-api", "x", "t", false, &mut 0)
         .unwrap();
     assert_eq!(journal_mode(&w.tx).unwrap(), "wal");
     assert!(foreign_keys(&w.tx));
     write_out(&mut w, &URIS[1..]);
     w.commit(&SourceCounts::default()).unwrap();
-    store.end_source().unwrap();
+    store.end_source(&mut 0).unwrap();
     assert_eq!(posts(&reader), 3);
 }
 
@@ -129,7 +129,7 @@ fn a_large_source_that_fails_or_is_stopped_leaves_the_archive_as_it_was() {
 
     stage_tagged(&store, &URIS);
     let mut w = store
-        .write_staged(0, "mastodon-api", "x", "t", false)
+        .write_staged(0, "mastodon-api", "x", "t", false, &mut 0)
         .unwrap();
     write_out(&mut w, &URIS[1..]);
     // The files as a power cut would leave them: the archive's file holds pages of the
@@ -138,7 +138,7 @@ fn a_large_source_that_fails_or_is_stopped_leaves_the_archive_as_it_was() {
     std::fs::copy(&db, &stopped).unwrap();
     std::fs::copy(journal_file(&db), journal_file(&stopped)).unwrap();
     drop(w);
-    store.end_source().unwrap();
+    store.end_source(&mut 0).unwrap();
     assert_eq!(journal_mode(&store.conn).unwrap(), "wal");
     assert_eq!(posts(&store), 1);
 
@@ -164,7 +164,7 @@ fn a_render_during_a_large_source_waits_for_its_commit() {
     let mut store = Store::open(&db).unwrap();
     stage_tagged(&store, &URIS);
     let mut w = store
-        .write_staged(0, "mastodon-api", "x", "t", false)
+        .write_staged(0, "mastodon-api", "x", "t", false, &mut 0)
         .unwrap();
     write_out(&mut w, &URIS);
     let committed = AtomicBool::new(false);
@@ -193,7 +193,7 @@ fn a_large_source_erases_nothing_without_foreign_keys() {
     let mut store = Store::open(&dir.path().join("a.db")).unwrap();
     stage_tagged(&store, &URIS);
     let mut w = store
-        .write_staged(0, "mastodon-api", "x", "t", false)
+        .write_staged(0, "mastodon-api", "x", "t", false, &mut 0)
         .unwrap();
     write_out(&mut w, &URIS);
     let deletion = Deletion {
@@ -203,17 +203,17 @@ fn a_large_source_erases_nothing_without_foreign_keys() {
     let error = w.delete_post(&deletion).unwrap_err();
     assert!(error.is::<NeedsCascades>(), "{error:#}");
     drop(w);
-    store.end_source().unwrap();
+    store.end_source(&mut 0).unwrap();
 
     let mut w = store
-        .write_staged(0, "mastodon-api", "x", "t", true)
+        .write_staged(0, "mastodon-api", "x", "t", true, &mut 0)
         .unwrap();
     assert_eq!(journal_mode(&w.tx).unwrap(), "delete");
     assert!(foreign_keys(&w.tx));
     write_out(&mut w, &URIS);
     assert!(w.delete_post(&deletion).unwrap());
     w.commit(&SourceCounts::default()).unwrap();
-    store.end_source().unwrap();
+    store.end_source(&mut 0).unwrap();
     assert_eq!(posts(&store), 2);
     assert_eq!(hanging(&store.conn), 0);
 
@@ -226,8 +226,47 @@ fn a_large_source_erases_nothing_without_foreign_keys() {
     stage_tagged(&store, &more.each_ref().map(String::as_str));
     store.stage(0, "t", vec![refusal]).unwrap();
     let w = store
-        .write_staged(0, "mastodon-api", "x", "t", false)
+        .write_staged(0, "mastodon-api", "x", "t", false, &mut 0)
         .unwrap();
     assert_eq!(journal_mode(&w.tx).unwrap(), "delete");
     assert!(foreign_keys(&w.tx));
+}
+
+/// See: issue 10. Leaving WAL mode and going back to it changes the data version as another
+/// connection's commit does; membership decided before still holds then and is not decided
+/// again (a tenth of a first collect's writing thread), but after another connection's commit
+/// it is.
+#[test]
+fn switching_the_journal_leaves_membership_as_decided() {
+    use crate::store::data_version;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let mut store = Store::open(&db).unwrap();
+    stage_tagged(&store, &URIS);
+    let mut selected_at = store.data_version().unwrap();
+    let mut w = store
+        .write_staged(0, "mastodon-api", "x", "t", false, &mut selected_at)
+        .unwrap();
+    assert_eq!(journal_mode(&w.tx).unwrap(), "delete");
+    assert_eq!(selected_at, data_version(&w.tx).unwrap());
+    write_out(&mut w, &URIS);
+    w.commit(&SourceCounts::default()).unwrap();
+    store.end_source(&mut selected_at).unwrap();
+    assert_eq!(journal_mode(&store.conn).unwrap(), "wal");
+    assert_eq!(selected_at, store.data_version().unwrap());
+
+    let more = ["4", "5", "6", "7"].map(|n| format!("https://a.example/{n}"));
+    stage_tagged(&store, &more.each_ref().map(String::as_str));
+    let mut selected_at = store.data_version().unwrap();
+    assert_eq!(posts(&store), 3);
+    let other = rusqlite::Connection::open(&db).unwrap();
+    other
+        .execute("DELETE FROM posts WHERE uri = ?1", [URIS[0]])
+        .unwrap();
+    drop(other);
+    let w = store
+        .write_staged(0, "mastodon-api", "x", "t", false, &mut selected_at)
+        .unwrap();
+    assert_eq!(journal_mode(&w.tx).unwrap(), "delete");
+    assert_ne!(selected_at, data_version(&w.tx).unwrap());
 }
