@@ -246,7 +246,7 @@ struct Run<'r> {
 
 impl Run<'_> {
     /// Reads every source into staging; a source that fails leaves nothing staged.
-    fn stage_all(&mut self, store: &Store) -> Result<()> {
+    fn stage_all(&mut self, store: &mut Store) -> Result<()> {
         let input_bytes = self.inputs.iter().map(SourceInput::size).sum();
         store.size_cache_for(input_bytes, self.fingerprints.bytes())?;
         store.begin_staging()?;
@@ -260,7 +260,7 @@ impl Run<'_> {
     /// Decides membership; while it selects posts staged from passed records (see
     /// `store/records.rs`) of source `from` or later, reads those records again in full and
     /// decides again. Returns the data version it was decided at.
-    fn decide(&mut self, store: &Store, from: usize) -> Result<i64> {
+    fn decide(&mut self, store: &mut Store, from: usize) -> Result<i64> {
         loop {
             let selected_at = store.decide_membership(self.tag)?;
             let passed: Vec<_> = store
@@ -304,7 +304,7 @@ impl Run<'_> {
 
 /// Reads source `index` of `run` into staging (a failure leaves nothing of it staged). It is
 /// read and parsed on a thread of its own while this one stages what it sends.
-fn stage_one(store: &Store, run: &Run<'_>, index: usize) -> Result<Staged> {
+fn stage_one(store: &mut Store, run: &Run<'_>, index: usize) -> Result<Staged> {
     let (tag, input, options) = (run.tag, &run.inputs[index], run.options);
     let (forgotten, fingerprints) = (&run.forgotten, &run.fingerprints);
     store.open_staged_source()?;
@@ -722,7 +722,7 @@ mod tests {
             fingerprints: Fingerprints::new(Vec::new(), Vec::new()),
             staged: Vec::new(),
         };
-        run.stage_all(&mine).unwrap();
+        run.stage_all(&mut mine).unwrap();
         let mut selected_at = mine.decide_membership(tag).unwrap();
         // Another collect stores the tagged parent now.
         let mut other = Store::open(&db).unwrap();
@@ -770,8 +770,8 @@ mod tests {
             ),
             staged: Vec::new(),
         };
-        run.stage_all(&mine).unwrap();
-        let mut selected_at = run.decide(&mine, 0).unwrap();
+        run.stage_all(&mut mine).unwrap();
+        let mut selected_at = run.decide(&mut mine, 0).unwrap();
         assert_eq!(run.staged[0].as_ref().unwrap().known_records, 2);
         // Another collect stores a tagged answer to Sam's post now.
         let answer = tagged(status(
@@ -786,7 +786,7 @@ mod tests {
 
         let written = run.write(&mut mine, 0, "first", &mut selected_at).unwrap();
         assert!(written.is_err_and(|e| e.is::<NeedsReading>()));
-        selected_at = run.decide(&mine, 0).unwrap();
+        selected_at = run.decide(&mut mine, 0).unwrap();
         assert_eq!(run.staged[0].as_ref().unwrap().known_records, 1);
         let counts = run
             .write(&mut mine, 0, "first", &mut selected_at)

@@ -119,6 +119,8 @@ pub const SCHEMA_VERSION: usize = UPGRADES.len() + 1;
 /// An open archive.
 pub struct Store {
     conn: Connection,
+    /// The bodies of the items staged by this run, once it stages any.
+    bodies: Option<staging::Bodies>,
 }
 
 impl Store {
@@ -187,7 +189,7 @@ impl Store {
                 path.display()
             );
         }
-        Ok(Store { conn })
+        Ok(Store { conn, bodies: None })
     }
 
     /// Opens a private in-memory archive (for tests).
@@ -215,7 +217,7 @@ impl Store {
         }
         enable_wal(&conn)?;
         migrate(&mut conn)?;
-        Ok(Store { conn })
+        Ok(Store { conn, bodies: None })
     }
 
     /// Sizes the page caches for collecting `input_bytes` of input: a sixteenth of that, from
@@ -263,7 +265,7 @@ impl Store {
         location: &str,
         tag: &str,
     ) -> Result<SourceWriter<'_>> {
-        SourceWriter::begin(&mut self.conn, format, location, tag, None, true)
+        SourceWriter::begin(&mut self.conn, None, format, location, tag, None, true)
     }
 
     /// Starts writing the run's staged source number `source` (see [`Store::stage`]), with a
@@ -286,6 +288,7 @@ impl Store {
         let cascades = self.journal_for_source(source, cascades, selected_at)?;
         SourceWriter::begin(
             &mut self.conn,
+            self.bodies.as_mut(),
             format,
             location,
             tag,

@@ -11,8 +11,9 @@
 //! of them back to free it (25,358 page reads of a 100k-post collect; issue 10).
 //!
 //! # Encoding
-//! A staged post keeps its three large strings (plain text, sanitised HTML, the source JSON)
-//! in columns of their own, as they are: escaping and unescaping the source JSON inside
+//! The tables hold each item's place in the reply graph; its body is in a file of its own
+//! (`bodies.rs`). A staged post keeps its three large strings (plain text, sanitised HTML,
+//! the source JSON) there as they are: escaping and unescaping the source JSON inside
 //! another JSON text was most of the cost of staging (issue 10). The small rest of the item is
 //! encoded with `postcard`, a compact binary form of the model's serde derive: the model's
 //! JSON form (its strings escaped and scanned again, its times written and parsed as text)
@@ -37,6 +38,9 @@ use rusqlite::{Connection, params};
 
 use super::records::{Fingerprint, NeedsReading};
 use super::write::SourceWriter;
+pub(super) use bodies::Bodies;
+use bodies::{Body, Parts};
+
 use super::{Store, pick_local_match};
 use crate::model::{Item, LocalId};
 
@@ -63,15 +67,9 @@ const CREATE: &str = "
         known         INTEGER,            -- posts.id of a post of a record the archive knows
         author        TEXT,               -- a post's author's URI
         tags          TEXT,               -- a post's hashtags, normalised, space-separated
-        passed        INTEGER NOT NULL DEFAULT 0  -- staged from `passed`: its body is not here
-    );
-    -- The items themselves, apart, so that deciding membership reads only the small rows above.
-    CREATE TABLE IF NOT EXISTS stage.staged_items (
-        seq           INTEGER PRIMARY KEY,  -- staged.seq
-        item          BLOB NOT NULL,        -- the Item (postcard), without the three below
-        text          TEXT,                 -- a post's plain text,
-        html          TEXT,                 --   sanitised content
-        source_json   TEXT                  --   and source JSON
+        passed        INTEGER NOT NULL DEFAULT 0, -- staged from `passed`: it has no body
+        body_at       INTEGER,            -- where its body is in the file of bodies
+        body_len      INTEGER             --   (`bodies.rs`), when it has one
     );
     CREATE TABLE IF NOT EXISTS stage.staged_consent (
         source      INTEGER NOT NULL,
@@ -198,6 +196,16 @@ impl StagedItem {
         })
     }
 
+    /// Its body, as staged apart from its place.
+    fn parts(&self) -> Parts<'_> {
+        Parts {
+            encoded: &self.encoded,
+            text: self.text.as_deref().unwrap_or_default(),
+            html: self.html.as_deref().unwrap_or_default(),
+            source_json: self.source_json.as_deref().unwrap_or_default(),
+        }
+    }
+
     /// Marks a post as made by the record with fingerprint `print`, which was read whole.
     pub fn made_by(&mut self, print: Fingerprint) {
         if self.uri.is_some() && !self.withheld {
@@ -263,14 +271,18 @@ pub struct KnownPost {
 
 impl Store {
     /// Prepares empty staging tables.
-    pub fn begin_staging(&self) -> Result<()> {
+    pub fn begin_staging(&mut self) -> Result<()> {
         self.attach_staging()?;
+        match &mut self.bodies {
+            Some(bodies) => bodies.clear()?,
+            None => self.bodies = Some(Bodies::new()?),
+        }
         self.conn.execute_batch(CREATE)?;
         self.conn.execute_batch(walk::CREATE)?;
         self.conn.execute_batch(
             "DROP INDEX IF EXISTS stage.staged_uri; DROP INDEX IF EXISTS stage.staged_local;
              DROP INDEX IF EXISTS stage.staged_parent;
-             DELETE FROM staged; DELETE FROM staged_items;
+             DELETE FROM staged;
              DELETE FROM story_selected; DELETE FROM selected_rows;
              DELETE FROM staged_consent;",
         )?;
@@ -299,10 +311,6 @@ impl Store {
 
     /// Forgets what source `source` staged, to stage it again.
     pub fn unstage(&self, source: usize) -> Result<()> {
-        self.conn.execute(
-            "DELETE FROM staged_items WHERE seq IN (SELECT seq FROM staged WHERE source = ?1)",
-            [source],
-        )?;
         self.conn
             .execute("DELETE FROM staged WHERE source = ?1", [source])?;
         self.conn
@@ -312,14 +320,27 @@ impl Store {
 
     /// Stages `rows` of source `source`, collected under `tag`. Returns the hashtags of the
     /// posts staged from the archive ([`StageRow::Known`]), once per post that carries each.
-    pub fn stage(&self, source: usize, tag: &str, rows: Vec<StageRow>) -> Result<Vec<String>> {
+    pub fn stage(&mut self, source: usize, tag: &str, rows: Vec<StageRow>) -> Result<Vec<String>> {
+        let mut bodies = self.bodies.take().context("staging before begin_staging")?;
+        let staged = self.stage_rows(source, tag, rows, &mut bodies);
+        self.bodies = Some(bodies);
+        staged
+    }
+
+    fn stage_rows(
+        &self,
+        source: usize,
+        tag: &str,
+        rows: Vec<StageRow>,
+        bodies: &mut Bodies,
+    ) -> Result<Vec<String>> {
         let mut hashtags = Vec::new();
         let mut item = self.conn.prepare_cached(SQL_STAGE_ITEM)?;
-        let mut body = self.conn.prepare_cached(SQL_STAGE_BODY)?;
         let mut consent = self.conn.prepare_cached(SQL_STAGE_CONSENT)?;
         for row in rows {
             match row {
                 StageRow::Item(s) => {
+                    let (body_at, body_len) = bodies.append(&s.parts())?;
                     item.execute(params![
                         source,
                         s.uri,
@@ -334,9 +355,9 @@ impl Store {
                         s.text_tags,
                         s.author,
                         s.tags,
+                        i64::try_from(body_at)?,
+                        i64::try_from(body_len)?,
                     ])?;
-                    let seq = self.conn.last_insert_rowid();
-                    body.execute(params![seq, s.encoded, s.text, s.html, s.source_json])?;
                 }
                 StageRow::Known { print, passed } => {
                     self.stage_known(source, tag, &print, passed, &mut hashtags)?;
@@ -362,8 +383,9 @@ impl Store {
         Ok(version)
     }
 
-    /// Deletes the staging database.
-    pub fn end_staging(&self) -> Result<()> {
+    /// Deletes the staging database and the file of bodies.
+    pub fn end_staging(&mut self) -> Result<()> {
+        self.bodies = None;
         if is_attached(&self.conn)? {
             self.conn.execute_batch("DETACH DATABASE stage")?;
         }
@@ -390,10 +412,9 @@ fn is_attached(conn: &Connection) -> Result<bool> {
 }
 
 const SQL_STAGE_ITEM: &str = "INSERT INTO staged (source, uri, parent, local_server, local_id,
-     parent_server, parent_local, tagged, withheld, record, text_tags, author, tags)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
-const SQL_STAGE_BODY: &str = "INSERT INTO staged_items (seq, item, text, html, source_json)
-     VALUES (?1, ?2, ?3, ?4, ?5)";
+     parent_server, parent_local, tagged, withheld, record, text_tags, author, tags, body_at,
+     body_len)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
 
 const SQL_STAGE_CONSENT: &str = "INSERT INTO staged_consent (source, author_uri, refuses, noindex)
      VALUES (?1, ?2, ?3, ?4)
@@ -441,13 +462,13 @@ macro_rules! not_seed {
 /// in the benchmark corpus, are outside the story; their bodies were read back and parsed for
 /// nothing.) A known post comes with its place in the story of `?5`, which spared a statement
 /// per post of a second collect, and its author only when some author refuses (`?4`).
-const SQL_NEXT_BATCH: &str = "SELECT st.seq, it.item, it.text, it.html, it.source_json, st.parent,
+const SQL_NEXT_BATCH: &str = "SELECT st.seq,
+     CASE WHEN sel.seq IS NOT NULL OR st.uri IS NULL OR st.withheld THEN st.body_at END,
+     st.body_len, NULL, NULL, st.parent,
      sel.tagged, st.known, a.uri, st.record, st.text_tags, st.uri, st.local_server, st.local_id,
      p.id IS NULL, sp.reason, st.passed, st.author
      FROM staged st
      LEFT JOIN selected_rows sel ON sel.seq = st.seq
-     LEFT JOIN staged_items it ON it.seq = st.seq
-         AND (sel.seq IS NOT NULL OR st.uri IS NULL OR st.withheld)
      LEFT JOIN main.posts p ON p.id = st.known
      LEFT JOIN main.authors a ON ?4 AND a.id = p.author_id
      LEFT JOIN main.story_posts sp ON sp.tag = ?5 AND sp.post_id = p.id
@@ -481,7 +502,6 @@ const SQL_WITHHELD: &str = "SELECT 1 FROM staged WHERE uri = ?1 AND withheld = 1
 pub(super) const PER_ROW_QUERIES: &[&str] = &[
     SQL_PENDING_LOCAL,
     SQL_STAGE_ITEM,
-    SQL_STAGE_BODY,
     SQL_STAGE_CONSENT,
     SQL_STAGED_LOCAL,
     SQL_ARCHIVED_LOCAL,
@@ -597,17 +617,13 @@ fn resolve_local(conn: &Connection, local: &LocalId) -> Result<Option<String>> {
 
 /// The item staged as `encoded` ([`StagedItem::new`]), with a post's three large strings
 /// put back.
-fn read_back(
-    encoded: &[u8],
-    text: Option<String>,
-    html: Option<String>,
-    source_json: Option<String>,
-) -> Result<Item> {
-    let mut item: Item = postcard::from_bytes(encoded).context("cannot read back a staged item")?;
+fn read_back(body: Body) -> Result<Item> {
+    let mut item: Item =
+        postcard::from_bytes(&body.encoded).context("cannot read back a staged item")?;
     if let Item::Post(post) = &mut item {
-        post.text = text.unwrap_or_default();
-        post.content_html = html.unwrap_or_default();
-        post.source_json = source_json.unwrap_or_default();
+        post.text = body.text;
+        post.content_html = body.html;
+        post.source_json = body.source_json;
     }
     Ok(item)
 }
@@ -645,7 +661,7 @@ impl SourceWriter<'_> {
         let mut rows = stmt.query(params![self.staged_source, after, BATCH, bodies, self.tag])?;
         let mut batch = Vec::with_capacity(BATCH);
         while let Some(r) = rows.next()? {
-            let body = r.get_ref(1)?.as_blob_or_null()?;
+            let body: Option<(u64, u64)> = r.get::<_, Option<u64>>(1)?.zip(r.get(2)?);
             let entry = match (r.get::<_, Option<i64>>(7)?, body) {
                 (Some(id), _) => Entry::Known(KnownPost {
                     id,
@@ -666,8 +682,9 @@ impl SourceWriter<'_> {
                         author: r.get(17)?,
                     })
                 }
-                (None, Some(encoded)) => {
-                    Entry::Item(read_back(encoded, r.get(2)?, r.get(3)?, r.get(4)?)?)
+                (None, Some(place)) => {
+                    let bodies = self.bodies.as_mut().context("no staged bodies")?;
+                    Entry::Item(read_back(bodies.read(place)?)?)
                 }
             };
             batch.push((
@@ -714,6 +731,7 @@ impl SourceWriter<'_> {
     }
 }
 
+mod bodies;
 #[cfg(test)]
 mod tests;
 pub(super) mod walk;

@@ -638,7 +638,7 @@ fn staging_is_a_database_of_its_own_that_ends_with_the_run() {
     use crate::model::Item;
     use crate::store::staging::{GraphPlace, StageRow, StagedItem};
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("a.db")).unwrap();
+    let mut store = Store::open(&dir.path().join("a.db")).unwrap();
     let stage = |uri: &str| {
         let place = GraphPlace {
             uri: Some(uri.into()),
@@ -684,7 +684,7 @@ fn staging_is_a_database_of_its_own_that_ends_with_the_run() {
 }
 
 /// Stages a run of posts tagged #t at `uris` (as source 0) and decides which join the story.
-pub(super) fn stage_tagged(store: &Store, uris: &[&str]) {
+pub(super) fn stage_tagged(store: &mut Store, uris: &[&str]) {
     use crate::model::Item;
     use crate::store::staging::{GraphPlace, StageRow, StagedItem};
     store.begin_staging().unwrap();
@@ -731,7 +731,7 @@ fn deferred_indexes_are_set_aside_while_writing_and_back_after() {
     let before = indexes(&store.conn);
     assert_eq!(deferred(&store.conn), deferred_indexes::DEFERRED.len());
 
-    stage_tagged(&store, &["https://a.example/1", "https://a.example/2"]);
+    stage_tagged(&mut store, &["https://a.example/1", "https://a.example/2"]);
     let mut w = store
         .write_staged(0, "mastodon-api", "x", "t", false, &mut 0)
         .unwrap();
@@ -770,7 +770,7 @@ fn deferred_indexes_are_set_aside_while_writing_and_back_after() {
         .unwrap();
     assert_eq!(by_parent, 2);
 
-    stage_tagged(&store, &["https://a.example/3"]);
+    stage_tagged(&mut store, &["https://a.example/3"]);
     let mut w = store
         .write_staged(0, "mastodon-api", "x", "t", false, &mut 0)
         .unwrap();

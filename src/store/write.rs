@@ -230,6 +230,8 @@ impl SourceCounts {
 /// under and, for a staged source, which one of the run's it is.
 pub struct SourceWriter<'c> {
     pub(super) tx: Transaction<'c>,
+    /// The bodies of the run's staged items, when it writes a staged source.
+    pub(super) bodies: Option<&'c mut super::staging::Bodies>,
     pub(super) source_id: i64,
     pub(super) collected_at: String,
     pub(super) tag: String,
@@ -293,6 +295,7 @@ const AUTHOR_CACHE: usize = 50_000;
 impl<'c> SourceWriter<'c> {
     pub(super) fn begin(
         conn: &'c mut Connection,
+        bodies: Option<&'c mut super::staging::Bodies>,
         format: &str,
         location: &str,
         tag: &str,
@@ -310,6 +313,7 @@ impl<'c> SourceWriter<'c> {
         Ok(SourceWriter {
             source_id: tx.last_insert_rowid(),
             tx,
+            bodies,
             collected_at,
             tag: tag.to_string(),
             format: format.to_string(),

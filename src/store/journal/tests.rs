@@ -49,7 +49,7 @@ fn write_out(w: &mut crate::store::SourceWriter<'_>, uris: &[&str]) {
 /// An archive at `db` holding the first of [`URIS`], written as a first collect.
 fn archive_of_one_post(db: &Path) -> Store {
     let mut store = Store::open(db).unwrap();
-    stage_tagged(&store, &URIS[..1]);
+    stage_tagged(&mut store, &URIS[..1]);
     let mut w = store
         .write_staged(0, "mastodon-api", "x", "t", false, &mut 0)
         .unwrap();
@@ -67,7 +67,7 @@ fn a_source_larger_than_the_archive_is_written_with_a_rollback_journal() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("a.db");
     let mut store = Store::open(&db).unwrap();
-    stage_tagged(&store, &URIS);
+    stage_tagged(&mut store, &URIS);
     let mut w = store
         .write_staged(0, "mastodon-api", "x", "t", false, &mut 0)
         .unwrap();
@@ -83,7 +83,7 @@ fn a_source_larger_than_the_archive_is_written_with_a_rollback_journal() {
     assert!(!journal_file(&db).exists());
     assert_eq!(posts(&store), 3);
 
-    stage_tagged(&store, &["https://a.example/4"]);
+    stage_tagged(&mut store, &["https://a.example/4"]);
     let w = store
         .write_staged(0, "mastodon-api", "x", "t", false, &mut 0)
         .unwrap();
@@ -106,7 +106,7 @@ fn another_connection_keeps_the_archive_in_wal_mode() {
     let reader = Store::open_read_only(&db).unwrap();
     assert_eq!(posts(&reader), 1);
 
-    stage_tagged(&store, &URIS);
+    stage_tagged(&mut store, &URIS);
     let mut w = store
         .write_staged(0, "mastodon-api", "x", "t", false, &mut 0)
         .unwrap();
@@ -127,7 +127,7 @@ fn a_large_source_that_fails_or_is_stopped_leaves_the_archive_as_it_was() {
     let db = dir.path().join("a.db");
     let mut store = archive_of_one_post(&db);
 
-    stage_tagged(&store, &URIS);
+    stage_tagged(&mut store, &URIS);
     let mut w = store
         .write_staged(0, "mastodon-api", "x", "t", false, &mut 0)
         .unwrap();
@@ -162,7 +162,7 @@ fn a_render_during_a_large_source_waits_for_its_commit() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("a.db");
     let mut store = Store::open(&db).unwrap();
-    stage_tagged(&store, &URIS);
+    stage_tagged(&mut store, &URIS);
     let mut w = store
         .write_staged(0, "mastodon-api", "x", "t", false, &mut 0)
         .unwrap();
@@ -191,7 +191,7 @@ fn a_large_source_erases_nothing_without_foreign_keys() {
     use crate::store::journal::NeedsCascades;
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("a.db")).unwrap();
-    stage_tagged(&store, &URIS);
+    stage_tagged(&mut store, &URIS);
     let mut w = store
         .write_staged(0, "mastodon-api", "x", "t", false, &mut 0)
         .unwrap();
@@ -223,7 +223,7 @@ fn a_large_source_erases_nothing_without_foreign_keys() {
         noindex: false,
     };
     let more = ["4", "5", "6", "7"].map(|n| format!("https://a.example/{n}"));
-    stage_tagged(&store, &more.each_ref().map(String::as_str));
+    stage_tagged(&mut store, &more.each_ref().map(String::as_str));
     store.stage(0, "t", vec![refusal]).unwrap();
     let w = store
         .write_staged(0, "mastodon-api", "x", "t", false, &mut 0)
@@ -242,7 +242,7 @@ fn switching_the_journal_leaves_membership_as_decided() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("a.db");
     let mut store = Store::open(&db).unwrap();
-    stage_tagged(&store, &URIS);
+    stage_tagged(&mut store, &URIS);
     let mut selected_at = store.data_version().unwrap();
     let mut w = store
         .write_staged(0, "mastodon-api", "x", "t", false, &mut selected_at)
@@ -256,7 +256,7 @@ fn switching_the_journal_leaves_membership_as_decided() {
     assert_eq!(selected_at, store.data_version().unwrap());
 
     let more = ["4", "5", "6", "7"].map(|n| format!("https://a.example/{n}"));
-    stage_tagged(&store, &more.each_ref().map(String::as_str));
+    stage_tagged(&mut store, &more.each_ref().map(String::as_str));
     let mut selected_at = store.data_version().unwrap();
     assert_eq!(posts(&store), 3);
     let other = rusqlite::Connection::open(&db).unwrap();

@@ -3,7 +3,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::Value;
 
-use super::{GraphPlace, StagedItem, read_back};
+use super::{Bodies, GraphPlace, StagedItem, read_back};
 use crate::model::{
     Author, Consent, CustomEmoji, Deletion, Item, LocalId, Media, Poll, PollOption, Post,
     ReplyCount, Skip, SkipReason, StoryInfo, TextBoost,
@@ -13,13 +13,9 @@ use crate::sources::{Parsed, detect};
 
 fn round_trip(item: &Item) -> Item {
     let staged = StagedItem::new(item.clone(), GraphPlace::default()).expect("stages");
-    read_back(
-        &staged.encoded,
-        staged.text,
-        staged.html,
-        staged.source_json,
-    )
-    .expect("reads back")
+    let mut bodies = Bodies::new().unwrap();
+    let place = bodies.append(&staged.parts()).unwrap();
+    read_back(bodies.read(place).unwrap()).expect("reads back")
 }
 
 fn at(secs: i64, nanos: u32) -> DateTime<Utc> {
