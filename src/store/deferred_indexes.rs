@@ -23,6 +23,12 @@ use super::write::SourceWriter;
 /// The indexes set aside (see the module's doc for why not `posts_author`).
 pub(super) const DEFERRED: &[&str] = &["posts_in_reply_to"];
 
+/// The indexes also set aside by a writer without foreign keys, which writes `records` and
+/// `passed` at commit in the order of their keys (`records.rs`): their entries would go to
+/// random places. They serve deleting posts and authors, which such a writer never does.
+pub(super) const DEFERRED_WITHOUT_CASCADES: &[&str] =
+    &["records_post", "passed_uri", "passed_author"];
+
 impl SourceWriter<'_> {
     /// Sets the indexes aside when this run selected more posts than the archive holds.
     pub fn defer_indexes(&mut self) -> Result<()> {
@@ -36,7 +42,12 @@ impl SourceWriter<'_> {
         if !fewer {
             return Ok(());
         }
-        for name in DEFERRED {
+        let without_cascades = if self.cascades {
+            &[][..]
+        } else {
+            DEFERRED_WITHOUT_CASCADES
+        };
+        for name in DEFERRED.iter().chain(without_cascades) {
             let sql: Option<String> = self
                 .tx
                 .query_row(

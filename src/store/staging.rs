@@ -71,6 +71,11 @@ const CREATE: &str = "
         body_at       INTEGER,            -- where its body is in the file of bodies
         body_len      INTEGER             --   (`bodies.rs`), when it has one
     );
+    -- What a writer without foreign keys remembers of the records it reads, until it commits
+    -- (`records.rs`).
+    CREATE TABLE IF NOT EXISTS stage.remembered_records (hash BLOB NOT NULL, post_id INTEGER NOT NULL,
+        text_tags INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS stage.remembered_passed (seq INTEGER PRIMARY KEY, hash BLOB NOT NULL);
     CREATE TABLE IF NOT EXISTS stage.staged_consent (
         source      INTEGER NOT NULL,
         author_uri  TEXT NOT NULL,
@@ -284,7 +289,8 @@ impl Store {
              DROP INDEX IF EXISTS stage.staged_parent;
              DELETE FROM staged;
              DELETE FROM story_selected; DELETE FROM selected_rows;
-             DELETE FROM staged_consent;",
+             DELETE FROM staged_consent; DELETE FROM remembered_records;
+             DELETE FROM remembered_passed;",
         )?;
         Ok(())
     }

@@ -653,6 +653,7 @@ impl<'c> SourceWriter<'c> {
 
     /// Records the source's tallies and commits everything written through this writer.
     pub fn commit(mut self, c: &SourceCounts) -> Result<()> {
+        self.remember_set_aside()?;
         self.build_deferred_indexes()?;
         self.fts.finish(&self.tx)?;
         self.tx.execute(

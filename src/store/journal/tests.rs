@@ -270,3 +270,52 @@ fn switching_the_journal_leaves_membership_as_decided() {
     assert_eq!(journal_mode(&w.tx).unwrap(), "delete");
     assert_ne!(selected_at, data_version(&w.tx).unwrap());
 }
+
+/// See: issue 10. A writer without foreign keys also sets the indexes of `records` and
+/// `passed` aside (it writes both at commit, in key order), and they are back after it.
+#[test]
+fn a_large_source_sets_the_indexes_of_records_aside() {
+    use crate::store::deferred_indexes::DEFERRED_WITHOUT_CASCADES;
+    let present = |conn: &rusqlite::Connection| -> usize {
+        DEFERRED_WITHOUT_CASCADES
+            .iter()
+            .filter(|name| {
+                conn.query_row(
+                    "SELECT count(*) FROM main.sqlite_schema WHERE type = 'index' AND name = ?1",
+                    [name],
+                    |r| r.get::<_, i64>(0),
+                )
+                .unwrap()
+                    == 1
+            })
+            .count()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("a.db")).unwrap();
+    assert_eq!(present(&store.conn), 3);
+    stage_tagged(&mut store, &URIS);
+    let mut w = store
+        .write_staged(0, "mastodon-api", "x", "t", false, &mut 0)
+        .unwrap();
+    w.defer_indexes().unwrap();
+    assert_eq!(present(&w.tx), 0);
+    let print = [7; 16];
+    for uri in URIS {
+        let p = post(uri, "#t", "2024-01-01T00:00:00Z");
+        w.upsert_post(&p, None, Reason::Tagged).unwrap();
+        let id = w.last_post().unwrap();
+        w.remember_record(&print, &[(id, false)]).unwrap();
+    }
+    w.commit(&SourceCounts::default()).unwrap();
+    store.end_source(&mut 0).unwrap();
+    assert_eq!(present(&store.conn), 3);
+    let by_post: i64 = store
+        .conn
+        .query_row(
+            "SELECT count(*) FROM records INDEXED BY records_post WHERE post_id > 0",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(by_post, 3);
+}
