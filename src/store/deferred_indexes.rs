@@ -67,6 +67,7 @@ impl SourceWriter<'_> {
 
     /// Builds the indexes set aside again (nothing when none was).
     pub fn build_deferred_indexes(&mut self) -> Result<()> {
+        self.remember_set_aside()?;
         if self.deferred_indexes.is_empty() {
             return Ok(());
         }

@@ -106,17 +106,8 @@ pub(super) fn with_small_sorter<T>(
     conn: &Connection,
     build: impl FnOnce(&Connection) -> rusqlite::Result<T>,
 ) -> Result<T> {
-    with_sorter_of(conn, SORTER_KIB.into(), build)
-}
-
-/// Runs `build` with the archive's cache, and so SQLite's sorter, held to `kib` KiB.
-pub(super) fn with_sorter_of<T>(
-    conn: &Connection,
-    kib: i64,
-    build: impl FnOnce(&Connection) -> rusqlite::Result<T>,
-) -> Result<T> {
     let cache: i64 = conn.pragma_query_value(None, "cache_size", |row| row.get(0))?;
-    conn.pragma_update(None, "cache_size", -kib)?;
+    conn.pragma_update(None, "cache_size", -i64::from(SORTER_KIB))?;
     let built = build(conn);
     conn.pragma_update(None, "cache_size", cache)?;
     Ok(built?)

@@ -76,14 +76,6 @@ const SQL_PASS_SET_ASIDE: &str = "
         WHERE s.uri IS NOT NULL AND s.author IS NOT NULL
         ORDER BY r.hash, s.uri;
 ";
-/// The archive's cache, and so the sorter, while what was set aside is written: the larger,
-/// the fewer pages those sorted inserts read (300k Mastodon statuses: 73,000 page reads with
-/// 4 MiB, 5,000 with the whole 16 MiB; `records` alone 88,000 with the 2 MiB that index builds
-/// have), but the sorter
-/// takes it on top of what the allocator still holds of the cache (peak 48.6 MB with 4 MiB,
-/// 55.6 with 8, 60.0 with 16, against 48.9 before setting anything aside).
-const SET_ASIDE_SORTER_KIB: i64 = 4 * 1024;
-
 const SQL_CLEAR_SET_ASIDE: &str =
     "DELETE FROM stage.remembered_records; DELETE FROM stage.remembered_passed;";
 
@@ -255,6 +247,7 @@ impl SourceWriter<'_> {
     /// before the commit.
     pub fn remember_record(&mut self, print: &Fingerprint, posts: &[(i64, bool)]) -> Result<()> {
         if !self.cascades {
+            self.set_aside = true;
             let mut stmt = self.tx.prepare_cached(SQL_SET_ASIDE_RECORD)?;
             for (id, text_tags) in posts {
                 stmt.execute(params![print.as_slice(), id, text_tags])?;
@@ -282,6 +275,7 @@ impl SourceWriter<'_> {
         let sql = if self.cascades {
             SQL_PASS
         } else {
+            self.set_aside = true;
             SQL_SET_ASIDE_PASSED
         };
         let mut stmt = self.tx.prepare_cached(sql)?;
@@ -291,15 +285,16 @@ impl SourceWriter<'_> {
         Ok(())
     }
 
-    /// Writes what was set aside (see [`SourceWriter::remember_record`]); called at commit.
+    /// Writes what was set aside (see [`SourceWriter::remember_record`]): before the indexes
+    /// set aside are built again, or at commit.
     pub(super) fn remember_set_aside(&mut self) -> Result<()> {
-        if self.cascades {
+        if !std::mem::take(&mut self.set_aside) {
             return Ok(());
         }
         let any_passed = super::write::probe_once(&self.tx, &mut self.any_passed, SQL_ANY_PASSED)?;
         // The sorts get the memory the cache gives up only once its dirty pages are written.
         self.tx.cache_flush()?;
-        super::with_sorter_of(&self.tx, SET_ASIDE_SORTER_KIB, |conn| {
+        super::with_small_sorter(&self.tx, |conn| {
             conn.execute_batch(SQL_REMEMBER_SET_ASIDE)?;
             if any_passed {
                 conn.execute(SQL_UNPASS_SET_ASIDE, [])?;

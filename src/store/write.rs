@@ -249,6 +249,8 @@ pub struct SourceWriter<'c> {
     pub(super) any_refusal: Option<bool>,
     /// Whether the archive remembers any passed record (see `store/records.rs`), once asked.
     pub(super) any_passed: Option<bool>,
+    /// Records remembered but set aside, not written yet (see `store/records.rs`).
+    pub(super) set_aside: bool,
     /// Authors this transaction stored, by URI: their ids, and a digest of the profile last
     /// stored for each (a bounded cache, small enough to hold tens of thousands).
     authors: HashMap<Box<str>, (i64, u64)>,
@@ -325,6 +327,7 @@ impl<'c> SourceWriter<'c> {
             refusals: HashMap::new(),
             any_refusal: None,
             any_passed: None,
+            set_aside: false,
             authors: HashMap::new(),
             author_digests: std::hash::RandomState::new(),
             fts: super::fts::Deferred::default(),
@@ -653,7 +656,6 @@ impl<'c> SourceWriter<'c> {
 
     /// Records the source's tallies and commits everything written through this writer.
     pub fn commit(mut self, c: &SourceCounts) -> Result<()> {
-        self.remember_set_aside()?;
         self.build_deferred_indexes()?;
         self.fts.finish(&self.tx)?;
         self.tx.execute(

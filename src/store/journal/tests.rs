@@ -272,7 +272,8 @@ fn switching_the_journal_leaves_membership_as_decided() {
 }
 
 /// See: issue 10. A writer without foreign keys also sets the indexes of `records` and
-/// `passed` aside (it writes both at commit, in key order), and they are back after it.
+/// `passed` aside, and writes both in key order before it builds them again (which the
+/// collect does before its commit), and they are back after it.
 #[test]
 fn a_large_source_sets_the_indexes_of_records_aside() {
     use crate::store::deferred_indexes::DEFERRED_WITHOUT_CASCADES;
@@ -306,6 +307,13 @@ fn a_large_source_sets_the_indexes_of_records_aside() {
         let id = w.last_post().unwrap();
         w.remember_record(&print, &[(id, false)]).unwrap();
     }
+    let records = |conn: &rusqlite::Connection| -> i64 {
+        conn.query_row("SELECT count(*) FROM records", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(records(&w.tx), 0);
+    w.build_deferred_indexes().unwrap();
+    assert_eq!(records(&w.tx), 3);
     w.commit(&SourceCounts::default()).unwrap();
     store.end_source(&mut 0).unwrap();
     assert_eq!(present(&store.conn), 3);
