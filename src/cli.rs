@@ -167,7 +167,8 @@ pub struct ForgetArgs {
     #[arg(long, value_name = "POST", conflicts_with = "author")]
     pub post: Vec<String>,
     /// An author to forget with all their posts: their handle as the JSON output shows it
-    /// (`@name@server`), or their profile URL.
+    /// (`@name@server`), their profile URL, or their URI (which finds, too, someone known only
+    /// as the author of posts left outside every story).
     #[arg(long, value_name = "HANDLE")]
     pub author: Option<String>,
 }

@@ -17,7 +17,12 @@ pub fn run(args: &ForgetArgs) -> Result<Outcome> {
     let (what, report) = match &args.author {
         Some(name) => {
             let author = one_author(&store, name)?;
-            let what = format!("{} and all their posts", author.handle);
+            let who = if author.handle.is_empty() {
+                &author.uri
+            } else {
+                &author.handle
+            };
+            let what = format!("{who} and all their posts");
             (what, store.forget_author(&author)?)
         }
         None => {

@@ -74,7 +74,8 @@ fn counts(conn: &Connection) -> Result<[u64; 6]> {
 
 impl Store {
     /// The post `name` names in the whole archive (any story, or none): its URI or permalink
-    /// exactly, else the one whose URI or permalink starts with `name`.
+    /// exactly, else the one whose URI or permalink starts with `name`, else a post a collect
+    /// passed over (`passed`) with that URI.
     pub fn find_post_anywhere(&self, name: &str) -> Result<PostMatch> {
         let name = name.trim();
         if name.is_empty() {
@@ -92,6 +93,10 @@ impl Store {
                  OR substr(coalesce(url, ''), 1, length(?1)) = ?1 ORDER BY uri LIMIT 6",
             )?;
         }
+        if found.is_empty() {
+            // A post a collect passed over, known by its URI alone.
+            found = query("SELECT DISTINCT uri FROM passed WHERE uri = ?1")?;
+        }
         Ok(match found.len() {
             0 => PostMatch::None,
             1 => PostMatch::One(found.remove(0)),
@@ -100,7 +105,9 @@ impl Store {
     }
 
     /// The archived authors `name` names: by handle (`@name@server`, with or without the
-    /// first `@`, case ignored), profile URL or URI.
+    /// first `@`, case ignored), profile URL or URI. An author the archive knows only as the
+    /// author of posts a collect passed over (`passed`, by URI alone) is found by that URI,
+    /// with no handle or name.
     pub fn find_authors(&self, name: &str) -> Result<Vec<StoredAuthor>> {
         let mut stmt = self.conn.prepare(
             "SELECT uri, handle, name, url FROM authors
@@ -115,6 +122,21 @@ impl Store {
                 handle: r.get(1)?,
                 name: r.get(2)?,
                 url: r.get(3)?,
+            })
+        })?;
+        let found: Vec<StoredAuthor> = rows.collect::<Result<_, _>>()?;
+        if !found.is_empty() {
+            return Ok(found);
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT DISTINCT author_uri FROM passed WHERE author_uri IN (?1, rtrim(?1, '/'))",
+        )?;
+        let rows = stmt.query_map([name.trim()], |r| {
+            Ok(StoredAuthor {
+                uri: r.get(0)?,
+                handle: String::new(),
+                name: String::new(),
+                url: None,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -164,10 +186,12 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let before = counts(&tx)?;
         let mut report = ForgetReport::default();
+        // Their posts a collect passed over are forgotten with the others.
         let posts: Vec<(String, Option<String>)> = tx
             .prepare(
                 "SELECT p.uri, p.url FROM posts p JOIN authors a ON a.id = p.author_id
-                 WHERE a.uri = ?1",
+                 WHERE a.uri = ?1
+                 UNION SELECT uri, NULL FROM passed WHERE author_uri = ?1",
             )?
             .query_map([&author.uri], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
@@ -179,7 +203,9 @@ impl Store {
         if let Some(url) = &author.url {
             record(Kind::Author, url)?;
         }
-        record(Kind::Handle, &author.handle)?;
+        if !author.handle.is_empty() {
+            record(Kind::Handle, &author.handle)?;
+        }
         if crate::forget::normalise(Kind::Name, &author.name)
             .chars()
             .count()
@@ -256,10 +282,13 @@ fn erase_author_traces(conn: &Connection, author: &StoredAuthor) -> Result<()> {
         .map(|u| format!("{}/", u.trim_end_matches('/')))
         .collect();
     conn.execute("DELETE FROM boosts WHERE booster_uri = ?1", [&author.uri])?;
-    conn.execute(
-        "DELETE FROM text_boosts WHERE lower(ltrim(author_handle, '@')) = lower(ltrim(?1, '@'))",
-        [&author.handle],
-    )?;
+    if !author.handle.is_empty() {
+        conn.execute(
+            "DELETE FROM text_boosts
+             WHERE lower(ltrim(author_handle, '@')) = lower(ltrim(?1, '@'))",
+            [&author.handle],
+        )?;
+    }
     conn.execute(
         "DELETE FROM author_consent WHERE author_uri = ?1",
         [&author.uri],

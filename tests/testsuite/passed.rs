@@ -183,3 +183,47 @@ fn a_deleted_or_forgotten_post_leaves_nothing_passed() {
     assert!(line.contains(" 1 skipped as untagged"), "{line}");
     assert_eq!(other.count("SELECT count(*) FROM passed"), 1);
 }
+
+/// Someone the archive knows only from posts a collect passed over (their author URI and
+/// their posts' URIs) can be forgotten by that URI, as can one such post: nothing of them
+/// stays, and a later reply that would bring their post into the story does not.
+#[test]
+fn a_person_known_only_from_passed_posts_can_be_forgotten() {
+    let sam = "https://care.example/users/sam";
+    let sams_post = "https://care.example/users/sam/statuses/120000000000000003";
+    for (how, name) in [("--author", sam), ("--post", sams_post)] {
+        let archive = Archive::new();
+        let file = lines(&archive, "first.jsonl", &conversation());
+        archive.collect_ok(TAG, &[&file]);
+        assert_eq!(archive.count("SELECT count(*) FROM passed"), 1);
+        assert_eq!(
+            archive.count("SELECT count(*) FROM authors WHERE uri LIKE '%/sam'"),
+            0
+        );
+        let db = archive.db.to_string_lossy().into_owned();
+        let run = archive.tagstory(&["forget", "--db", &db, how, name]);
+        assert_eq!(run.code, 0, "{how}: {}", run.stderr);
+        assert!(run.stderr.contains("forgot "), "{}", run.stderr);
+        assert_eq!(archive.count("SELECT count(*) FROM passed"), 0);
+
+        let mut reply = tagged(status(
+            "ida",
+            "120000000000000005",
+            Some("120000000000000003"),
+            "Same here",
+        ));
+        reply["in_reply_to_account_id"] = "sam".into();
+        let more = lines(&archive, "more.jsonl", &[conversation()[2].clone(), reply]);
+        archive.collect_ok(TAG, &[&more]);
+        assert_eq!(
+            archive.count("SELECT count(*) FROM posts WHERE uri LIKE '%/sam/%'"),
+            0,
+            "{how}"
+        );
+        assert_eq!(
+            archive.count("SELECT count(*) FROM posts WHERE uri LIKE '%/ida/%'"),
+            2,
+            "{how}"
+        );
+    }
+}
