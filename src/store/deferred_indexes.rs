@@ -1,5 +1,7 @@
 //! An index of `posts` built once at the end of a source rather than entry by entry, when the
-//! source brings more posts than the archive holds (a first collect, above all).
+//! source brings more posts than the archive holds (a first collect, above all); and, when
+//! such a source is written without foreign keys, the indexes of `records` and `passed`,
+//! whose rows it writes at the end too ([`DEFERRED_WITHOUT_CASCADES`], `records.rs`).
 //!
 //! A post's parent URI falls anywhere in `posts_in_reply_to`, so once the index outgrows the
 //! page cache every new reply read an index page back and wrote one out. Built by

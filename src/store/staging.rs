@@ -73,9 +73,10 @@ const CREATE: &str = "
     );
     -- What a writer without foreign keys remembers of the records it reads, until it commits
     -- (`records.rs`).
-    CREATE TABLE IF NOT EXISTS stage.remembered_records (hash BLOB NOT NULL, post_id INTEGER NOT NULL,
-        text_tags INTEGER NOT NULL);
-    CREATE TABLE IF NOT EXISTS stage.remembered_passed (seq INTEGER PRIMARY KEY, hash BLOB NOT NULL);
+    CREATE TABLE IF NOT EXISTS stage.remembered_records (
+        hash BLOB NOT NULL, post_id INTEGER NOT NULL, text_tags INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS stage.remembered_passed (
+        seq INTEGER PRIMARY KEY, hash BLOB NOT NULL);
     CREATE TABLE IF NOT EXISTS stage.staged_consent (
         source      INTEGER NOT NULL,
         author_uri  TEXT NOT NULL,
