@@ -471,7 +471,7 @@ macro_rules! not_seed {
 /// per post of a second collect, and its author only when some author refuses (`?4`).
 const SQL_NEXT_BATCH: &str = "SELECT st.seq,
      CASE WHEN sel.seq IS NOT NULL OR st.uri IS NULL OR st.withheld THEN st.body_at END,
-     st.body_len, NULL, NULL, st.parent,
+     st.body_len, st.parent,
      sel.tagged, st.known, a.uri, st.record, st.text_tags, st.uri, st.local_server, st.local_id,
      p.id IS NULL, sp.reason, st.passed, st.author
      FROM staged st
@@ -669,24 +669,24 @@ impl SourceWriter<'_> {
         let mut batch = Vec::with_capacity(BATCH);
         while let Some(r) = rows.next()? {
             let body: Option<(u64, u64)> = r.get::<_, Option<u64>>(1)?.zip(r.get(2)?);
-            let entry = match (r.get::<_, Option<i64>>(7)?, body) {
+            let entry = match (r.get::<_, Option<i64>>(5)?, body) {
                 (Some(id), _) => Entry::Known(KnownPost {
                     id,
-                    deleted: r.get(14)?,
-                    author_uri: r.get(8)?,
-                    in_story: r.get(15)?,
+                    deleted: r.get(12)?,
+                    author_uri: r.get(6)?,
+                    in_story: r.get(13)?,
                 }),
                 (None, None) => {
-                    if r.get(16)? && r.get::<_, Option<bool>>(6)?.is_some() {
+                    if r.get(14)? && r.get::<_, Option<bool>>(4)?.is_some() {
                         // Selected since the run read it: a concurrent collect joined it.
                         return Err(NeedsReading.into());
                     }
-                    let server: Option<String> = r.get(12)?;
-                    let id: Option<String> = r.get(13)?;
+                    let server: Option<String> = r.get(10)?;
+                    let id: Option<String> = r.get(11)?;
                     Entry::Unselected(UnselectedPost {
-                        uri: r.get(11)?,
+                        uri: r.get(9)?,
                         local: server.zip(id).map(|(server, id)| LocalId { server, id }),
-                        author: r.get(17)?,
+                        author: r.get(15)?,
                     })
                 }
                 (None, Some(place)) => {
@@ -698,14 +698,14 @@ impl SourceWriter<'_> {
                 r.get(0)?,
                 Staged {
                     entry,
-                    parent: r.get(5)?,
-                    selected: r.get(6)?,
+                    parent: r.get(3)?,
+                    selected: r.get(4)?,
                     record: r
-                        .get::<_, Option<Vec<u8>>>(9)?
+                        .get::<_, Option<Vec<u8>>>(7)?
                         .and_then(|hash| Fingerprint::try_from(hash.as_slice()).ok())
-                        .map(|print| Ok::<_, rusqlite::Error>((print, r.get(10)?)))
+                        .map(|print| Ok::<_, rusqlite::Error>((print, r.get(8)?)))
                         .transpose()?,
-                    passed: r.get(16)?,
+                    passed: r.get(14)?,
                 },
             ));
         }
