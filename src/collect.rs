@@ -13,6 +13,8 @@ mod error;
 mod fingerprint;
 pub mod live;
 mod membership;
+#[cfg(test)]
+mod order_tests;
 mod read;
 mod staging;
 
@@ -25,7 +27,7 @@ use crate::model::{Item, SkipReason};
 use crate::sources::{Format, Warning};
 use crate::store::{
     Entry, KnownPost, NeedsCascades, NeedsReading, PostOutcome, Reason, SourceCounts, SourceWriter,
-    Store,
+    Store, Written,
 };
 use fingerprint::{Fingerprint, Fingerprints};
 use staging::StagingSink;
@@ -420,22 +422,22 @@ fn write_staged(
         c.erased_consent += w.record_consent(&author_uri, refuses, noindex)?;
     }
     w.defer_indexes()?;
-    let mut after = -1;
+    w.choose_order()?;
     // The curated story being written, and the position of its next entry.
     let mut story: Option<(String, u64)> = None;
     let mut record = None;
     loop {
-        let batch = w.next_staged(after)?;
-        let Some((last, _)) = batch.last() else {
+        let batch = w.next_staged()?;
+        if batch.is_empty() {
             break;
-        };
-        after = *last;
+        }
         for (seq, staged) in batch {
-            let written = write_item(&mut w, &staged, &mut c, &mut story)?;
+            let written = write_item(&mut w, seq, &staged, &mut c, &mut story)?;
             remember(&mut w, &mut record, seq, &staged, written)?;
         }
     }
     close_record(&mut w, &mut record)?;
+    w.settle_order()?;
     w.build_deferred_indexes()?;
     w.resolve_local_replies()?;
     w.resolve_text_boosts()?;
@@ -450,17 +452,6 @@ struct Remembered {
     posts: Vec<(i64, bool)>,
     passed: Vec<i64>,
     whole: bool,
-}
-
-/// What writing a staged item did.
-#[derive(Clone, Copy)]
-enum Written {
-    /// Archived the post with this id.
-    Stored(i64),
-    /// Left a post outside the story, as nothing but its place.
-    Passed,
-    /// Anything else.
-    Other,
 }
 
 /// Notes what became of a post of a record read whole (staged row `seq`), so that the record
@@ -479,6 +470,10 @@ fn remember(
     if staged.passed {
         // Staged from the archive's own memory of it.
         return Ok(());
+    }
+    if w.by_uri() {
+        // A record's posts are not written one after another: the writer gathers them.
+        return w.note_record_post(&print, seq, text_tags, written);
     }
     if open.as_ref().is_some_and(|r| r.print != print) {
         close_record(w, open)?;
@@ -515,6 +510,7 @@ fn close_record(w: &mut SourceWriter<'_>, open: &mut Option<Remembered>) -> Resu
 /// Writes one staged item, counting what it did in `c`.
 fn write_item(
     w: &mut SourceWriter<'_>,
+    seq: i64,
     staged: &crate::store::Staged,
     c: &mut SourceCounts,
     story: &mut Option<(String, u64)>,
@@ -535,7 +531,7 @@ fn write_item(
                 return Ok(Written::Other);
             }
             if let Some(local) = &post.local {
-                w.record_local_id(local, &post.uri)?;
+                w.record_local_id_of(seq, local, &post.uri)?;
             }
             c.skipped_untagged += 1;
             return Ok(Written::Passed);
@@ -549,7 +545,7 @@ fn write_item(
                 return Ok(Written::Other);
             }
             if let Some(local) = &post.local_id {
-                w.record_local_id(local, &post.uri)?;
+                w.record_local_id_of(seq, local, &post.uri)?;
             }
             let Some(reason) = story_reason(staged.selected, c) else {
                 return Ok(Written::Passed);

@@ -44,6 +44,7 @@ pub use media::{ArchivedMedia, MediaUse, PutMediaOutcome, StoryMediaUrl, sha256_
 pub use read::{StoredCuration, StoredMedia, StoredPost, StoredRevision};
 pub use records::{Fingerprint, NeedsReading};
 pub(crate) use replies::reply_count_of;
+pub use staging::order::Written;
 #[cfg(test)]
 pub(crate) use staging::walk::{WALK_FOR_TEST, WalkForTest};
 pub use staging::{Entry, GraphPlace, KnownPost, StageRow, Staged, StagedItem, UnselectedPost};
@@ -121,6 +122,9 @@ pub struct Store {
     conn: Connection,
     /// The bodies of the items staged by this run, once it stages any.
     bodies: Option<staging::Bodies>,
+    /// A large source may be written in URI order (`staging/order.rs`); tests turn it off to
+    /// compare the two orders.
+    reorder: bool,
 }
 
 impl Store {
@@ -189,7 +193,11 @@ impl Store {
                 path.display()
             );
         }
-        Ok(Store { conn, bodies: None })
+        Ok(Store {
+            conn,
+            bodies: None,
+            reorder: true,
+        })
     }
 
     /// Opens a private in-memory archive (for tests).
@@ -217,7 +225,11 @@ impl Store {
         }
         enable_wal(&conn)?;
         migrate(&mut conn)?;
-        Ok(Store { conn, bodies: None })
+        Ok(Store {
+            conn,
+            bodies: None,
+            reorder: true,
+        })
     }
 
     /// Sizes the page caches for collecting `input_bytes` of input: a sixteenth of that, from
@@ -286,7 +298,7 @@ impl Store {
         selected_at: &mut i64,
     ) -> Result<SourceWriter<'_>> {
         let cascades = self.journal_for_source(source, cascades, selected_at)?;
-        SourceWriter::begin(
+        let mut w = SourceWriter::begin(
             &mut self.conn,
             self.bodies.as_mut(),
             format,
@@ -294,7 +306,15 @@ impl Store {
             tag,
             Some(source),
             cascades,
-        )
+        )?;
+        w.may_reorder = self.reorder;
+        Ok(w)
+    }
+
+    /// Has every source written in the order it was read (see `staging/order.rs`).
+    #[cfg(test)]
+    pub(crate) fn keep_source_order(&mut self) {
+        self.reorder = false;
     }
 
     /// The URI of the post a server knows by `local`, if any source has told us. When either

@@ -69,7 +69,8 @@ const CREATE: &str = "
         tags          TEXT,               -- a post's hashtags, normalised, space-separated
         passed        INTEGER NOT NULL DEFAULT 0, -- staged from `passed`: it has no body
         body_at       INTEGER,            -- where its body is in the file of bodies
-        body_len      INTEGER             --   (`bodies.rs`), when it has one
+        body_len      INTEGER,            --   (`bodies.rs`), when it has one
+        in_order      INTEGER NOT NULL DEFAULT 0  -- written where the source put it (`order.rs`)
     );
     -- What a writer without foreign keys remembers of the records it reads, until it commits
     -- (`records.rs`).
@@ -145,6 +146,7 @@ pub struct StagedItem {
     tags: Option<String>,
     record: Option<Fingerprint>,
     text_tags: bool,
+    in_order: bool,
     encoded: Vec<u8>,
     text: Option<String>,
     html: Option<String>,
@@ -183,6 +185,7 @@ impl StagedItem {
             html = Some(std::mem::take(&mut post.content_html));
             source_json = Some(std::mem::take(&mut post.source_json));
         }
+        let in_order = order::in_order(&item);
         let encoded = postcard::to_allocvec(&item).context("cannot stage an item")?;
         Ok(StagedItem {
             uri: place.uri,
@@ -195,6 +198,7 @@ impl StagedItem {
             tags: place.tags,
             record: None,
             text_tags,
+            in_order,
             encoded,
             text,
             html,
@@ -364,6 +368,7 @@ impl Store {
                         s.tags,
                         i64::try_from(body_at)?,
                         i64::try_from(body_len)?,
+                        s.in_order,
                     ])?;
                 }
                 StageRow::Known { print, passed } => {
@@ -420,8 +425,8 @@ fn is_attached(conn: &Connection) -> Result<bool> {
 
 const SQL_STAGE_ITEM: &str = "INSERT INTO staged (source, uri, parent, local_server, local_id,
      parent_server, parent_local, tagged, withheld, record, text_tags, author, tags, body_at,
-     body_len)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+     body_len, in_order)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
 
 const SQL_STAGE_CONSENT: &str = "INSERT INTO staged_consent (source, author_uri, refuses, noindex)
      VALUES (?1, ?2, ?3, ?4)
@@ -473,7 +478,7 @@ const SQL_NEXT_BATCH: &str = "SELECT st.seq,
      CASE WHEN sel.seq IS NOT NULL OR st.uri IS NULL OR st.withheld THEN st.body_at END,
      st.body_len, st.parent,
      sel.tagged, st.known, a.uri, st.record, st.text_tags, st.uri, st.local_server, st.local_id,
-     p.id IS NULL, sp.reason, st.passed, st.author
+     p.id IS NULL, sp.reason, st.passed, st.author, st.seq
      FROM staged st
      LEFT JOIN selected_rows sel ON sel.seq = st.seq
      LEFT JOIN main.posts p ON p.id = st.known
@@ -516,6 +521,9 @@ pub(super) const PER_ROW_QUERIES: &[&str] = &[
     SQL_NEXT_BATCH,
     SQL_REFUSES,
     SQL_WITHHELD,
+    order::PER_ROW_QUERIES[0],
+    order::PER_ROW_QUERIES[1],
+    order::PER_ROW_QUERIES[2],
 ];
 
 #[cfg(test)]
@@ -533,6 +541,10 @@ pub(super) const ONCE_QUERIES: &[&str] = &[
     walk::SQL_SELECT_REACHED,
     SQL_SELECTED_ROWS,
     SQL_CONSENT_SIGNALS,
+    order::ONCE_QUERIES[0],
+    order::ONCE_QUERIES[1],
+    order::ONCE_QUERIES[2],
+    order::ONCE_QUERIES[3],
 ];
 
 #[cfg(test)]
@@ -541,6 +553,8 @@ pub(super) fn create_for_test(conn: &Connection) -> Result<()> {
     conn.execute_batch("ATTACH DATABASE '' AS stage")?;
     conn.execute_batch(CREATE)?;
     conn.execute_batch(walk::CREATE)?;
+    conn.execute_batch(order::CREATE)?;
+    conn.execute_batch(super::events::CREATE_NEW_LOCAL_IDS)?;
     conn.execute_batch(INDEX_LOCAL)?;
     conn.execute_batch(INDEX_GRAPH)?;
     Ok(())
@@ -660,12 +674,24 @@ impl SourceWriter<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// The next batch of this writer's staged items after sequence number `after`, in order,
-    /// with their sequence numbers.
-    pub fn next_staged(&mut self, after: i64) -> Result<Vec<(i64, Staged)>> {
+    /// The next batch of this writer's staged items, in the order chosen for them
+    /// ([`SourceWriter::choose_order`]), with their sequence numbers; empty at the end.
+    pub fn next_staged(&mut self) -> Result<Vec<(i64, Staged)>> {
         let bodies = super::write::probe_once(&self.tx, &mut self.any_refusal, SQL_ANY_REFUSAL)?;
-        let mut stmt = self.tx.prepare_cached(SQL_NEXT_BATCH)?;
-        let mut rows = stmt.query(params![self.staged_source, after, BATCH, bodies, self.tag])?;
+        let mut stmt;
+        let mut rows = if self.by_uri {
+            stmt = self.tx.prepare_cached(order::SQL_NEXT_BATCH)?;
+            stmt.query(params![self.cursor, BATCH, bodies, self.tag])?
+        } else {
+            stmt = self.tx.prepare_cached(SQL_NEXT_BATCH)?;
+            stmt.query(params![
+                self.staged_source,
+                self.cursor,
+                BATCH,
+                bodies,
+                self.tag
+            ])?
+        };
         let mut batch = Vec::with_capacity(BATCH);
         while let Some(r) = rows.next()? {
             let body: Option<(u64, u64)> = r.get::<_, Option<u64>>(1)?.zip(r.get(2)?);
@@ -708,6 +734,7 @@ impl SourceWriter<'_> {
                     passed: r.get(14)?,
                 },
             ));
+            self.cursor = r.get(16)?;
         }
         Ok(batch)
     }
@@ -739,6 +766,7 @@ impl SourceWriter<'_> {
 }
 
 mod bodies;
+pub(super) mod order;
 #[cfg(test)]
 mod tests;
 pub(super) mod walk;

@@ -265,6 +265,12 @@ pub struct SourceWriter<'c> {
     /// Whether foreign keys are enforced, and their cascades erase what hangs on a deleted
     /// row (not while a large source is written: `journal.rs`).
     pub(super) cascades: bool,
+    /// The staged source may be written in URI order, and is (`staging/order.rs`).
+    pub(super) may_reorder: bool,
+    pub(super) by_uri: bool,
+    /// Where [`SourceWriter::next_staged`] reads on: the last staged row (or row of
+    /// `write_order`) it gave.
+    pub(super) cursor: i64,
 }
 
 /// The link a newer copy of an author gives, else the stored one; but never a web link
@@ -334,6 +340,9 @@ impl<'c> SourceWriter<'c> {
             last_post: None,
             deferred_indexes: Vec::new(),
             cascades,
+            may_reorder: true,
+            by_uri: false,
+            cursor: -1,
         })
     }
 

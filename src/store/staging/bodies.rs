@@ -12,7 +12,9 @@ use anyhow::{Context, Result, bail};
 
 /// Bodies written at a time.
 const WRITE_CHUNK: usize = 1 << 18;
-/// Bytes read ahead at a time: bodies are read back in the order they were written.
+/// Bytes read ahead at a time when bodies are read back in the order they were written. A
+/// source written in URI order (`order.rs`) reads them anywhere: a body that is not just
+/// ahead of the last read is read alone.
 const READ_CHUNK: usize = 1 << 18;
 
 /// Where a body is in the file: its offset and length.
@@ -115,7 +117,13 @@ impl Bodies {
         }
         let window_end = self.window_at + self.window.len() as u64;
         if at < self.window_at || end > window_end {
-            let size = usize::try_from(self.written - at)?.min(len.max(READ_CHUNK));
+            let ahead = at >= window_end && at - window_end < READ_CHUNK as u64;
+            let chunk = if ahead || self.window.is_empty() {
+                READ_CHUNK
+            } else {
+                len
+            };
+            let size = usize::try_from(self.written - at)?.min(len.max(chunk));
             self.window.resize(size, 0);
             self.file.seek(SeekFrom::Start(at))?;
             self.file

@@ -1,0 +1,176 @@
+//! A large source written in URI order (`store/staging/order.rs`) leaves the archive as it
+//! would be written in the source's own order: every table a collect writes, compared with
+//! posts and authors named by URI instead of ids.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::types::ValueRef;
+
+use super::{ReadOptions, SourceInput, collect};
+use crate::store::Store;
+
+const TAG: &str = "dearmentalhealthprofessionals";
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
+}
+
+/// Columns that say when or by which run, not what.
+const WHEN: &[&str] = &[
+    "collected_at",
+    "recorded_at",
+    "added_at",
+    "updated_at",
+    "seen_at",
+    "source_id",
+];
+
+/// Every row of every table a collect writes, as text, with ids of posts and authors replaced
+/// by their URIs; sorted.
+fn dump(store: &Store) -> Vec<String> {
+    let conn = store.connection();
+    let tables: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+             AND name NOT LIKE 'posts_fts%' AND name <> 'sources' ORDER BY name",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let mut rows = Vec::new();
+    for table in tables {
+        let columns: Vec<String> = conn
+            .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .filter(|c: &String| !WHEN.contains(&c.as_str()))
+            .collect();
+        let select: Vec<String> = columns
+            .iter()
+            .map(|c| match (table.as_str(), c.as_str()) {
+                ("posts", "id") => "uri".to_owned(),
+                ("authors", "id") => "uri".to_owned(),
+                (_, "post_id") => format!("(SELECT uri FROM posts WHERE id = t.{c})"),
+                (_, "author_id") => format!("(SELECT uri FROM authors WHERE id = t.{c})"),
+                _ => format!("t.\"{c}\""),
+            })
+            .collect();
+        let sql = format!("SELECT {} FROM \"{table}\" t", select.join(", "));
+        let mut stmt = conn.prepare(&sql).unwrap();
+        let mut found = stmt.query([]).unwrap();
+        while let Some(r) = found.next().unwrap() {
+            let values: Vec<String> = (0..columns.len())
+                .map(|i| match r.get_ref(i).unwrap() {
+                    ValueRef::Null => "NULL".to_owned(),
+                    ValueRef::Integer(n) => n.to_string(),
+                    ValueRef::Real(x) => x.to_string(),
+                    ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                    ValueRef::Blob(b) => format!("{b:02x?}"),
+                })
+                .collect();
+            rows.push(format!("{table}: {}", values.join(" | ")));
+        }
+    }
+    // The full-text index itself, not the posts it points at.
+    let words = "name OR believed OR carers OR knock OR side OR peer OR help";
+    let mut found: Vec<String> = conn
+        .prepare(
+            "SELECT p.uri FROM posts_fts f JOIN posts p ON p.id = f.rowid WHERE posts_fts MATCH ?1",
+        )
+        .unwrap()
+        .query_map([words], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    found.sort();
+    rows.extend(found.into_iter().map(|uri| format!("posts_fts: {uri}")));
+    rows.sort();
+    rows
+}
+
+/// The posts' URIs in the order they were stored.
+fn stored_order(store: &Store) -> Vec<String> {
+    store
+        .connection()
+        .prepare("SELECT uri FROM posts ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// Collects `files` in one run into a new archive, by URI or in the sources' order.
+fn collect_new(dir: &Path, name: &str, files: &[PathBuf], by_uri: bool) -> Store {
+    let mut store = Store::open(&dir.join(name)).unwrap();
+    if !by_uri {
+        store.keep_source_order();
+    }
+    let inputs: Vec<SourceInput> = files.iter().cloned().map(SourceInput::File).collect();
+    let reports = collect(&mut store, TAG, &inputs, ReadOptions::default()).unwrap();
+    for report in &reports {
+        assert!(report.error.is_none(), "{:?}", report.error);
+    }
+    store
+}
+
+/// See: issue 10.
+#[test]
+fn a_first_collect_written_by_uri_stores_what_the_sources_order_stores() {
+    let groups: Vec<Vec<PathBuf>> = vec![
+        // Replies name their parents by local ids across files; pages repeat posts.
+        [
+            "context-names.json",
+            "timeline-page2.json",
+            "context-carers.json",
+            "timeline-page1.json",
+            "context-first-appointment.json",
+            "context-gp-selfthread.json",
+            "context-knock-first.json",
+            "context-peer-workers.json",
+            "context-side-effects.json",
+            "status-edited.json",
+        ]
+        .iter()
+        .map(|f| fixture(&format!("mastodon-api/{f}")))
+        .collect(),
+        // Records of many posts (a page of tweets with its includes), boosts.
+        vec![fixture("mixed/twarc2-search.jsonl")],
+        vec![fixture("mixed/twarc1-stream.jsonl")],
+        vec![fixture("mixed/mastodon-status.json")],
+        // Retweets known only by text.
+        vec![fixture("mixed/archive")],
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let mut reordered = 0;
+    for (n, files) in groups.iter().enumerate() {
+        let by_uri = collect_new(dir.path(), &format!("{n}-uri.db"), files, true);
+        let as_read = collect_new(dir.path(), &format!("{n}-read.db"), files, false);
+        let (got, want) = (dump(&by_uri), dump(&as_read));
+        assert!(
+            want.iter().any(|r| r.starts_with("story_posts: ")),
+            "{files:?}"
+        );
+        for (g, w) in got.iter().zip(&want) {
+            assert_eq!(g, w, "{files:?}");
+        }
+        assert_eq!(got.len(), want.len(), "{files:?}");
+        let order = stored_order(&by_uri);
+        if order != stored_order(&as_read) {
+            // Written by URI: the first source's posts are stored in URI order.
+            reordered += 1;
+        }
+    }
+    // The two orders were compared, not the same order twice.
+    assert!(
+        reordered >= 3,
+        "{reordered} of {} groups reordered",
+        groups.len()
+    );
+}
