@@ -472,8 +472,14 @@ fn remember(
         return Ok(());
     }
     if w.by_uri() {
-        // A record's posts are not written one after another: the writer gathers them.
-        return w.note_record_post(&print, seq, text_tags, written);
+        // A record's posts are not written one after another: the writer gathers them, unless
+        // there is only one.
+        return match written {
+            _ if !staged.alone => w.note_record_post(&print, seq, text_tags, written),
+            Written::Stored(id) => w.remember_record(&print, &[(id, text_tags)]),
+            Written::Passed => w.remember_passed(&print, &[seq]),
+            Written::Other => Ok(()),
+        };
     }
     if open.as_ref().is_some_and(|r| r.print != print) {
         close_record(w, open)?;

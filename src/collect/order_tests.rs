@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::types::ValueRef;
 
 use super::{ReadOptions, SourceInput, collect};
-use crate::store::Store;
+use crate::store::{SourceOrder, Store};
 
 const TAG: &str = "dearmentalhealthprofessionals";
 
@@ -109,9 +109,11 @@ fn stored_order(store: &Store) -> Vec<String> {
 /// Collects `files` in one run into a new archive, by URI or in the sources' order.
 fn collect_new(dir: &Path, name: &str, files: &[PathBuf], by_uri: bool) -> Store {
     let mut store = Store::open(&dir.join(name)).unwrap();
-    if !by_uri {
-        store.keep_source_order();
-    }
+    store.set_source_order(if by_uri {
+        SourceOrder::ByUri
+    } else {
+        SourceOrder::AsRead
+    });
     let inputs: Vec<SourceInput> = files.iter().cloned().map(SourceInput::File).collect();
     let reports = collect(&mut store, TAG, &inputs, ReadOptions::default()).unwrap();
     for report in &reports {

@@ -157,9 +157,14 @@ impl<'c> StagingSink<'c> {
             return;
         };
         if record.whole {
-            for row in &mut self.rows[record.start..] {
+            let rows = &mut self.rows[record.start..];
+            let posts = rows
+                .iter()
+                .filter(|row| matches!(row, StageRow::Item(item) if item.stores_a_post()))
+                .count();
+            for row in rows {
                 if let StageRow::Item(item) = row {
-                    item.made_by(record.print);
+                    item.made_by(record.print, posts == 1);
                 }
             }
         }

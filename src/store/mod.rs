@@ -44,6 +44,8 @@ pub use media::{ArchivedMedia, MediaUse, PutMediaOutcome, StoryMediaUrl, sha256_
 pub use read::{StoredCuration, StoredMedia, StoredPost, StoredRevision};
 pub use records::{Fingerprint, NeedsReading};
 pub(crate) use replies::reply_count_of;
+#[cfg(test)]
+pub(crate) use staging::order::SourceOrder;
 pub use staging::order::Written;
 #[cfg(test)]
 pub(crate) use staging::walk::{WALK_FOR_TEST, WalkForTest};
@@ -122,9 +124,9 @@ pub struct Store {
     conn: Connection,
     /// The bodies of the items staged by this run, once it stages any.
     bodies: Option<staging::Bodies>,
-    /// A large source may be written in URI order (`staging/order.rs`); tests turn it off to
+    /// The order a large source may be written in (`staging/order.rs`); tests choose it to
     /// compare the two orders.
-    reorder: bool,
+    order: staging::order::SourceOrder,
 }
 
 impl Store {
@@ -196,7 +198,7 @@ impl Store {
         Ok(Store {
             conn,
             bodies: None,
-            reorder: true,
+            order: staging::order::SourceOrder::ByUriWhenLarge,
         })
     }
 
@@ -228,7 +230,7 @@ impl Store {
         Ok(Store {
             conn,
             bodies: None,
-            reorder: true,
+            order: staging::order::SourceOrder::ByUriWhenLarge,
         })
     }
 
@@ -307,14 +309,14 @@ impl Store {
             Some(source),
             cascades,
         )?;
-        w.may_reorder = self.reorder;
+        w.order = self.order;
         Ok(w)
     }
 
-    /// Has every source written in the order it was read (see `staging/order.rs`).
+    /// Chooses the order staged sources are written in (see `staging/order.rs`).
     #[cfg(test)]
-    pub(crate) fn keep_source_order(&mut self) {
-        self.reorder = false;
+    pub(crate) fn set_source_order(&mut self, order: staging::order::SourceOrder) {
+        self.order = order;
     }
 
     /// The URI of the post a server knows by `local`, if any source has told us. When either

@@ -70,7 +70,8 @@ const CREATE: &str = "
         passed        INTEGER NOT NULL DEFAULT 0, -- staged from `passed`: it has no body
         body_at       INTEGER,            -- where its body is in the file of bodies
         body_len      INTEGER,            --   (`bodies.rs`), when it has one
-        in_order      INTEGER NOT NULL DEFAULT 0  -- written where the source put it (`order.rs`)
+        in_order      INTEGER NOT NULL DEFAULT 0, -- written where the source put it (`order.rs`)
+        alone         INTEGER NOT NULL DEFAULT 0  -- the only post of its record
     );
     -- What a writer without foreign keys remembers of the records it reads, until it commits
     -- (`records.rs`).
@@ -147,6 +148,7 @@ pub struct StagedItem {
     record: Option<Fingerprint>,
     text_tags: bool,
     in_order: bool,
+    alone: bool,
     encoded: Vec<u8>,
     text: Option<String>,
     html: Option<String>,
@@ -199,6 +201,7 @@ impl StagedItem {
             record: None,
             text_tags,
             in_order,
+            alone: false,
             encoded,
             text,
             html,
@@ -216,10 +219,17 @@ impl StagedItem {
         }
     }
 
-    /// Marks a post as made by the record with fingerprint `print`, which was read whole.
-    pub fn made_by(&mut self, print: Fingerprint) {
-        if self.uri.is_some() && !self.withheld {
+    /// Whether it is a post to store (one a record remembers).
+    pub fn stores_a_post(&self) -> bool {
+        self.uri.is_some() && !self.withheld
+    }
+
+    /// Marks a post as made by the record with fingerprint `print`, which was read whole, and
+    /// made no other post when `alone`.
+    pub fn made_by(&mut self, print: Fingerprint, alone: bool) {
+        if self.stores_a_post() {
             self.record = Some(print);
+            self.alone = alone;
         }
     }
 }
@@ -239,6 +249,8 @@ pub struct Staged {
     pub record: Option<(Fingerprint, bool)>,
     /// Its place was staged from `passed` (see `store/records.rs`): the archive remembers it.
     pub passed: bool,
+    /// It is the only post its record made.
+    pub alone: bool,
 }
 
 /// What was staged. (Most entries are items: boxing them would cost an allocation each.)
@@ -369,6 +381,7 @@ impl Store {
                         i64::try_from(body_at)?,
                         i64::try_from(body_len)?,
                         s.in_order,
+                        s.alone,
                     ])?;
                 }
                 StageRow::Known { print, passed } => {
@@ -425,8 +438,8 @@ fn is_attached(conn: &Connection) -> Result<bool> {
 
 const SQL_STAGE_ITEM: &str = "INSERT INTO staged (source, uri, parent, local_server, local_id,
      parent_server, parent_local, tagged, withheld, record, text_tags, author, tags, body_at,
-     body_len, in_order)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+     body_len, in_order, alone)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
 
 const SQL_STAGE_CONSENT: &str = "INSERT INTO staged_consent (source, author_uri, refuses, noindex)
      VALUES (?1, ?2, ?3, ?4)
@@ -478,7 +491,7 @@ const SQL_NEXT_BATCH: &str = "SELECT st.seq,
      CASE WHEN sel.seq IS NOT NULL OR st.uri IS NULL OR st.withheld THEN st.body_at END,
      st.body_len, st.parent,
      sel.tagged, st.known, a.uri, st.record, st.text_tags, st.uri, st.local_server, st.local_id,
-     p.id IS NULL, sp.reason, st.passed, st.author, st.seq
+     p.id IS NULL, sp.reason, st.passed, st.author, st.seq, st.alone
      FROM staged st
      LEFT JOIN selected_rows sel ON sel.seq = st.seq
      LEFT JOIN main.posts p ON p.id = st.known
@@ -732,6 +745,7 @@ impl SourceWriter<'_> {
                         .map(|print| Ok::<_, rusqlite::Error>((print, r.get(8)?)))
                         .transpose()?,
                     passed: r.get(14)?,
+                    alone: r.get(17)?,
                 },
             ));
             self.cursor = r.get(16)?;

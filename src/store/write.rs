@@ -265,8 +265,9 @@ pub struct SourceWriter<'c> {
     /// Whether foreign keys are enforced, and their cascades erase what hangs on a deleted
     /// row (not while a large source is written: `journal.rs`).
     pub(super) cascades: bool,
-    /// The staged source may be written in URI order, and is (`staging/order.rs`).
-    pub(super) may_reorder: bool,
+    /// The order the staged source may be written in, and whether it is written by URI
+    /// (`staging/order.rs`).
+    pub(super) order: super::staging::order::SourceOrder,
     pub(super) by_uri: bool,
     /// Where [`SourceWriter::next_staged`] reads on: the last staged row (or row of
     /// `write_order`) it gave.
@@ -340,7 +341,7 @@ impl<'c> SourceWriter<'c> {
             last_post: None,
             deferred_indexes: Vec::new(),
             cascades,
-            may_reorder: true,
+            order: super::staging::order::SourceOrder::ByUriWhenLarge,
             by_uri: false,
             cursor: -1,
         })
