@@ -53,9 +53,12 @@ pub(super) const CREATE: &str = "
         verdict INTEGER NOT NULL);
 ";
 
-/// Whether a source keeps its order, and how many rows it staged.
-const SQL_KEEPS_ORDER: &str =
-    "SELECT coalesce(max(in_order), 0), count(*) FROM staged WHERE source = ?1";
+/// Whether a source keeps its order, and how many posts it staged that the archive may not
+/// hold (not those of records read before: a second collect has only those, and sorting them
+/// was a tenth of one of twarc 2's).
+const SQL_KEEPS_ORDER: &str = "SELECT coalesce(max(in_order), 0),
+     count(*) FILTER (WHERE uri IS NOT NULL AND known IS NULL AND NOT passed)
+     FROM staged WHERE source = ?1";
 
 /// About what an entry of the index of `posts.uri` takes (a URI, a row id, its cell): while
 /// the index fits the page cache, writing in URI order saves nothing and costs two sorts
@@ -156,12 +159,12 @@ impl SourceWriter<'_> {
         if self.cascades || self.order == SourceOrder::AsRead || self.staged_source < 0 {
             return Ok(());
         }
-        let (keeps, rows): (bool, i64) =
+        let (keeps, posts): (bool, i64) =
             self.tx
                 .query_row(SQL_KEEPS_ORDER, [self.staged_source], |r| {
                     Ok((r.get(0)?, r.get(1)?))
                 })?;
-        if keeps || (self.order == SourceOrder::ByUriWhenLarge && !self.outgrows_cache(rows)?) {
+        if keeps || (self.order == SourceOrder::ByUriWhenLarge && !self.outgrows_cache(posts)?) {
             return Ok(());
         }
         crate::store::with_small_sorter(&self.tx, |conn| {
@@ -171,8 +174,8 @@ impl SourceWriter<'_> {
         Ok(())
     }
 
-    /// Whether the index of `posts.uri`, with `rows` more posts, outgrows the page cache.
-    fn outgrows_cache(&self, rows: i64) -> Result<bool> {
+    /// Whether the index of `posts.uri`, with `new` more posts, outgrows the page cache.
+    fn outgrows_cache(&self, new: i64) -> Result<bool> {
         let posts: i64 =
             self.tx
                 .query_row("SELECT coalesce(max(id), 0) FROM main.posts", [], |r| {
@@ -189,7 +192,7 @@ impl SourceWriter<'_> {
         } else {
             cache * page
         };
-        Ok((posts + rows).saturating_mul(URI_ENTRY_BYTES) > cache_bytes)
+        Ok((posts + new).saturating_mul(URI_ENTRY_BYTES) > cache_bytes)
     }
 
     /// Whether the staged source is written in URI order (see the module's doc).
