@@ -432,6 +432,7 @@ fn write_staged(
             break;
         }
         for (seq, staged) in batch {
+            w.writing_row(seq);
             let written = write_item(&mut w, seq, &staged, &mut c, &mut story)?;
             remember(&mut w, &mut record, seq, &staged, written)?;
         }

@@ -176,3 +176,39 @@ fn a_first_collect_written_by_uri_stores_what_the_sources_order_stores() {
         groups.len()
     );
 }
+
+/// See: issue 10. Which of an author's profiles is stored depends on the order of their posts
+/// (the last one met): written by URI, the source's order still decides.
+#[test]
+fn an_author_met_with_several_profiles_is_stored_as_the_sources_order_leaves_them() {
+    let path = fixture("mastodon-api/timeline-page1.json");
+    let mut statuses: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    // Newest first, and each author's URIs grow with time: URI order is the reverse of the
+    // source's for each author's posts, and each post now carries a profile of its own.
+    for (n, status) in statuses.as_array_mut().unwrap().iter_mut().enumerate() {
+        let account = &mut status["account"];
+        let name = account["display_name"].as_str().unwrap().to_owned();
+        account["display_name"] = format!("{name} ({n})").into();
+        if n % 3 == 0 {
+            account["avatar"] = "avatar.png".into();
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("timeline.json");
+    std::fs::write(&input, serde_json::to_vec(&statuses).unwrap()).unwrap();
+    let by_uri = collect_new(dir.path(), "uri.db", std::slice::from_ref(&input), true);
+    let as_read = collect_new(dir.path(), "read.db", std::slice::from_ref(&input), false);
+    assert_ne!(stored_order(&by_uri), stored_order(&as_read));
+    assert_eq!(dump(&by_uri), dump(&as_read));
+    // The last of Ruth's two posts in the source is the 14th status.
+    let name: String = by_uri
+        .connection()
+        .query_row(
+            "SELECT name FROM authors WHERE uri = 'https://care.example/users/ruth'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(name, "Dr Ruth Hallam (13)");
+}

@@ -272,6 +272,8 @@ pub struct SourceWriter<'c> {
     /// Where [`SourceWriter::next_staged`] reads on: the last staged row (or row of
     /// `write_order`) it gave.
     pub(super) cursor: i64,
+    /// The staged row being written, as the collector says (`staging/order.rs`).
+    pub(super) row: i64,
 }
 
 /// The link a newer copy of an author gives, else the stored one; but never a web link
@@ -344,6 +346,7 @@ impl<'c> SourceWriter<'c> {
             order: super::staging::order::SourceOrder::ByUriWhenLarge,
             by_uri: false,
             cursor: -1,
+            row: -1,
         })
     }
 
@@ -363,7 +366,9 @@ impl<'c> SourceWriter<'c> {
             &author.url,
             &author.avatar,
         ));
-        if let Some(&(id, digest)) = self.authors.get(author.uri.as_str())
+        let cached = self.authors.get(author.uri.as_str()).copied();
+        self.note_author(author, seen, cached.is_some_and(|(_, d)| d == seen))?;
+        if let Some((id, digest)) = cached
             && digest == seen
         {
             return Ok(id);

@@ -16,14 +16,16 @@
 //! came) and a curated story (its entries' positions). What a writer keeps per source in the
 //! order of the rows is gathered in order here instead: the local ids of its posts, kept in
 //! `local_ids_aside` and written sorted at the end (keyed by server and id, they are in the
-//! source's order, not the URIs'), and the records of several posts it remembers
+//! source's order, not the URIs'), the records of several posts it remembers
 //! (`record_outcomes`: their posts no longer come one after another; a record of one post is
-//! remembered as it is written).
+//! remembered as it is written), and the profiles of the authors its posts carry: the last
+//! one met is stored, so an author whose posts carried several is stored again in the
+//! source's order at the end (`author_copies`, `author_profiles`).
 
 use anyhow::Result;
 use rusqlite::params;
 
-use crate::model::{Item, LocalId};
+use crate::model::{Author, Item, LocalId};
 use crate::store::records::Fingerprint;
 use crate::store::write::SourceWriter;
 
@@ -51,6 +53,12 @@ pub(super) const CREATE: &str = "
     CREATE TABLE IF NOT EXISTS stage.record_verdicts (
         hash BLOB NOT NULL, seq INTEGER NOT NULL, post_id INTEGER, text_tags INTEGER NOT NULL,
         verdict INTEGER NOT NULL);
+    -- Which profile of its author each stored post carried, and the profiles by digest.
+    CREATE TABLE IF NOT EXISTS stage.author_copies (
+        seq INTEGER NOT NULL, uri TEXT NOT NULL, digest INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS stage.author_profiles (
+        uri TEXT NOT NULL, digest INTEGER NOT NULL, handle TEXT NOT NULL, name TEXT NOT NULL,
+        url TEXT, avatar TEXT, PRIMARY KEY (uri, digest)) WITHOUT ROWID;
 ";
 
 /// Whether a source keeps its order, and how many posts it staged that the archive may not
@@ -135,8 +143,20 @@ const SQL_SETTLE_RECORDS: &str = "
         SELECT seq, hash FROM stage.record_verdicts WHERE verdict = 1;
 ";
 
+const SQL_AUTHOR_COPY: &str =
+    "INSERT INTO stage.author_copies (seq, uri, digest) VALUES (?1, ?2, ?3)";
+const SQL_AUTHOR_PROFILE: &str = "INSERT OR IGNORE INTO stage.author_profiles
+     (uri, digest, handle, name, url, avatar) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+/// Every copy of the authors whose posts carried more than one profile, in the source's order.
+const SQL_AUTHORS_TO_REPLAY: &str = "SELECT p.uri, p.handle, p.name, p.url, p.avatar
+     FROM stage.author_copies c JOIN stage.author_profiles p
+         ON p.uri = c.uri AND p.digest = c.digest
+     WHERE c.uri IN (SELECT uri FROM stage.author_profiles GROUP BY uri HAVING count(*) > 1)
+     ORDER BY c.seq";
+
 const SQL_CLEAR: &str = "DELETE FROM stage.write_order; DELETE FROM stage.local_ids_aside;
-     DELETE FROM stage.record_outcomes; DELETE FROM stage.record_verdicts;";
+     DELETE FROM stage.record_outcomes; DELETE FROM stage.record_verdicts;
+     DELETE FROM stage.author_copies; DELETE FROM stage.author_profiles;";
 
 /// What writing a staged post did, as far as the record that made it is concerned.
 #[derive(Debug, Clone, Copy)]
@@ -236,12 +256,81 @@ impl SourceWriter<'_> {
         Ok(())
     }
 
-    /// Writes what a source written in URI order gathered: its local ids, and the records it
-    /// remembers (set aside, as `records.rs` writes them). Nothing when it kept its order.
+    /// Notes that the post of the staged row being written carried `author`, whose profile
+    /// has digest `digest`, when the source is written in URI order: which of an author's
+    /// profiles is stored depends on the order of the posts (the last one met, `write.rs`), so
+    /// an author met with several is stored again in the source's order at
+    /// [`SourceWriter::settle_order`].
+    /// (`known`: this profile was the last one stored for the author, so it is noted already.)
+    pub(in crate::store) fn note_author(
+        &mut self,
+        author: &Author,
+        digest: u64,
+        known: bool,
+    ) -> Result<()> {
+        if !self.by_uri {
+            return Ok(());
+        }
+        let digest = digest as i64;
+        self.tx
+            .prepare_cached(SQL_AUTHOR_COPY)?
+            .execute(params![self.row, author.uri, digest])?;
+        if known {
+            return Ok(());
+        }
+        self.tx
+            .prepare_cached(SQL_AUTHOR_PROFILE)?
+            .execute(params![
+                author.uri,
+                digest,
+                author.handle,
+                author.name,
+                author.url,
+                author.avatar
+            ])?;
+        Ok(())
+    }
+
+    /// Says which staged row is being written (`seq`).
+    pub fn writing_row(&mut self, seq: i64) {
+        self.row = seq;
+    }
+
+    /// Stores again, in the source's order, every copy of the authors met with several
+    /// profiles (see [`SourceWriter::note_author`]): what is left is what the source's order
+    /// leaves, whatever the profiles written before (a later copy with a name replaces it; a
+    /// web link is kept over a path in either order).
+    fn replay_authors(&mut self) -> Result<()> {
+        let copies: Vec<Author> = self
+            .tx
+            .prepare(SQL_AUTHORS_TO_REPLAY)?
+            .query_map([], |r| {
+                Ok(Author {
+                    uri: r.get(0)?,
+                    handle: r.get(1)?,
+                    name: r.get(2)?,
+                    url: r.get(3)?,
+                    avatar: r.get(4)?,
+                    ..Default::default()
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        self.by_uri = false;
+        self.forget_cached_authors();
+        for author in &copies {
+            self.upsert_author(author)?;
+        }
+        Ok(())
+    }
+
+    /// Writes what a source written in URI order gathered: its local ids, the records it
+    /// remembers (set aside, as `records.rs` writes them), and its authors' profiles in the
+    /// source's order. Nothing when it kept its order.
     pub fn settle_order(&mut self) -> Result<()> {
         if !self.by_uri {
             return Ok(());
         }
+        self.replay_authors()?;
         // The sorts get the memory the cache gives up only once its dirty pages are written.
         self.tx.cache_flush()?;
         let created = self.new_local_ids;
@@ -257,7 +346,6 @@ impl SourceWriter<'_> {
         })?;
         self.new_local_ids = created || new > 0;
         self.set_aside = true;
-        self.by_uri = false;
         Ok(())
     }
 }
