@@ -433,7 +433,7 @@ fn write_staged(
         }
         for (seq, staged) in batch {
             w.writing_row(seq);
-            let written = write_item(&mut w, seq, &staged, &mut c, &mut story)?;
+            let written = write_item(&mut w, &staged, &mut c, &mut story)?;
             remember(&mut w, &mut record, seq, &staged, written)?;
         }
     }
@@ -517,7 +517,6 @@ fn close_record(w: &mut SourceWriter<'_>, open: &mut Option<Remembered>) -> Resu
 /// Writes one staged item, counting what it did in `c`.
 fn write_item(
     w: &mut SourceWriter<'_>,
-    seq: i64,
     staged: &crate::store::Staged,
     c: &mut SourceCounts,
     story: &mut Option<(String, u64)>,
@@ -538,7 +537,7 @@ fn write_item(
                 return Ok(Written::Other);
             }
             if let Some(local) = &post.local {
-                w.record_local_id_of(seq, local, &post.uri)?;
+                w.record_local_id_of(local, &post.uri)?;
             }
             c.skipped_untagged += 1;
             return Ok(Written::Passed);
@@ -552,7 +551,7 @@ fn write_item(
                 return Ok(Written::Other);
             }
             if let Some(local) = &post.local_id {
-                w.record_local_id_of(seq, local, &post.uri)?;
+                w.record_local_id_of(local, &post.uri)?;
             }
             let Some(reason) = story_reason(staged.selected, c) else {
                 return Ok(Written::Passed);

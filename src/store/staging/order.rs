@@ -220,9 +220,9 @@ impl SourceWriter<'_> {
         self.by_uri
     }
 
-    /// Records that a server knows `uri` by `local` (staged row `seq`): at once, or at
-    /// [`SourceWriter::settle_order`] when the source is written in URI order.
-    pub fn record_local_id_of(&mut self, seq: i64, local: &LocalId, uri: &str) -> Result<()> {
+    /// Records that a server knows `uri` by `local` (a post of the staged row being written):
+    /// at once, or at [`SourceWriter::settle_order`] when the source is written in URI order.
+    pub fn record_local_id_of(&mut self, local: &LocalId, uri: &str) -> Result<()> {
         if !self.by_uri {
             return self.record_local_id(local, uri).map(drop);
         }
@@ -230,7 +230,7 @@ impl SourceWriter<'_> {
             local.server,
             local.id,
             uri,
-            seq
+            self.row
         ])?;
         Ok(())
     }
