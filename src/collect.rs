@@ -476,7 +476,7 @@ fn remember(
         // A record's posts are not written one after another: the writer gathers them, unless
         // there is only one.
         return match written {
-            _ if !staged.alone => w.note_record_post(&print, seq, text_tags, written),
+            _ if !staged.alone => w.note_record_post(&print, text_tags, written),
             Written::Stored(id) => w.remember_record(&print, &[(id, text_tags)]),
             Written::Passed => w.remember_passed(&print, &[seq]),
             Written::Other => Ok(()),

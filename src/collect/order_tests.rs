@@ -27,30 +27,34 @@ const WHEN: &[&str] = &[
     "source_id",
 ];
 
+/// The first column of `sql`'s rows, as text.
+fn texts(conn: &rusqlite::Connection, sql: &str, params: impl rusqlite::Params) -> Vec<String> {
+    conn.prepare(sql)
+        .unwrap()
+        .query_map(params, |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
 /// Every row of every table a collect writes, as text, with ids of posts and authors replaced
 /// by their URIs; sorted.
 fn dump(store: &Store) -> Vec<String> {
     let conn = store.connection();
-    let tables: Vec<String> = conn
-        .prepare(
-            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
-             AND name NOT LIKE 'posts_fts%' AND name <> 'sources' ORDER BY name",
-        )
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let tables = texts(
+        conn,
+        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+         AND name NOT LIKE 'posts_fts%' AND name <> 'sources' ORDER BY name",
+        [],
+    );
     let mut rows = Vec::new();
     for table in tables {
-        let columns: Vec<String> = conn
-            .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .filter(|c: &String| !WHEN.contains(&c.as_str()))
-            .collect();
+        let mut columns = texts(
+            conn,
+            &format!("SELECT name FROM pragma_table_info('{table}')"),
+            [],
+        );
+        columns.retain(|c| !WHEN.contains(&c.as_str()));
         let select: Vec<String> = columns
             .iter()
             .map(|c| match (table.as_str(), c.as_str()) {
@@ -79,15 +83,11 @@ fn dump(store: &Store) -> Vec<String> {
     }
     // The full-text index itself, not the posts it points at.
     let words = "name OR believed OR carers OR knock OR side OR peer OR help";
-    let mut found: Vec<String> = conn
-        .prepare(
-            "SELECT p.uri FROM posts_fts f JOIN posts p ON p.id = f.rowid WHERE posts_fts MATCH ?1",
-        )
-        .unwrap()
-        .query_map([words], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let mut found = texts(
+        conn,
+        "SELECT p.uri FROM posts_fts f JOIN posts p ON p.id = f.rowid WHERE posts_fts MATCH ?1",
+        [words],
+    );
     found.sort();
     rows.extend(found.into_iter().map(|uri| format!("posts_fts: {uri}")));
     rows.sort();
@@ -96,14 +96,7 @@ fn dump(store: &Store) -> Vec<String> {
 
 /// The posts' URIs in the order they were stored.
 fn stored_order(store: &Store) -> Vec<String> {
-    store
-        .connection()
-        .prepare("SELECT uri FROM posts ORDER BY id")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+    texts(store.connection(), "SELECT uri FROM posts ORDER BY id", [])
 }
 
 /// Collects `files` in one run into a new archive, by URI or in the sources' order.

@@ -481,23 +481,47 @@ macro_rules! not_seed {
     };
 }
 
-/// The staged rows of a source in order. A post outside the story comes without its body (the
-/// item and its three large strings), with the author it was staged with, by which it is
-/// counted as refused when its author refuses archiving. (A sixth of a first collect's posts,
-/// in the benchmark corpus, are outside the story; their bodies were read back and parsed for
-/// nothing.) A known post comes with its place in the story of `?5`, which spared a statement
-/// per post of a second collect, and its author only when some author refuses (`?4`).
-const SQL_NEXT_BATCH: &str = "SELECT st.seq,
-     CASE WHEN sel.seq IS NOT NULL OR st.uri IS NULL OR st.withheld THEN st.body_at END,
-     st.body_len, st.parent,
-     sel.tagged, st.known, a.uri, st.record, st.text_tags, st.uri, st.local_server, st.local_id,
-     p.id IS NULL, sp.reason, st.passed, st.author, st.seq, st.alone
-     FROM staged st
-     LEFT JOIN selected_rows sel ON sel.seq = st.seq
-     LEFT JOIN main.posts p ON p.id = st.known
-     LEFT JOIN main.authors a ON ?4 AND a.id = p.author_id
-     LEFT JOIN main.story_posts sp ON sp.tag = ?5 AND sp.post_id = p.id
-     WHERE st.source = ?1 AND st.seq > ?2 ORDER BY st.seq LIMIT ?3";
+/// The next batch of a source's staged rows, read from `$from` (aliased `st`, the staged rows
+/// or a sorted copy of them, `order.rs`) where `$tagged` says whether each was selected
+/// (NULL: not) and `$key` is where the next batch starts. Both orders read the same columns,
+/// by position, and the same parameters: `?1` the source, `?2` the key to start after, `?3`
+/// the batch's size, then `?4` and `?5` below.
+///
+/// A post outside the story comes without its body (the item and its three large strings),
+/// with the author it was staged with, by which it is counted as refused when its author
+/// refuses archiving. (A sixth of a first collect's posts, in the benchmark corpus, are outside
+/// the story; their bodies were read back and parsed for nothing.) A known post comes with its
+/// place in the story of `?5`, which spared a statement per post of a second collect, and its
+/// author only when some author refuses (`?4`).
+macro_rules! next_batch {
+    ($from:literal, $tagged:literal, $key:literal, $where:literal) => {
+        concat!(
+            "SELECT st.seq, CASE WHEN ",
+            $tagged,
+            " IS NOT NULL OR st.uri IS NULL OR st.withheld THEN st.body_at END,
+             st.body_len, st.parent, ",
+            $tagged,
+            ", st.known, a.uri, st.record, st.text_tags, st.uri, st.local_server, st.local_id,
+             p.id IS NULL, sp.reason, st.passed, st.author, ",
+            $key,
+            ", st.alone FROM ",
+            $from,
+            " LEFT JOIN main.posts p ON p.id = st.known
+             LEFT JOIN main.authors a ON ?4 AND a.id = p.author_id
+             LEFT JOIN main.story_posts sp ON sp.tag = ?5 AND sp.post_id = p.id
+             WHERE ",
+            $where
+        )
+    };
+}
+
+/// The staged rows of a source in the order they were staged.
+const SQL_NEXT_BATCH: &str = next_batch!(
+    "staged st LEFT JOIN selected_rows sel ON sel.seq = st.seq",
+    "sel.tagged",
+    "st.seq",
+    "st.source = ?1 AND st.seq > ?2 ORDER BY st.seq LIMIT ?3"
+);
 
 /// The staged rows of the selected posts, every copy of each: `story_selected` and the URI
 /// index are both read in URI order.
@@ -691,20 +715,19 @@ impl SourceWriter<'_> {
     /// ([`SourceWriter::choose_order`]), with their sequence numbers; empty at the end.
     pub fn next_staged(&mut self) -> Result<Vec<(i64, Staged)>> {
         let bodies = super::write::probe_once(&self.tx, &mut self.any_refusal, SQL_ANY_REFUSAL)?;
-        let mut stmt;
-        let mut rows = if self.by_uri {
-            stmt = self.tx.prepare_cached(order::SQL_NEXT_BATCH)?;
-            stmt.query(params![self.cursor, BATCH, bodies, self.tag])?
+        let sql = if self.by_uri {
+            order::SQL_NEXT_BATCH
         } else {
-            stmt = self.tx.prepare_cached(SQL_NEXT_BATCH)?;
-            stmt.query(params![
-                self.staged_source,
-                self.cursor,
-                BATCH,
-                bodies,
-                self.tag
-            ])?
+            SQL_NEXT_BATCH
         };
+        let mut stmt = self.tx.prepare_cached(sql)?;
+        let mut rows = stmt.query(params![
+            self.staged_source,
+            self.cursor,
+            BATCH,
+            bodies,
+            self.tag
+        ])?;
         let mut batch = Vec::with_capacity(BATCH);
         while let Some(r) = rows.next()? {
             let body: Option<(u64, u64)> = r.get::<_, Option<u64>>(1)?.zip(r.get(2)?);

@@ -95,18 +95,13 @@ const SQL_FILL: &str =
      FROM staged st LEFT JOIN selected_rows sel ON sel.seq = st.seq
      WHERE st.source = ?1 ORDER BY st.uri IS NULL, st.uri, st.seq";
 
-/// The rows of `write_order` after `?1`, as `SQL_NEXT_BATCH` gives the staged rows in the
-/// source's order (same columns).
-pub(super) const SQL_NEXT_BATCH: &str = "SELECT w.seq,
-     CASE WHEN w.tagged IS NOT NULL OR w.uri IS NULL OR w.withheld THEN w.body_at END,
-     w.body_len, w.parent,
-     w.tagged, w.known, a.uri, w.record, w.text_tags, w.uri, w.local_server, w.local_id,
-     p.id IS NULL, sp.reason, w.passed, w.author, w.n, w.alone
-     FROM write_order w
-     LEFT JOIN main.posts p ON p.id = w.known
-     LEFT JOIN main.authors a ON ?3 AND a.id = p.author_id
-     LEFT JOIN main.story_posts sp ON sp.tag = ?4 AND sp.post_id = p.id
-     WHERE w.n > ?1 ORDER BY w.n LIMIT ?2";
+/// The rows of `write_order` in its order (the source, `?1`, is the one it was filled from).
+pub(super) const SQL_NEXT_BATCH: &str = next_batch!(
+    "write_order st",
+    "st.tagged",
+    "st.n",
+    "st.n > ?2 ORDER BY st.n LIMIT ?3"
+);
 
 const SQL_LOCAL_ASIDE: &str =
     "INSERT INTO stage.local_ids_aside (server, local_id, uri, seq) VALUES (?1, ?2, ?3, ?4)";
@@ -235,13 +230,12 @@ impl SourceWriter<'_> {
         Ok(())
     }
 
-    /// Notes what became of the post of staged row `seq`, made by the record `print` (read
-    /// whole), in a source written in URI order: the record is remembered at
+    /// Notes what became of the post of the staged row being written, made by the record
+    /// `print` (read whole), in a source written in URI order: the record is remembered at
     /// [`SourceWriter::settle_order`] if its posts all went the same way.
     pub fn note_record_post(
         &mut self,
         print: &Fingerprint,
-        seq: i64,
         text_tags: bool,
         outcome: Written,
     ) -> Result<()> {
@@ -252,7 +246,13 @@ impl SourceWriter<'_> {
         };
         self.tx
             .prepare_cached(SQL_RECORD_OUTCOME)?
-            .execute(params![print.as_slice(), seq, post_id, text_tags, code])?;
+            .execute(params![
+                print.as_slice(),
+                self.row,
+                post_id,
+                text_tags,
+                code
+            ])?;
         Ok(())
     }
 
@@ -315,7 +315,6 @@ impl SourceWriter<'_> {
                 })
             })?
             .collect::<Result<_, _>>()?;
-        self.by_uri = false;
         self.forget_cached_authors();
         for author in &copies {
             self.upsert_author(author)?;
@@ -327,7 +326,8 @@ impl SourceWriter<'_> {
     /// remembers (set aside, as `records.rs` writes them), and its authors' profiles in the
     /// source's order. Nothing when it kept its order.
     pub fn settle_order(&mut self) -> Result<()> {
-        if !self.by_uri {
+        // Taken first: the authors stored again below are not noted again.
+        if !std::mem::take(&mut self.by_uri) {
             return Ok(());
         }
         self.replay_authors()?;
@@ -363,3 +363,55 @@ pub(in crate::store) const ONCE_QUERIES: &[&str] = &[
     SQL_NEW_LOCAL_IDS,
     SQL_WRITE_LOCAL_IDS,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    /// See: issue 10. A record whose posts were all stored is remembered with each of them,
+    /// one whose posts all stayed outside the story is remembered as passed, and one that did
+    /// both, or anything else, is not remembered: as `close_record` decides for a record whose
+    /// posts come one after another.
+    #[test]
+    fn records_of_several_posts_are_settled_by_what_became_of_all_of_them() {
+        let store = Store::open_in_memory().unwrap();
+        let conn = store.connection();
+        crate::store::staging::create_for_test(conn).unwrap();
+        // (record, staged row, post id, outcome)
+        let outcomes: &[(u8, i64, Option<i64>, i64)] = &[
+            (1, 10, Some(100), 0),
+            (2, 11, None, 1),
+            (3, 12, Some(102), 0),
+            (1, 13, Some(103), 0),
+            (2, 14, None, 1),
+            (3, 15, None, 1),
+            (4, 16, Some(104), 0),
+            (4, 17, None, 2),
+        ];
+        for &(record, seq, post_id, outcome) in outcomes {
+            conn.execute(
+                SQL_RECORD_OUTCOME,
+                params![[record; 32], seq, post_id, true, outcome],
+            )
+            .unwrap();
+        }
+        conn.execute_batch(SQL_SETTLE_RECORDS).unwrap();
+        let remembered: Vec<(Vec<u8>, i64)> = conn
+            .prepare("SELECT hash, post_id FROM stage.remembered_records ORDER BY post_id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(remembered, [(vec![1; 32], 100), (vec![1; 32], 103)]);
+        let passed: Vec<(i64, Vec<u8>)> = conn
+            .prepare("SELECT seq, hash FROM stage.remembered_passed ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(passed, [(11, vec![2; 32]), (14, vec![2; 32])]);
+    }
+}
