@@ -94,6 +94,17 @@ fn dump(store: &Store) -> Vec<String> {
     rows
 }
 
+/// Asserts that `got` holds what `want` holds, row by row (the first row that differs, not
+/// two whole archives, in the message). Returns `want`'s rows.
+fn assert_same_archive(got: &Store, want: &Store, what: &str) -> Vec<String> {
+    let (got, want) = (dump(got), dump(want));
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!(g, w, "{what}");
+    }
+    assert_eq!(got.len(), want.len(), "{what}");
+    want
+}
+
 /// The posts' URIs in the order they were stored.
 fn stored_order(store: &Store) -> Vec<String> {
     texts(store.connection(), "SELECT uri FROM posts ORDER BY id", [])
@@ -147,15 +158,11 @@ fn a_first_collect_written_by_uri_stores_what_the_sources_order_stores() {
     for (n, files) in groups.iter().enumerate() {
         let by_uri = collect_new(dir.path(), &format!("{n}-uri.db"), files, true);
         let as_read = collect_new(dir.path(), &format!("{n}-read.db"), files, false);
-        let (got, want) = (dump(&by_uri), dump(&as_read));
+        let want = assert_same_archive(&by_uri, &as_read, &format!("{files:?}"));
         assert!(
             want.iter().any(|r| r.starts_with("story_posts: ")),
             "{files:?}"
         );
-        for (g, w) in got.iter().zip(&want) {
-            assert_eq!(g, w, "{files:?}");
-        }
-        assert_eq!(got.len(), want.len(), "{files:?}");
         let order = stored_order(&by_uri);
         if order != stored_order(&as_read) {
             // Written by URI: the first source's posts are stored in URI order.
@@ -193,7 +200,7 @@ fn an_author_met_with_several_profiles_is_stored_as_the_sources_order_leaves_the
     let by_uri = collect_new(dir.path(), "uri.db", std::slice::from_ref(&input), true);
     let as_read = collect_new(dir.path(), "read.db", std::slice::from_ref(&input), false);
     assert_ne!(stored_order(&by_uri), stored_order(&as_read));
-    assert_eq!(dump(&by_uri), dump(&as_read));
+    assert_same_archive(&by_uri, &as_read, "by URI, as read");
     // The last of Ruth's two posts in the source is the 14th status.
     let name: String = by_uri
         .connection()
@@ -204,4 +211,101 @@ fn an_author_met_with_several_profiles_is_stored_as_the_sources_order_leaves_the
         )
         .unwrap();
     assert_eq!(name, "Dr Ruth Hallam (13)");
+}
+
+/// A Twitter v1.1 tweet by `user`, quoting `quoted` when given.
+fn tweet(id: u64, user: &str, text: &str, quoted: Option<serde_json::Value>) -> serde_json::Value {
+    let mut tweet = serde_json::json!({
+        "id_str": id.to_string(),
+        "created_at": format!("Tue Aug 20 09:{:02}:00 +0000 2013", id % 60),
+        "full_text": text,
+        "lang": "en",
+        "user": {"id_str": format!("9{id}"), "screen_name": user, "name": user},
+        "entities": {"hashtags": [], "urls": [], "user_mentions": []},
+    });
+    if text.starts_with('#') {
+        tweet["entities"]["hashtags"] =
+            serde_json::json!([{"text": &text[1..31], "indices": [0, 31]}]);
+    }
+    if let Some(quoted) = quoted {
+        tweet["quoted_status_id_str"] = quoted["id_str"].clone();
+        tweet["quoted_status"] = quoted;
+    }
+    tweet
+}
+
+/// See: issue 10. A line that quotes a tweet is a record of two posts; written by URI, what
+/// became of both decides whether it is remembered, as in the source's order: kept (both in
+/// the story), passed (both outside) or read again next time (one of each).
+#[test]
+fn records_of_several_posts_written_by_uri_are_remembered_as_in_the_sources_order() {
+    let tagged = "#DearMentalHealthProfessionals listen to us";
+    let lines = [
+        // Both in the story.
+        tweet(40, "zoe", tagged, Some(tweet(41, "amy", tagged, None))),
+        // Only the quoting tweet: the record is read again next time.
+        tweet(42, "yan", tagged, Some(tweet(43, "bea", "unrelated", None))),
+        // Neither: passed.
+        tweet(
+            44,
+            "xia",
+            "elsewhere",
+            Some(tweet(45, "cal", "unrelated", None)),
+        ),
+        tweet(46, "wes", tagged, None),
+        tweet(47, "dee", "nothing to see", None),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("tweets.jsonl");
+    let text: Vec<String> = lines.iter().map(ToString::to_string).collect();
+    std::fs::write(&input, text.join("\n") + "\n").unwrap();
+    let by_uri = collect_new(dir.path(), "uri.db", std::slice::from_ref(&input), true);
+    let as_read = collect_new(dir.path(), "read.db", std::slice::from_ref(&input), false);
+    assert_ne!(stored_order(&by_uri), stored_order(&as_read));
+    assert_same_archive(&by_uri, &as_read, "by URI, as read");
+    // Posts per remembered record: the tagged tweet alone, the line quoting a tagged tweet.
+    assert_eq!(posts_per_record(&by_uri, "records"), [1, 2]);
+    // The line whose two posts both stayed outside, and the untagged tweet alone.
+    assert_eq!(posts_per_record(&by_uri, "passed"), [1, 2]);
+}
+
+/// How many posts each record remembered in `table` holds, fewest first.
+fn posts_per_record(store: &Store, table: &str) -> Vec<i64> {
+    let sql = format!("SELECT count(*) FROM {table} GROUP BY hash ORDER BY count(*)");
+    let conn = store.connection();
+    let mut stmt = conn.prepare(&sql).unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// See: issue 10. Two posts claiming one local id (a server that reused an id, or two copies
+/// that disagree): the first in the source keeps it, and a reply naming the id links to it,
+/// whichever order the posts are written in.
+#[test]
+fn a_local_id_claimed_twice_goes_to_the_first_claim_in_the_source_either_way() {
+    let path = fixture("mastodon-api/timeline-page1.json");
+    let mut statuses: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let list = statuses.as_array_mut().unwrap();
+    // Tomasz's post claims its id first; Jun's, later in the source and earlier by URI, too.
+    let (first, later, reply) = (2, 7, 8);
+    let id = list[first]["id"].clone();
+    assert!(list[later]["uri"].as_str() < list[first]["uri"].as_str());
+    list[later]["id"] = id.clone();
+    list[reply]["in_reply_to_id"] = id;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("timeline.json");
+    std::fs::write(&input, serde_json::to_vec(&statuses).unwrap()).unwrap();
+    let by_uri = collect_new(dir.path(), "uri.db", std::slice::from_ref(&input), true);
+    let as_read = collect_new(dir.path(), "read.db", std::slice::from_ref(&input), false);
+    assert_ne!(stored_order(&by_uri), stored_order(&as_read));
+    assert_same_archive(&by_uri, &as_read, "by URI, as read");
+    let parent = texts(
+        by_uri.connection(),
+        "SELECT in_reply_to_uri FROM posts WHERE uri = ?1",
+        [statuses[reply]["uri"].as_str().unwrap()],
+    );
+    assert_eq!(parent, [statuses[first]["uri"].as_str().unwrap()]);
 }

@@ -450,9 +450,11 @@ const SQL_STAGE_CONSENT: &str = "INSERT INTO staged_consent (source, author_uri,
 /// Staged replies waiting for a parent named by local id, a batch at a time after `?1`.
 const SQL_PENDING_LOCAL: &str = "SELECT seq, parent_server, parent_local FROM staged
      WHERE seq > ?1 AND parent IS NULL AND parent_local IS NOT NULL ORDER BY seq LIMIT ?2";
-/// Staged posts with a local id (a parent for the replies above).
-const SQL_STAGED_LOCAL: &str = "SELECT DISTINCT local_server, uri FROM staged
-     WHERE local_id = ?2 AND (local_server = ?1 OR local_server = '' OR ?1 = '')";
+/// Staged posts with a local id (a parent for the replies above), the first staged first: of
+/// two posts claiming one id, the first in the sources keeps it in `local_ids`, and so here.
+const SQL_STAGED_LOCAL: &str = "SELECT local_server, uri FROM staged
+     WHERE local_id = ?2 AND (local_server = ?1 OR local_server = '' OR ?1 = '')
+     GROUP BY local_server, uri ORDER BY min(seq)";
 /// Archived posts with a local id. `local_ids` is keyed by (server, local_id) and indexed by
 /// local_id, so this is a lookup whichever server is asked.
 const SQL_ARCHIVED_LOCAL: &str = "SELECT server, post_uri FROM local_ids

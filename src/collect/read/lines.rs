@@ -57,16 +57,37 @@ enum Waiting {
 
 impl<'c> Stream<'_, '_, 'c> {
     /// JSON Lines: each line one document; a bad line is a warning (an error with `--strict`).
+    /// `first` is line `first_line`, read already (its text and its document).
     pub(super) fn read_lines_from(
         &mut self,
         reader: &mut dyn BufRead,
-        first: &Value,
+        first: (&str, &Value),
         first_line: usize,
     ) -> Result<Format, ReadError> {
-        self.line_document(first, first_line)?;
+        self.first_line(first, first_line)?;
         ahead::parsing_ahead(|parser| self.read_lines_ahead(reader, first_line, parser))?;
         self.format
             .ok_or_else(|| ReadError::of(self.location, Kind::NoReadableLine))
+    }
+
+    /// The first line is a record like the others, fingerprinted once it tells the format:
+    /// read before, it is staged from the archive (the first page of a twarc 2 file was read
+    /// anew by every collect).
+    fn first_line(&mut self, (text, doc): (&str, &Value), line_no: usize) -> Result<(), ReadError> {
+        let format = self.format.or_else(|| crate::sources::detect(doc));
+        let print = format.and_then(|format| self.fingerprint_as(format, text.trim().as_bytes()));
+        if !self.sink.open_record(print) {
+            // As the archive read it: the file is of this format, and a later bad line is one
+            // bad line, not a file of another kind.
+            self.format = format;
+            self.read_one = true;
+            return Ok(());
+        }
+        self.sink.line = print;
+        let read = self.line_document(doc, line_no);
+        self.sink.end_record();
+        self.sink.line = None;
+        read
     }
 
     fn read_lines_ahead(

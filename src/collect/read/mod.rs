@@ -341,7 +341,7 @@ impl Stream<'_, '_, '_> {
         }
         let first = line_text(head, self.location, 1)?;
         match depth::value_from_str(&first) {
-            Ok(doc) => self.read_lines_from(reader, &doc, 1),
+            Ok(doc) => self.read_lines_from(reader, (&first, &doc), 1),
             Err(e) if e.is_eof() => self.read_document(reader, first.into_bytes()),
             Err(_) => {
                 // A broken first line of JSON Lines, or a document whose first line is broken:
@@ -352,7 +352,7 @@ impl Stream<'_, '_, '_> {
                     self.bad_line(1, &first)?;
                     let doc = depth::value_from_str(&second)
                         .map_err(|e| ReadError::json(self.location, &e))?;
-                    self.read_lines_from(reader, &doc, 2)
+                    self.read_lines_from(reader, (&second, &doc), 2)
                 } else {
                     let mut bytes = first.into_bytes();
                     bytes.extend(second.into_bytes());
