@@ -40,6 +40,7 @@ use super::records::{Fingerprint, NeedsReading};
 use super::write::SourceWriter;
 pub(super) use bodies::Bodies;
 use bodies::{Body, Parts};
+pub(super) use prefetch::Prefetch;
 
 use super::{Store, pick_local_match};
 use crate::model::{Item, LocalId};
@@ -48,7 +49,7 @@ use crate::model::{Item, LocalId};
 const REFUSALS_CACHED: usize = 10_000;
 
 /// How many staged items are read back at a time when writing a source.
-const BATCH: usize = 1000;
+const BATCH: usize = 500;
 
 const CREATE: &str = "
     CREATE TABLE IF NOT EXISTS stage.staged (
@@ -517,13 +518,40 @@ macro_rules! next_batch {
     };
 }
 
+/// Where the bodies of the same batch as [`next_batch!`]'s (same arguments, parameters `?1`
+/// to `?3`) are, for the rows that will read one (see [`prefetch`]), with the batch's key.
+macro_rules! body_places {
+    ($from:literal, $tagged:literal, $key:literal, $where:literal) => {
+        concat!(
+            "SELECT CASE WHEN (",
+            $tagged,
+            " IS NOT NULL OR st.uri IS NULL OR st.withheld) AND st.known IS NULL
+             THEN st.body_at END, st.body_len, ",
+            $key,
+            " FROM ",
+            $from,
+            " WHERE ",
+            $where
+        )
+    };
+}
+
+/// `$batch` ([`next_batch!`] or [`body_places!`]) over a source's staged rows in the order
+/// they were staged.
+macro_rules! in_staged_order {
+    ($batch:ident) => {
+        $batch!(
+            "staged st LEFT JOIN selected_rows sel ON sel.seq = st.seq",
+            "sel.tagged",
+            "st.seq",
+            "st.source = ?1 AND st.seq > ?2 ORDER BY st.seq LIMIT ?3"
+        )
+    };
+}
+
 /// The staged rows of a source in the order they were staged.
-const SQL_NEXT_BATCH: &str = next_batch!(
-    "staged st LEFT JOIN selected_rows sel ON sel.seq = st.seq",
-    "sel.tagged",
-    "st.seq",
-    "st.source = ?1 AND st.seq > ?2 ORDER BY st.seq LIMIT ?3"
-);
+const SQL_NEXT_BATCH: &str = in_staged_order!(next_batch);
+const SQL_NEXT_PLACES: &str = in_staged_order!(body_places);
 
 /// The staged rows of the selected posts, every copy of each: `story_selected` and the URI
 /// index are both read in URI order.
@@ -563,6 +591,8 @@ pub(super) const PER_ROW_QUERIES: &[&str] = &[
     order::PER_ROW_QUERIES[0],
     order::PER_ROW_QUERIES[1],
     order::PER_ROW_QUERIES[2],
+    order::PER_ROW_QUERIES[3],
+    SQL_NEXT_PLACES,
 ];
 
 #[cfg(test)]
@@ -717,11 +747,12 @@ impl SourceWriter<'_> {
     /// ([`SourceWriter::choose_order`]), with their sequence numbers; empty at the end.
     pub fn next_staged(&mut self) -> Result<Vec<(i64, Staged)>> {
         let bodies = super::write::probe_once(&self.tx, &mut self.any_refusal, SQL_ANY_REFUSAL)?;
-        let sql = if self.by_uri {
-            order::SQL_NEXT_BATCH
+        let (sql, places) = if self.by_uri {
+            (order::SQL_NEXT_BATCH, order::SQL_NEXT_PLACES)
         } else {
-            SQL_NEXT_BATCH
+            (SQL_NEXT_BATCH, SQL_NEXT_PLACES)
         };
+        self.ask_ahead(places)?;
         let mut stmt = self.tx.prepare_cached(sql)?;
         let mut rows = stmt.query(params![
             self.staged_source,
@@ -754,8 +785,14 @@ impl SourceWriter<'_> {
                     })
                 }
                 (None, Some(place)) => {
-                    let bodies = self.bodies.as_mut().context("no staged bodies")?;
-                    Entry::Item(read_back(bodies.read(place)?)?)
+                    let item = match self.prefetch.as_mut().and_then(|p| p.take(place)) {
+                        Some(item) => item?,
+                        None => {
+                            let bodies = self.bodies.as_mut().context("no staged bodies")?;
+                            read_back(bodies.read(place)?)?
+                        }
+                    };
+                    Entry::Item(item)
                 }
             };
             batch.push((
@@ -776,6 +813,37 @@ impl SourceWriter<'_> {
             self.cursor = r.get(16)?;
         }
         Ok(batch)
+    }
+
+    /// Asks for the bodies of the batches up to the one after the next (`places`, the query
+    /// of the order being written; see [`prefetch`]).
+    fn ask_ahead(&mut self, places: &str) -> Result<()> {
+        if self.prefetch.is_none() {
+            let Some(bodies) = self.bodies.as_mut() else {
+                return Ok(());
+            };
+            self.prefetch = Some(Prefetch::start(bodies.reader()?)?);
+        }
+        let mut stmt = self.tx.prepare_cached(places)?;
+        while let (Some(after), Some(prefetch)) = (self.asked_to, self.prefetch.as_mut())
+            && prefetch.in_flight() < 2
+        {
+            let mut rows = stmt.query(params![self.staged_source, after, BATCH])?;
+            let mut asked = Vec::new();
+            let mut last = None;
+            while let Some(r) = rows.next()? {
+                if let (Some(at), Some(len)) = (r.get(0)?, r.get(1)?) {
+                    asked.push((at, len));
+                }
+                last = Some(r.get(2)?);
+            }
+            self.asked_to = last;
+            if last.is_some() {
+                // Asked for even when empty: the batches ahead stay two, not two with bodies.
+                prefetch.ask(asked);
+            }
+        }
+        Ok(())
     }
 
     /// Whether the author at `author_uri` refuses archiving: as this run's profiles say, else
@@ -806,6 +874,7 @@ impl SourceWriter<'_> {
 
 mod bodies;
 pub(super) mod order;
+mod prefetch;
 #[cfg(test)]
 mod tests;
 pub(super) mod walk;

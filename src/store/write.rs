@@ -274,6 +274,10 @@ pub struct SourceWriter<'c> {
     pub(super) cursor: i64,
     /// The staged row being written, as the collector says (`staging/order.rs`).
     pub(super) row: i64,
+    /// The bodies of the batch after the one given, decoded ahead (`staging/prefetch.rs`),
+    /// and where the batches asked for end (`None`: past the last).
+    pub(super) prefetch: Option<super::staging::Prefetch>,
+    pub(super) asked_to: Option<i64>,
 }
 
 /// The link a newer copy of an author gives, else the stored one; but never a web link
@@ -347,6 +351,8 @@ impl<'c> SourceWriter<'c> {
             by_uri: false,
             cursor: -1,
             row: -1,
+            prefetch: None,
+            asked_to: Some(-1),
         })
     }
 

@@ -6,7 +6,7 @@
 //! anonymous (unlinked as it is made), so no body outlives the process, whatever stops it.
 
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io;
 
 use anyhow::{Context, Result, bail};
 
@@ -43,9 +43,28 @@ pub(crate) struct Bodies {
     written: u64,
     /// Bytes appended but not written yet (they follow `written`).
     pending: Vec<u8>,
-    /// The part of the file read last, and where it starts.
-    window: Vec<u8>,
-    window_at: u64,
+    window: Window,
+}
+
+/// The part of the file of bodies read last, and where it starts.
+#[derive(Default)]
+struct Window {
+    bytes: Vec<u8>,
+    at: u64,
+}
+
+/// Reads the bodies written so far, on a thread of its own (see `prefetch.rs`).
+pub(crate) struct Reader {
+    file: File,
+    written: u64,
+    window: Window,
+}
+
+impl Reader {
+    /// The body at `place`.
+    pub(crate) fn read(&mut self, place: Place) -> Result<Body> {
+        self.window.read(&self.file, self.written, place)
+    }
 }
 
 impl Bodies {
@@ -55,8 +74,7 @@ impl Bodies {
             file,
             written: 0,
             pending: Vec::new(),
-            window: Vec::new(),
-            window_at: 0,
+            window: Window::default(),
         })
     }
 
@@ -65,8 +83,22 @@ impl Bodies {
         self.file.set_len(0)?;
         self.written = 0;
         self.pending.clear();
-        self.window.clear();
+        self.window = Window::default();
         Ok(())
+    }
+
+    /// A reader of the bodies appended so far, with a file handle of its own.
+    pub(crate) fn reader(&mut self) -> Result<Reader> {
+        self.flush()?;
+        let file = self
+            .file
+            .try_clone()
+            .context("cannot open staged items again to read them")?;
+        Ok(Reader {
+            file,
+            written: self.written,
+            window: Window::default(),
+        })
     }
 
     /// Appends a body; returns its place.
@@ -95,9 +127,9 @@ impl Bodies {
 
     fn flush(&mut self) -> Result<()> {
         if !self.pending.is_empty() {
-            self.file.seek(SeekFrom::Start(self.written))?;
-            self.file
-                .write_all(&self.pending)
+            // Positioned reads and writes: a body read out of order costs one system call,
+            // not a seek and a read (852,000 of them in a 1M-post collect written by URI).
+            write_at(&self.file, &self.pending, self.written)
                 .context("cannot write staged items to a temporary file")?;
             self.written += self.pending.len() as u64;
             self.pending.clear();
@@ -106,34 +138,64 @@ impl Bodies {
     }
 
     /// The body at `place`.
-    pub(crate) fn read(&mut self, (at, len): Place) -> Result<Body> {
+    pub(crate) fn read(&mut self, place: Place) -> Result<Body> {
         self.flush()?;
+        self.window.read(&self.file, self.written, place)
+    }
+}
+
+impl Window {
+    /// The body at `place` in `file`, of which `written` bytes are written: from the window
+    /// when it holds it; else the window moves there, a chunk when just ahead (bodies read in
+    /// order), else the body alone.
+    fn read(&mut self, file: &File, written: u64, (at, len): Place) -> Result<Body> {
         let len = usize::try_from(len)?;
         let end = at
             .checked_add(len as u64)
             .context("a staged item out of place")?;
-        if end > self.written {
+        if end > written {
             bail!("a staged item beyond the end of its file");
         }
-        let window_end = self.window_at + self.window.len() as u64;
-        if at < self.window_at || end > window_end {
+        let window_end = self.at + self.bytes.len() as u64;
+        if at < self.at || end > window_end {
             let ahead = at >= window_end && at - window_end < READ_CHUNK as u64;
-            let chunk = if ahead || self.window.is_empty() {
+            let chunk = if ahead || self.bytes.is_empty() {
                 READ_CHUNK
             } else {
                 len
             };
-            let size = usize::try_from(self.written - at)?.min(len.max(chunk));
-            self.window.resize(size, 0);
-            self.file.seek(SeekFrom::Start(at))?;
-            self.file
-                .read_exact(&mut self.window)
-                .context("cannot read staged items back")?;
-            self.window_at = at;
+            let size = usize::try_from(written - at)?.min(len.max(chunk));
+            self.bytes.resize(size, 0);
+            read_at(file, &mut self.bytes, at).context("cannot read staged items back")?;
+            self.at = at;
         }
-        let start = usize::try_from(at - self.window_at)?;
-        split(&self.window[start..start + len])
+        let start = usize::try_from(at - self.at)?;
+        split(&self.bytes[start..start + len])
     }
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, at)
+}
+
+#[cfg(unix)]
+fn write_at(file: &File, buf: &[u8], at: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, buf, at)
+}
+
+#[cfg(not(unix))]
+fn read_at(mut file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    file.seek(SeekFrom::Start(at))?;
+    file.read_exact(buf)
+}
+
+#[cfg(not(unix))]
+fn write_at(mut file: &File, buf: &[u8], at: u64) -> io::Result<()> {
+    use std::io::{Seek, SeekFrom, Write};
+    file.seek(SeekFrom::Start(at))?;
+    file.write_all(buf)
 }
 
 /// A body's parts, from its bytes as [`Bodies::append`] wrote them.

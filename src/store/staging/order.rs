@@ -95,13 +95,21 @@ const SQL_FILL: &str =
      FROM staged st LEFT JOIN selected_rows sel ON sel.seq = st.seq
      WHERE st.source = ?1 ORDER BY st.uri IS NULL, st.uri, st.seq";
 
-/// The rows of `write_order` in its order (the source, `?1`, is the one it was filled from).
-pub(super) const SQL_NEXT_BATCH: &str = next_batch!(
-    "write_order st",
-    "st.tagged",
-    "st.n",
-    "st.n > ?2 ORDER BY st.n LIMIT ?3"
-);
+/// `$batch` over the rows of `write_order` in its order (the source, `?1`, is the one it was
+/// filled from).
+macro_rules! in_write_order {
+    ($batch:ident) => {
+        $batch!(
+            "write_order st",
+            "st.tagged",
+            "st.n",
+            "st.n > ?2 ORDER BY st.n LIMIT ?3"
+        )
+    };
+}
+
+pub(super) const SQL_NEXT_BATCH: &str = in_write_order!(next_batch);
+pub(super) const SQL_NEXT_PLACES: &str = in_write_order!(body_places);
 
 const SQL_LOCAL_ASIDE: &str =
     "INSERT INTO stage.local_ids_aside (server, local_id, uri, seq) VALUES (?1, ?2, ?3, ?4)";
@@ -352,8 +360,12 @@ impl SourceWriter<'_> {
 
 #[cfg(test)]
 /// The statements above that run per post or per batch, for the query-plan test.
-pub(in crate::store) const PER_ROW_QUERIES: &[&str] =
-    &[SQL_NEXT_BATCH, SQL_LOCAL_ASIDE, SQL_RECORD_OUTCOME];
+pub(in crate::store) const PER_ROW_QUERIES: &[&str] = &[
+    SQL_NEXT_BATCH,
+    SQL_LOCAL_ASIDE,
+    SQL_RECORD_OUTCOME,
+    SQL_NEXT_PLACES,
+];
 
 #[cfg(test)]
 /// The statements above that run once per source, for the query-plan test.
