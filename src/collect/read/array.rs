@@ -25,6 +25,8 @@ pub(super) struct Chunks<'x, 'a, 's, 'c> {
     pub(super) result: Result<Option<Format>, ReadError>,
     /// The bytes of the elements held.
     pub(super) held: usize,
+    /// The last chunk parsed, for the reader to give back (see [`super::ahead::Parser::discard`]).
+    pub(super) spent: Option<Value>,
 }
 
 impl Chunks<'_, '_, '_, '_> {
@@ -59,15 +61,21 @@ impl Chunks<'_, '_, '_, '_> {
             return Ok(());
         }
         let doc = Value::Array(std::mem::take(&mut self.chunk));
+        let flushed = self.parse_doc(&doc);
+        self.spent = Some(doc);
+        flushed
+    }
+
+    fn parse_doc(&mut self, doc: &Value) -> Result<(), ReadError> {
         let raw = std::mem::take(&mut self.raw);
         let mut prints = std::mem::take(&mut self.prints);
         self.held = 0;
         let base = self.base;
         self.base += doc.as_array().map_or(0, Vec::len);
         if self.stream.format.is_none() {
-            self.detect(&doc)?;
+            self.detect(doc)?;
         }
-        let (Some(format), Value::Array(elements)) = (self.stream.format, &doc) else {
+        let (Some(format), Value::Array(elements)) = (self.stream.format, doc) else {
             return Ok(());
         };
         // The first chunk's, fingerprinted once it told the format.
@@ -94,7 +102,7 @@ impl Chunks<'_, '_, '_, '_> {
             }
         } else {
             self.stream.sink.element_prints = prints;
-            let parsed = self.parse(format, &doc, base, "");
+            let parsed = self.parse(format, doc, base, "");
             self.stream.sink.element_prints.clear();
             parsed?;
         }

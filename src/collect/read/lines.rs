@@ -164,7 +164,10 @@ impl<'c> Stream<'_, '_, 'c> {
             self.sink.line = print;
             let known_before = self.sink.known_records;
             match doc {
-                Ok(doc) => self.line_document(&doc, line_no)?,
+                Ok(doc) => {
+                    self.line_document(&doc, line_no)?;
+                    parser.discard(doc);
+                }
                 Err(_) => self.bad_line(line_no, &line.text)?,
             }
             held_last = self.sink.known_records > known_before;

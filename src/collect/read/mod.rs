@@ -310,6 +310,7 @@ impl Stream<'_, '_, '_> {
             per_element: false,
             result: Ok(None),
             held: 0,
+            spent: None,
         };
         ahead::elements_ahead(|ahead| {
             loop {
@@ -318,6 +319,9 @@ impl Stream<'_, '_, '_> {
                     return chunks.flush();
                 };
                 chunks.push(taken)?;
+                if let Some(doc) = chunks.spent.take() {
+                    ahead.discard(doc);
+                }
             }
         })?;
         let result = std::mem::replace(&mut chunks.result, Ok(None));

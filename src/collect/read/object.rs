@@ -181,6 +181,9 @@ impl Top<'_, '_, '_, '_> {
                 chunk.prints.push(print);
                 if chunk.values.len() == CHUNK || chunk.held > CHUNK_BYTES {
                     self.parse_chunk(key, &mut chunk)?;
+                    if let Some(doc) = chunk.spent.take() {
+                        ahead.discard(doc);
+                    }
                 }
             }
             self.parse_chunk(key, &mut chunk)
@@ -228,6 +231,7 @@ impl Top<'_, '_, '_, '_> {
             .map_err(|e| FormatError::new(offset.rewrite(&e.pointer), e.message));
         self.stream.sink.element_prints.clear();
         self.stream.sink.end_record();
+        chunk.spent = Some(doc);
         result.map_err(|e| self.stream.format_error(At::Source, e))?;
         self.stream.check_failure()
     }
@@ -242,6 +246,8 @@ struct Items {
     base: usize,
     /// Their bytes.
     held: usize,
+    /// The last chunk parsed, for the reader to give back (see [`super::ahead::Parser::discard`]).
+    spent: Option<Value>,
 }
 
 /// Places each warning's pointer in the whole document: `/orderedItems/3/…` of a chunk
