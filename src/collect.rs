@@ -431,11 +431,12 @@ fn write_staged(
         if batch.is_empty() {
             break;
         }
-        for (seq, staged) in batch {
+        for &(seq, ref staged) in &batch {
             w.writing_row(seq);
-            let written = write_item(&mut w, &staged, &mut c, &mut story)?;
-            remember(&mut w, &mut record, seq, &staged, written)?;
+            let written = write_item(&mut w, staged, &mut c, &mut story)?;
+            remember(&mut w, &mut record, seq, staged, written)?;
         }
+        w.written(batch);
     }
     close_record(&mut w, &mut record)?;
     w.settle_order()?;

@@ -815,6 +815,14 @@ impl SourceWriter<'_> {
         Ok(batch)
     }
 
+    /// Gives back a batch of [`SourceWriter::next_staged`] once written, to be freed where
+    /// its bodies were decoded (`staging/prefetch.rs`).
+    pub fn written(&mut self, batch: Vec<(i64, Staged)>) {
+        if let Some(prefetch) = &mut self.prefetch {
+            prefetch.discard(batch);
+        }
+    }
+
     /// Asks for the bodies of the batches up to the one after the next (`places`, the query
     /// of the order being written; see [`prefetch`]).
     fn ask_ahead(&mut self, places: &str) -> Result<()> {
