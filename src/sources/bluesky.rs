@@ -24,6 +24,7 @@
 //! This module keeps no state between documents, fetches nothing and does not decide which
 //! posts belong to a story.
 
+use crate::sources::json_text;
 use std::collections::HashSet;
 
 use serde_json::{Map, Value};
@@ -434,9 +435,7 @@ fn post_of(view: &Object) -> Result<Post, Problem> {
     };
     let reply = record.get("reply");
     let warnings = warning_labels(view, record);
-    let source_json = serde_json::to_string(view).map_err(|e| {
-        Problem::unreadable(format!("post `{uri}` cannot be serialised again: {e}"))
-    })?;
+    let source_json = json_text::compact_object(view);
     Ok(Post {
         uri: uri.to_owned(),
         url: Some(url),

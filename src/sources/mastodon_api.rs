@@ -11,6 +11,7 @@
 //! This module keeps no state between documents, fetches nothing and does not decide which
 //! posts belong to a story.
 
+use crate::sources::json_text;
 use serde_json::{Map, Value};
 
 use super::serde_util::{authority, bool_of, kind_of, parse_time, pointer_join, str_of};
@@ -276,9 +277,7 @@ impl Reader<'_> {
         let author =
             author_of(s.get("account")).map_err(|e| e.of(format_args!("status `{uri}`")))?;
         let content_html = sanitize_html(content_of(s));
-        let source_json = serde_json::to_string(s).map_err(|e| {
-            Problem::unreadable(format!("status `{uri}` cannot be serialised again: {e}"))
-        })?;
+        let source_json = json_text::compact_object(s);
         Ok(Post {
             uri: uri.to_owned(),
             url: owned(s.get("url")),
