@@ -20,42 +20,7 @@ use crate::tag;
 pub fn run(args: &RenderArgs) -> Result<Outcome> {
     let tag = tag::normalize(&args.tag);
     let clock = Clock::named(&args.timezone)?;
-    let store = open_archive_to_read(&args.db, &args.tag)?;
-    let posts = store.load_story(&tag)?;
-    if posts.is_empty() {
-        bail!(
-            "the archive `{}` holds no story for #{tag}{}",
-            args.db.display(),
-            stories_hint(&store)?
-        );
-    }
-    let (deleted, not_stored_for_consent) = store.consent_counts(&tag)?;
-    let urls = if store.has_archived_media()? {
-        store.media_urls_of_story(&tag)?
-    } else {
-        Vec::new()
-    };
-    let files = store
-        .archived_media(urls.iter().map(|u| &u.url))?
-        .into_iter()
-        .map(|(url, a)| {
-            let file = LocalFile {
-                sha256: a.sha256,
-                mime: a.mime,
-                size: a.size,
-            };
-            (url, file)
-        })
-        .collect();
-    let input = Input {
-        posts,
-        curations: store.load_curations(&tag)?,
-        curator: store.load_curator(&tag)?,
-        sources: store.load_sources(&tag)?,
-        deleted,
-        not_stored_for_consent,
-        files,
-    };
+    let (store, input) = read_input(&args.db, &args.tag, &tag)?;
     let display_tag = display_form(&args.tag);
     let options = Options {
         order: match args.order {
@@ -145,6 +110,64 @@ pub fn run(args: &RenderArgs) -> Result<Outcome> {
     }
     report_consent(args, &story);
     Ok(Outcome::Done)
+}
+
+/// How many times the story is read again when the archive changed while it was read.
+const READ_ATTEMPTS: usize = 10;
+
+/// The archive at `db` and what the story of `tag` is made of, read as one committed state
+/// ([`Store::read_consistent`]).
+fn read_input(db: &Path, tag_as_typed: &str, tag: &str) -> Result<(Store, Input)> {
+    for _ in 0..READ_ATTEMPTS {
+        let store = open_archive_to_read(db, tag_as_typed)?;
+        if let Some(input) = store.read_consistent(|store| input_of(store, db, tag))? {
+            return Ok((store, input));
+        }
+    }
+    bail!(
+        "the archive `{}` changed each of the {READ_ATTEMPTS} times it was read; render again \
+         once the collect that writes it is done",
+        db.display()
+    )
+}
+
+/// The story of `tag` and everything shown beside it.
+fn input_of(store: &Store, db: &Path, tag: &str) -> Result<Input> {
+    let posts = store.load_story(tag)?;
+    if posts.is_empty() {
+        bail!(
+            "the archive `{}` holds no story for #{tag}{}",
+            db.display(),
+            stories_hint(store)?
+        );
+    }
+    let (deleted, not_stored_for_consent) = store.consent_counts(tag)?;
+    let urls = if store.has_archived_media()? {
+        store.media_urls_of_story(tag)?
+    } else {
+        Vec::new()
+    };
+    let files = store
+        .archived_media(urls.iter().map(|u| &u.url))?
+        .into_iter()
+        .map(|(url, a)| {
+            let file = LocalFile {
+                sha256: a.sha256,
+                mime: a.mime,
+                size: a.size,
+            };
+            (url, file)
+        })
+        .collect();
+    Ok(Input {
+        posts,
+        curations: store.load_curations(tag)?,
+        curator: store.load_curator(tag)?,
+        sources: store.load_sources(tag)?,
+        deleted,
+        not_stored_for_consent,
+        files,
+    })
 }
 
 /// A writer that counts what passes through it.

@@ -32,6 +32,7 @@ mod media;
 mod read;
 mod records;
 mod replies;
+mod snapshot;
 mod staging;
 mod write;
 
@@ -127,6 +128,8 @@ pub struct Store {
     /// The order a large source may be written in (`staging/order.rs`); tests choose it to
     /// compare the two orders.
     order: staging::order::SourceOrder,
+    /// How the file looked when it was opened `immutable=1` (see [`Store::read_consistent`]).
+    unchanging: Option<snapshot::Unchanging>,
 }
 
 impl Store {
@@ -150,14 +153,16 @@ impl Store {
     /// and the archive is opened read-only with SQLite's locks, reading through the WAL, whose
     /// files are already there; so it is when a `-journal` file exists, while a large source
     /// is written with a rollback journal (`journal.rs`): the render waits for its commit.
-    /// The one race left: a collect that starts during the render and writes into the main
-    /// file before it ends (a checkpoint, every 1000 pages, or a large source's first pages
-    /// out of the cache), which takes a large collect starting within the render's few
-    /// queries.
+    /// A collect may still start writing into the main file while such a connection reads
+    /// (a checkpoint, or a large source's pages before its `-journal` file shows): read with
+    /// [`Store::read_consistent`], which notices and has the reads done again.
     pub fn open_read_only(path: &Path) -> Result<Store> {
         if !path.is_file() {
             bail!("no archive at `{}`", path.display());
         }
+        // Stamped before anything is looked at: a write after it shows.
+        let stamp = snapshot::Unchanging::stamp(path)
+            .with_context(|| format!("cannot read archive `{}`", path.display()))?;
         let immutable = !wal_path(path).exists() && !beside(path, "-journal").exists();
         let conn = open_flags(path, immutable)
             .and_then(|conn| {
@@ -199,6 +204,7 @@ impl Store {
             conn,
             bodies: None,
             order: staging::order::SourceOrder::ByUriWhenLarge,
+            unchanging: immutable.then_some(stamp),
         })
     }
 
@@ -231,6 +237,7 @@ impl Store {
             conn,
             bodies: None,
             order: staging::order::SourceOrder::ByUriWhenLarge,
+            unchanging: None,
         })
     }
 
