@@ -24,7 +24,6 @@
 //! This module keeps no state between documents, fetches nothing and does not decide which
 //! posts belong to a story.
 
-use crate::sources::json_text;
 use std::collections::HashSet;
 
 use serde_json::{Map, Value};
@@ -435,7 +434,9 @@ fn post_of(view: &Object) -> Result<Post, Problem> {
     };
     let reply = record.get("reply");
     let warnings = warning_labels(view, record);
-    let source_json = json_text::compact_object(view);
+    let source_json = serde_json::to_string(view).map_err(|e| {
+        Problem::unreadable(format!("post `{uri}` cannot be serialised again: {e}"))
+    })?;
     Ok(Post {
         uri: uri.to_owned(),
         url: Some(url),

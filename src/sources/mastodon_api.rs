@@ -11,7 +11,6 @@
 //! This module keeps no state between documents, fetches nothing and does not decide which
 //! posts belong to a story.
 
-use crate::sources::json_text;
 use serde_json::{Map, Value};
 
 use super::serde_util::{authority, bool_of, kind_of, parse_time, pointer_join, str_of};
@@ -277,7 +276,9 @@ impl Reader<'_> {
         let author =
             author_of(s.get("account")).map_err(|e| e.of(format_args!("status `{uri}`")))?;
         let content_html = sanitize_html(content_of(s));
-        let source_json = json_text::compact_object(s);
+        let source_json = serde_json::to_string(s).map_err(|e| {
+            Problem::unreadable(format!("status `{uri}` cannot be serialised again: {e}"))
+        })?;
         Ok(Post {
             uri: uri.to_owned(),
             url: owned(s.get("url")),

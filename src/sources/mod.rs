@@ -13,7 +13,6 @@
 pub mod activitypub;
 pub mod bluesky;
 pub mod consent;
-pub mod json_text;
 pub mod mastodon_api;
 pub mod serde_util;
 pub mod side_file;

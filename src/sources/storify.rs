@@ -40,7 +40,6 @@
 //! `(p - 1) * per_page + k` ([`page_positions`]), so pages may be collected in any order. An
 //! empty page after the first adds nothing.
 
-use crate::sources::json_text;
 use std::ops::Range;
 
 use serde_json::{Map, Value};
@@ -340,7 +339,9 @@ fn tweet_post(el: &Object, id: &str) -> Result<Post, Problem> {
         quote_of: None,
         poll: None,
         emojis: Vec::new(),
-        source_json: json_text::compact_object(el),
+        source_json: serde_json::to_string(el).map_err(|e| {
+            Problem::unreadable(format!("tweet `{id}` cannot be serialised again: {e}"))
+        })?,
         reply_count: crate::store::reply_count_of(el),
     })
 }

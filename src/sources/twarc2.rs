@@ -35,7 +35,6 @@
 //! first. Each version present is its own post, as Twitter itself addresses them, and a reply
 //! or quote links to exactly the version it names. Merging versions is left to a later change.
 
-use crate::sources::json_text;
 use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
@@ -426,7 +425,9 @@ impl<'a> Reader<'a, '_> {
             self.sink.note(format!("{entities_pointer}{at}"), problem);
         }
         let pieces = pieces(&chars, spans);
-        let source_json = json_text::compact_object(t);
+        let source_json = serde_json::to_string(t).map_err(|e| {
+            Problem::unreadable(format!("tweet `{id}` cannot be serialised again: {e}"))
+        })?;
         let language = str_of(t.get("lang"))
             .filter(|lang| !matches!(*lang, "und" | "zxx"))
             .map(str::to_owned);

@@ -32,7 +32,6 @@
 //! text to tell, [`SkipReason::Unsupported`]. A tweet with
 //! `deleted_at` (the archive's `deleted-tweets.js`) is a deletion.
 
-use crate::sources::json_text;
 use serde_json::{Map, Value};
 
 pub use super::serde_util::kind_of;
@@ -300,7 +299,9 @@ fn post_of(tweet: &Object, id: &str, author: Author) -> Result<Post, Problem> {
     };
     let body = Body::of(tweet);
     let rendered = body.render();
-    let source_json = json_text::compact_object(tweet);
+    let source_json = serde_json::to_string(tweet).map_err(|e| {
+        Problem::unreadable(format!("tweet `{id}` cannot be serialised again: {e}"))
+    })?;
     let reply = id_in(tweet, "in_reply_to_status_id");
     Ok(Post {
         uri: status_uri(id),

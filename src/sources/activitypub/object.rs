@@ -1,7 +1,6 @@
 //! One AS2 object turned into a model record: a Note (Article, Page, Question) into a [`Post`],
 //! an actor into an [`Author`], plus the addressing rule that decides whether a post is public.
 
-use crate::sources::json_text;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
@@ -164,7 +163,7 @@ pub(super) fn post(
         poll: poll_of(note),
         emojis: emojis(note),
         // Cannot fail: a `Value` always has string keys. Depth is bounded by the caller.
-        source_json: json_text::compact_object(note),
+        source_json: serde_json::to_string(note).unwrap_or_default(),
         reply_count: crate::store::reply_count_of(note),
     })));
     Outcome::Kept
