@@ -4,11 +4,11 @@ use anyhow::Result;
 
 use super::{Outcome, plural};
 use crate::cli::ListArgs;
+use crate::store::Store;
 
 /// Runs `list`.
 pub fn run(args: &ListArgs) -> Result<Outcome> {
-    let store = super::open_archive_to_read(&args.db.db, "TAG")?;
-    let stories = store.list_stories()?;
+    let (_, stories) = super::read_archive(&args.db.db, "TAG", Store::list_stories)?;
     if stories.is_empty() {
         eprintln!("`{}` holds no story yet", args.db.db.display());
     }

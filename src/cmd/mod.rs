@@ -65,6 +65,30 @@ pub fn open_archive_to_read(db: &Path, tag_as_typed: &str) -> Result<Store> {
     Store::open_read_only(db)
 }
 
+/// How many times an archive is read again when a collect changed it while it was read.
+const READ_ATTEMPTS: usize = 10;
+
+/// Opens the archive at `db` to read ([`open_archive_to_read`]) and runs `read` on one
+/// committed state of it ([`Store::read_consistent`]): opened and read again when a collect
+/// wrote the file under the reads.
+pub fn read_archive<T>(
+    db: &Path,
+    tag_as_typed: &str,
+    read: impl Fn(&Store) -> Result<T>,
+) -> Result<(Store, T)> {
+    for _ in 0..READ_ATTEMPTS {
+        let store = open_archive_to_read(db, tag_as_typed)?;
+        if let Some(value) = store.read_consistent(&read)? {
+            return Ok((store, value));
+        }
+    }
+    bail!(
+        "the archive `{}` changed each of the {READ_ATTEMPTS} times it was read; try again \
+         once the collect that writes it is done",
+        db.display()
+    )
+}
+
 fn require_archive(db: &Path, tag_as_typed: &str) -> Result<()> {
     if !db.exists() {
         bail!(

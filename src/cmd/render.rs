@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 
 use super::render_files::{embedded_pictures, write_folder};
-use super::{Outcome, open_archive_to_read, plural, stories_hint};
+use super::{Outcome, plural, read_archive, stories_hint};
 use crate::cli::{ConsentArg, FormatArg, OrderArg, RenderArgs};
 use crate::render::html::MediaLinks;
 use crate::render::{OutputFormat, html, json, markdown};
@@ -20,7 +20,8 @@ use crate::tag;
 pub fn run(args: &RenderArgs) -> Result<Outcome> {
     let tag = tag::normalize(&args.tag);
     let clock = Clock::named(&args.timezone)?;
-    let (store, input) = read_input(&args.db, &args.tag, &tag)?;
+    let (store, input) =
+        read_archive(&args.db, &args.tag, |store| input_of(store, &args.db, &tag))?;
     let display_tag = display_form(&args.tag);
     let options = Options {
         order: match args.order {
@@ -110,25 +111,6 @@ pub fn run(args: &RenderArgs) -> Result<Outcome> {
     }
     report_consent(args, &story);
     Ok(Outcome::Done)
-}
-
-/// How many times the story is read again when the archive changed while it was read.
-const READ_ATTEMPTS: usize = 10;
-
-/// The archive at `db` and what the story of `tag` is made of, read as one committed state
-/// ([`Store::read_consistent`]).
-fn read_input(db: &Path, tag_as_typed: &str, tag: &str) -> Result<(Store, Input)> {
-    for _ in 0..READ_ATTEMPTS {
-        let store = open_archive_to_read(db, tag_as_typed)?;
-        if let Some(input) = store.read_consistent(|store| input_of(store, db, tag))? {
-            return Ok((store, input));
-        }
-    }
-    bail!(
-        "the archive `{}` changed each of the {READ_ATTEMPTS} times it was read; render again \
-         once the collect that writes it is done",
-        db.display()
-    )
 }
 
 /// The story of `tag` and everything shown beside it.

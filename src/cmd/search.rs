@@ -2,17 +2,18 @@
 
 use anyhow::Result;
 
-use super::{Outcome, one_line, open_archive_to_read, require_story};
+use super::{Outcome, one_line, read_archive, require_story};
 use crate::cli::SearchArgs;
 use crate::tag;
 
 /// Runs `search`.
 pub fn run(args: &SearchArgs) -> Result<Outcome> {
     let tag = tag::normalize(&args.tag);
-    let store = open_archive_to_read(&args.db.db, &args.tag)?;
-    require_story(&store, &args.db.db, &tag)?;
     let query = args.query.join(" ");
-    let hits = store.search(&tag, &query, args.fts, args.limit)?;
+    let (_, hits) = read_archive(&args.db.db, &args.tag, |store| {
+        require_story(store, &args.db.db, &tag)?;
+        store.search(&tag, &query, args.fts, args.limit)
+    })?;
     for h in &hits {
         let link = h.url.as_deref().unwrap_or(&h.uri);
         println!(
