@@ -74,8 +74,11 @@ impl Store {
         let Some(unchanging) = &self.unchanging else {
             self.conn.execute_batch("BEGIN DEFERRED")?;
             let result = read(self);
-            self.conn.execute_batch("COMMIT")?;
-            return result.map(Some);
+            // The read's own error, when it failed, says more than the end of the transaction.
+            let ended = self.conn.execute_batch("COMMIT");
+            let value = result?;
+            ended?;
+            return Ok(Some(value));
         };
         let result = read(self);
         if !unchanging.unchanged()? {
@@ -89,6 +92,16 @@ impl Store {
 mod tests {
     use super::*;
 
+    /// An archive with every commit in its main file (closed: no `-wal` beside it), and a
+    /// reader of it.
+    fn closed_archive() -> (tempfile::TempDir, PathBuf, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("archive.db");
+        drop(Store::open(&path).unwrap());
+        let reader = Store::open_read_only(&path).unwrap();
+        (dir, path, reader)
+    }
+
     fn later_rows(store: &Store) -> Result<i64> {
         Ok(store
             .conn
@@ -97,11 +110,7 @@ mod tests {
 
     #[test]
     fn a_read_while_a_collect_wrote_the_file_is_not_taken_and_the_next_one_sees_the_commit() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("archive.db");
-        // Closed: every commit is in the main file, no `-wal` beside it.
-        drop(Store::open(&path).unwrap());
-        let reader = Store::open_read_only(&path).unwrap();
+        let (_dir, path, reader) = closed_archive();
         assert!(reader.unchanging.is_some(), "opened as an unchanging file");
         let seen = reader
             .read_consistent(|_| {
@@ -121,10 +130,7 @@ mod tests {
 
     #[test]
     fn a_writer_with_its_wal_open_at_the_end_of_a_read_makes_it_void() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("archive.db");
-        drop(Store::open(&path).unwrap());
-        let reader = Store::open_read_only(&path).unwrap();
+        let (_dir, path, reader) = closed_archive();
         let mut writer = None;
         let seen = reader
             .read_consistent(|_| {
