@@ -350,11 +350,21 @@ CREATE TABLE records (
     post_id    INTEGER NOT NULL,
     text_tags  INTEGER NOT NULL DEFAULT 0 CHECK (text_tags IN (0, 1)),  -- its hashtags are
                                                --   words of its text (no structured tags)
+    -- What membership needs of the post, as the record said it (v13):
+    uri           TEXT NOT NULL DEFAULT '',
+    parent        TEXT,                        -- its parent's URI, when known
+    parent_server TEXT,                        -- its parent's server-local id, when it named
+    parent_local  TEXT,                        --   the parent so
+    tags          TEXT NOT NULL DEFAULT '',    -- its hashtags, normalised, space-separated
     PRIMARY KEY (hash, post_id)
 ) WITHOUT ROWID;
 CREATE INDEX records_post ON records(post_id);
 CREATE TRIGGER records_post_delete AFTER DELETE ON posts BEGIN
     DELETE FROM records WHERE hash IN (SELECT hash FROM records WHERE post_id = old.id);
+END;
+-- A forgotten URI may be a parent kept here: the records are read anew, and scrubbed so.
+CREATE TRIGGER records_forgotten AFTER INSERT ON forgotten BEGIN
+    DELETE FROM records;
 END;
 
 -- The records a collect read whole whose posts stayed outside its story: a later collect

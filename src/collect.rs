@@ -26,8 +26,8 @@ use anyhow::{Context, Result};
 use crate::model::{Item, SkipReason};
 use crate::sources::{Format, Warning};
 use crate::store::{
-    Entry, KnownPost, NeedsCascades, NeedsReading, PostOutcome, Reason, SourceCounts, SourceWriter,
-    Store, Written,
+    Entry, KnownPost, NeedsCascades, NeedsReading, PostOutcome, Reason, RecordPost, SourceCounts,
+    SourceWriter, Store, Written,
 };
 use fingerprint::{Fingerprint, Fingerprints};
 use staging::StagingSink;
@@ -347,6 +347,14 @@ fn stage_one(store: &mut Store, run: &Run<'_>, index: usize) -> Result<Staged> {
                 }
             }
         }
+        if staging.is_ok() {
+            match store.stage_held(index, tag) {
+                Ok(tags) => tags
+                    .into_iter()
+                    .for_each(|t| staging::count_tag(&mut known_tags, t, 1)),
+                Err(e) => staging = Err(e),
+            }
+        }
         // Dropping the receiver stops a reader still sending.
         drop(rows);
         let outcome = match reader.join() {
@@ -451,7 +459,7 @@ fn write_staged(
 /// staged row), and whether each of its posts was one or the other.
 struct Remembered {
     print: Fingerprint,
-    posts: Vec<(i64, bool)>,
+    posts: Vec<RecordPost>,
     passed: Vec<i64>,
     whole: bool,
 }
@@ -478,7 +486,7 @@ fn remember(
         // there is only one.
         return match written {
             _ if !staged.alone => w.note_record_post(&print, text_tags, written),
-            Written::Stored(id) => w.remember_record(&print, &[(id, text_tags)]),
+            Written::Stored(id) => w.remember_record(&print, &[RecordPost { id, seq, text_tags }]),
             Written::Passed => w.remember_passed(&print, &[seq]),
             Written::Other => Ok(()),
         };
@@ -493,7 +501,7 @@ fn remember(
         whole: true,
     });
     match written {
-        Written::Stored(id) => record.posts.push((id, text_tags)),
+        Written::Stored(id) => record.posts.push(RecordPost { id, seq, text_tags }),
         Written::Passed => record.passed.push(seq),
         Written::Other => record.whole = false,
     }

@@ -241,8 +241,9 @@ impl<'c> StagingSink<'c> {
             if !place.tagged {
                 // What a post outside the story is remembered by (a tagged one never is).
                 place.author = Some(post.author.uri.clone());
-                place.tags = Some(tags.join(" "));
             }
+            // Remembered with its record, once archived, or in `passed` (`store/records.rs`).
+            place.tags = Some(tags.join(" "));
             for t in tags {
                 count_tag(&mut self.tags_seen, t, 1);
             }

@@ -43,7 +43,7 @@ pub use forget::{ForgetReport, StoredAuthor};
 pub use journal::NeedsCascades;
 pub use media::{ArchivedMedia, MediaUse, PutMediaOutcome, StoryMediaUrl, sha256_hex};
 pub use read::{StoredCuration, StoredMedia, StoredPost, StoredRevision};
-pub use records::{Fingerprint, NeedsReading};
+pub use records::{Fingerprint, NeedsReading, RecordPost};
 pub(crate) use replies::reply_count_of;
 #[cfg(test)]
 pub(crate) use staging::order::SourceOrder;
@@ -77,6 +77,7 @@ const UPGRADES: &[&str] = &[
     include_str!("upgrades/v10.sql"),
     include_str!("upgrades/v11.sql"),
     include_str!("upgrades/v12.sql"),
+    include_str!("upgrades/v13.sql"),
 ];
 
 /// How long a writer waits for another to finish before giving up. One source is written in
@@ -130,6 +131,8 @@ pub struct Store {
     order: staging::order::SourceOrder,
     /// How the file looked when it was opened `immutable=1` (see [`Store::read_consistent`]).
     unchanging: Option<snapshot::Unchanging>,
+    /// Known records met by the source being staged, not staged yet (`records.rs`).
+    known_ahead: records::KnownAhead,
 }
 
 impl Store {
@@ -205,6 +208,7 @@ impl Store {
             bodies: None,
             order: staging::order::SourceOrder::ByUriWhenLarge,
             unchanging: immutable.then_some(stamp),
+            known_ahead: records::KnownAhead::default(),
         })
     }
 
@@ -238,6 +242,7 @@ impl Store {
             bodies: None,
             order: staging::order::SourceOrder::ByUriWhenLarge,
             unchanging: None,
+            known_ahead: records::KnownAhead::default(),
         })
     }
 

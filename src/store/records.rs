@@ -1,6 +1,8 @@
 //! Records read before (schema v11): which posts each record a collect read whole made, by
 //! the record's fingerprint (see `collect::fingerprint`). A record met again is staged from
 //! here, as its posts' places in the reply graph, instead of being parsed and staged anew.
+//! Each post's place and hashtags are kept with the record as the record said them (schema
+//! v13), so that staging it reads one row and no page of `posts`.
 //!
 //! A record whose posts all stayed outside the story being collected is remembered too
 //! (`passed`, schema v12), with each post's place in the reply graph, author and hashtags:
@@ -10,7 +12,6 @@
 
 use anyhow::Result;
 use rusqlite::params;
-use rusqlite::types::ToSqlOutput;
 
 use super::Store;
 use super::write::SourceWriter;
@@ -19,13 +20,11 @@ use super::write::SourceWriter;
 /// one archive is as unlikely as one of the whole hash, in practice).
 pub type Fingerprint = [u8; 16];
 
-/// The posts of one known record, with what membership needs of them and their hashtags.
-/// `text_tags` posts are tagged by the words of their text, the others by their structured
-/// tags, as `collect::membership::is_tagged` decides for a post read anew.
-const SQL_KNOWN_POSTS: &str = "SELECT p.id, p.uri, p.in_reply_to_uri, p.reply_to_server,
-     p.reply_to_local_id, r.text_tags, CASE WHEN r.text_tags THEN p.text END,
-     (SELECT group_concat(t.tag, ' ') FROM post_tags t WHERE t.post_id = p.id)
-     FROM records r JOIN posts p ON p.id = r.post_id WHERE r.hash = ?1";
+/// The posts of one known record, with what membership needs of them and their hashtags, as
+/// the record said them (kept with it since v13: read from `posts` and `post_tags`, that was
+/// a page read per table per post once the archive outgrew the cache).
+const SQL_KNOWN_POSTS: &str = "SELECT post_id, uri, parent, parent_server, parent_local, tags
+     FROM records WHERE hash = ?1";
 
 const SQL_STAGE_KNOWN: &str = "INSERT INTO staged (source, uri, parent, parent_server,
      parent_local, tagged, known) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
@@ -33,8 +32,11 @@ const SQL_STAGE_KNOWN: &str = "INSERT INTO staged (source, uri, parent, parent_s
 /// Whether the archive remembers any passed record (a first collect remembers none).
 const SQL_ANY_PASSED: &str = "SELECT EXISTS (SELECT 1 FROM main.passed)";
 
-const SQL_REMEMBER: &str = "INSERT OR IGNORE INTO main.records (hash, post_id, text_tags)
-     VALUES (?1, ?2, ?3)";
+/// Remembers an archived post of a record read whole, staged as row `?4`.
+const SQL_REMEMBER: &str = "INSERT OR IGNORE INTO main.records (hash, post_id, text_tags, uri,
+         parent, parent_server, parent_local, tags)
+     SELECT ?1, ?2, ?3, uri, parent, parent_server, parent_local, coalesce(tags, '')
+     FROM staged WHERE seq = ?4 AND uri IS NOT NULL";
 
 /// The posts of a passed record (see the module's doc).
 const SQL_PASSED_POSTS: &str = "SELECT uri, parent, parent_server, parent_local, local_server,
@@ -55,13 +57,21 @@ const SQL_UNPASS: &str = "DELETE FROM main.passed WHERE hash = ?1";
 
 /// The same three, for what a writer without foreign keys set aside (see
 /// [`SourceWriter::remember_record`]), each in the order of the table's key.
-const SQL_SET_ASIDE_RECORD: &str =
-    "INSERT INTO stage.remembered_records (hash, post_id, text_tags) VALUES (?1, ?2, ?3)";
+const SQL_SET_ASIDE_RECORD: &str = "INSERT INTO stage.remembered_records
+     (hash, post_id, text_tags, seq) VALUES (?1, ?2, ?3, ?4)";
 const SQL_SET_ASIDE_PASSED: &str =
     "INSERT OR IGNORE INTO stage.remembered_passed (seq, hash) VALUES (?2, ?1)";
+/// The staged rows are read in their own order (the rows set aside come in the order they were
+/// written, by URI for a source written so), then sorted by record.
 const SQL_REMEMBER_SET_ASIDE: &str = "
-    INSERT OR IGNORE INTO main.records (hash, post_id, text_tags)
-        SELECT hash, post_id, text_tags FROM stage.remembered_records ORDER BY hash, post_id;
+    INSERT OR IGNORE INTO main.records (hash, post_id, text_tags, uri, parent, parent_server,
+        parent_local, tags)
+        SELECT r.hash, r.post_id, r.text_tags, s.uri, s.parent, s.parent_server,
+            s.parent_local, coalesce(s.tags, '')
+        FROM (SELECT hash, post_id, text_tags, seq FROM stage.remembered_records ORDER BY seq) r
+        CROSS JOIN staged s ON s.seq = r.seq
+        WHERE s.uri IS NOT NULL
+        ORDER BY r.hash, r.post_id;
 ";
 const SQL_UNPASS_SET_ASIDE: &str = "DELETE FROM main.passed
      WHERE hash IN (SELECT hash FROM stage.remembered_records)";
@@ -82,6 +92,124 @@ const SQL_CLEAR_SET_ASIDE: &str =
 /// The staged posts of passed records that membership selected, by source.
 const SQL_SELECTED_PASSED: &str = "SELECT DISTINCT s.source, s.record FROM selected_rows sel
      JOIN staged s ON s.seq = sel.seq WHERE s.passed";
+
+/// How many known records are held back to be looked up together, in the order of the
+/// tables' keys (see [`KnownAhead`]).
+const KNOWN_AT_ONCE: usize = 8_192;
+
+/// The known records a source met that are not staged yet. Met in the order of the file, a
+/// record's fingerprint falls anywhere in `records` or `passed`: once those outgrew the page
+/// cache, each was a page read (one per post of a second collect of 100,000 statuses). Held
+/// back until an item read anew comes (which must be staged after them) or
+/// [`KNOWN_AT_ONCE`] are held, they are looked up in the order of the fingerprints.
+#[derive(Debug, Default)]
+pub(super) struct KnownAhead {
+    held: Vec<(Fingerprint, bool)>,
+    // Kept from one batch to the next: grown anew for each, they were a sixth of a second
+    // collect's peak memory.
+    order: Vec<usize>,
+    places: Vec<std::ops::Range<usize>>,
+    found: Found,
+}
+
+impl KnownAhead {
+    /// Holds a known record (`passed`: remembered as passed); true when it is time to stage
+    /// those held.
+    pub(super) fn hold(&mut self, print: Fingerprint, passed: bool) -> bool {
+        self.held.push((print, passed));
+        self.held.len() >= KNOWN_AT_ONCE
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.held.is_empty()
+    }
+
+    pub(super) fn clear(&mut self) {
+        self.held.clear();
+        self.order.clear();
+        self.places.clear();
+        self.found.text.clear();
+        self.found.rows.clear();
+    }
+}
+
+/// The posts of the known records held, as staged: their text fields end to end in one
+/// buffer (a `String` each is an allocation and 24 bytes more per field).
+#[derive(Debug, Default)]
+struct Found {
+    text: String,
+    rows: Vec<FoundRow>,
+}
+
+/// Where each of a found post's fields is in [`Found::text`]: the URI, the parent, its server
+/// and server-local id, the post's own server and server-local id (a passed post's), its
+/// author (a passed post's) and its hashtags.
+#[derive(Debug)]
+struct FoundRow {
+    /// Its `posts.id`, when it is archived (else its record was passed).
+    known: Option<i64>,
+    fields: [Option<(u32, u32)>; FIELDS],
+}
+
+const FIELDS: usize = 8;
+const TAGS: usize = 7;
+/// The columns of [`SQL_KNOWN_POSTS`] and of [`SQL_PASSED_POSTS`] for each field.
+const KNOWN_COLUMNS: [Option<usize>; FIELDS] = [
+    Some(1),
+    Some(2),
+    Some(3),
+    Some(4),
+    None,
+    None,
+    None,
+    Some(5),
+];
+const PASSED_COLUMNS: [Option<usize>; FIELDS] = [
+    Some(0),
+    Some(1),
+    Some(2),
+    Some(3),
+    Some(4),
+    Some(5),
+    Some(6),
+    Some(7),
+];
+
+impl Found {
+    fn push(
+        &mut self,
+        known: Option<i64>,
+        row: &rusqlite::Row<'_>,
+        columns: [Option<usize>; FIELDS],
+    ) -> Result<()> {
+        let mut fields = [None; FIELDS];
+        for (field, column) in fields.iter_mut().zip(columns) {
+            let Some(column) = column else { continue };
+            if let Some(value) = row.get_ref(column)?.as_str_or_null()? {
+                let start = u32::try_from(self.text.len())?;
+                self.text.push_str(value);
+                *field = Some((start, u32::try_from(value.len())?));
+            }
+        }
+        self.rows.push(FoundRow { known, fields });
+        Ok(())
+    }
+
+    fn field(&self, row: &FoundRow, field: usize) -> Option<&str> {
+        row.fields[field].map(|(start, len)| &self.text[start as usize..(start + len) as usize])
+    }
+}
+
+/// An archived post of a record read whole (see [`SourceWriter::remember_record`]).
+#[derive(Debug, Clone, Copy)]
+pub struct RecordPost {
+    /// Its id in the archive.
+    pub id: i64,
+    /// The staged row it was written from, which holds its place in the reply graph.
+    pub seq: i64,
+    /// Its hashtags are words of its text (see `records.text_tags`).
+    pub text_tags: bool,
+}
 
 /// Membership selected a post the run staged from a passed record: the record must be read
 /// again in full before its source can be written.
@@ -127,89 +255,92 @@ impl Store {
         Ok(known)
     }
 
-    /// Stages the posts of the record `print` (archived, or `passed`) for source `source`
-    /// under `tag`, and adds their hashtags to `hashtags`. A record whose posts were deleted
-    /// since its fingerprint was read stages nothing.
+    /// Stages the posts of the known records `ahead` holds (archived, or `passed`) for source
+    /// `source` under `tag`, in the order they were met, and adds their hashtags to
+    /// `hashtags`. A record whose posts were deleted since its fingerprint was read stages
+    /// nothing.
     pub(super) fn stage_known(
         &self,
         source: usize,
         tag: &str,
-        print: &Fingerprint,
-        passed: bool,
+        ahead: &mut KnownAhead,
         hashtags: &mut Vec<String>,
     ) -> Result<()> {
-        if passed {
-            return self.stage_passed(source, tag, print, hashtags);
+        if ahead.is_empty() {
+            return Ok(());
         }
-        let mut posts = self.conn.prepare_cached(SQL_KNOWN_POSTS)?;
-        let mut stage = self.conn.prepare_cached(SQL_STAGE_KNOWN)?;
-        let mut rows = posts.query([print.as_slice()])?;
-        while let Some(r) = rows.next()? {
-            let id: i64 = r.get(0)?;
-            let uri: String = r.get(1)?;
-            let text_tags: bool = r.get(5)?;
-            let tags = if text_tags {
-                let text: Option<String> = r.get(6)?;
-                crate::tag::hashtags_in_text(text.as_deref().unwrap_or_default())
-            } else {
-                let tags: Option<String> = r.get(7)?;
-                let tags = tags.unwrap_or_default();
-                tags.split(' ')
-                    .filter(|t| !t.is_empty())
-                    .map(str::to_string)
-                    .collect()
-            };
-            let tagged = tags.iter().any(|t| t == tag);
-            hashtags.extend(tags);
-            let parent: Option<String> = r.get(2)?;
-            let parent_server: Option<String> = r.get(3)?;
-            let parent_local: Option<String> = r.get(4)?;
-            stage.execute(params![
-                source,
-                uri,
-                parent,
-                parent_server,
-                parent_local,
-                tagged,
-                id
-            ])?;
-        }
-        Ok(())
-    }
-
-    fn stage_passed(
-        &self,
-        source: usize,
-        tag: &str,
-        print: &Fingerprint,
-        hashtags: &mut Vec<String>,
-    ) -> Result<()> {
+        // Looked up in the order of the tables' keys, each page read once per batch.
+        let KnownAhead {
+            held,
+            order,
+            places,
+            found,
+        } = ahead;
+        order.extend(0..held.len());
+        order.sort_unstable_by_key(|&i| held[i]);
+        places.resize(held.len(), 0..0);
+        let mut known = self.conn.prepare_cached(SQL_KNOWN_POSTS)?;
         let mut passed = self.conn.prepare_cached(SQL_PASSED_POSTS)?;
-        let mut stage = self.conn.prepare_cached(SQL_STAGE_PASSED)?;
-        let mut rows = passed.query([print.as_slice()])?;
-        while let Some(r) = rows.next()? {
-            let tags: String = r.get(7)?;
-            let tagged = tags.split(' ').any(|t| t == tag);
-            hashtags.extend(
-                tags.split(' ')
-                    .filter(|t| !t.is_empty())
-                    .map(str::to_string),
-            );
-            let column = |i| r.get_ref(i).map(ToSqlOutput::Borrowed);
-            stage.execute(params![
-                source,
-                column(0)?,
-                column(1)?,
-                column(2)?,
-                column(3)?,
-                column(4)?,
-                column(5)?,
-                tagged,
-                print.as_slice(),
-                column(6)?,
-                tags,
-            ])?;
+        for (n, &i) in order.iter().enumerate() {
+            if n > 0 && held[order[n - 1]] == held[i] {
+                places[i] = places[order[n - 1]].clone();
+                continue;
+            }
+            let (print, is_passed) = &held[i];
+            let start = found.rows.len();
+            if *is_passed {
+                let mut rows = passed.query([print.as_slice()])?;
+                while let Some(r) = rows.next()? {
+                    found.push(None, r, PASSED_COLUMNS)?;
+                }
+            } else {
+                let mut rows = known.query([print.as_slice()])?;
+                while let Some(r) = rows.next()? {
+                    found.push(Some(r.get(0)?), r, KNOWN_COLUMNS)?;
+                }
+            }
+            places[i] = start..found.rows.len();
         }
+        let mut stage_known = self.conn.prepare_cached(SQL_STAGE_KNOWN)?;
+        let mut stage_passed = self.conn.prepare_cached(SQL_STAGE_PASSED)?;
+        for ((print, _), range) in held.iter().zip(places.iter()) {
+            for row in &found.rows[range.clone()] {
+                let field = |k| found.field(row, k);
+                let tags = field(TAGS).unwrap_or_default();
+                let tagged = tags.split(' ').any(|t| t == tag);
+                hashtags.extend(
+                    tags.split(' ')
+                        .filter(|t| !t.is_empty())
+                        .map(str::to_string),
+                );
+                if let Some(id) = row.known {
+                    stage_known.execute(params![
+                        source,
+                        field(0),
+                        field(1),
+                        field(2),
+                        field(3),
+                        tagged,
+                        id
+                    ])?;
+                } else {
+                    stage_passed.execute(params![
+                        source,
+                        field(0),
+                        field(1),
+                        field(2),
+                        field(3),
+                        field(4),
+                        field(5),
+                        tagged,
+                        print.as_slice(),
+                        field(6),
+                        tags,
+                    ])?;
+                }
+            }
+        }
+        ahead.clear();
         Ok(())
     }
 
@@ -235,9 +366,8 @@ impl SourceWriter<'_> {
         self.last_post
     }
 
-    /// Remembers that the record `print`, read whole, made the archived `posts` (`(id,
-    /// text_tags)`; see `records.text_tags`), every post it made: a later collect need not
-    /// read it again.
+    /// Remembers that the record `print`, read whole, made the archived `posts`, every post it
+    /// made: a later collect need not read it again.
     ///
     /// A writer without foreign keys (a large source, `journal.rs`) sets what it remembers
     /// aside until it commits, and then writes it in the order of the tables' keys: a
@@ -245,18 +375,18 @@ impl SourceWriter<'_> {
     /// each row written at once read a page back and wrote one out. Such a writer deletes no
     /// post (it fails with `NeedsCascades` first), so no record it remembers loses a post
     /// before the commit.
-    pub fn remember_record(&mut self, print: &Fingerprint, posts: &[(i64, bool)]) -> Result<()> {
+    pub fn remember_record(&mut self, print: &Fingerprint, posts: &[RecordPost]) -> Result<()> {
         if !self.cascades {
             self.set_aside = true;
             let mut stmt = self.tx.prepare_cached(SQL_SET_ASIDE_RECORD)?;
-            for (id, text_tags) in posts {
-                stmt.execute(params![print.as_slice(), id, text_tags])?;
+            for p in posts {
+                stmt.execute(params![print.as_slice(), p.id, p.text_tags, p.seq])?;
             }
             return Ok(());
         }
         let mut stmt = self.tx.prepare_cached(SQL_REMEMBER)?;
-        for (id, text_tags) in posts {
-            stmt.execute(params![print.as_slice(), id, text_tags])?;
+        for p in posts {
+            stmt.execute(params![print.as_slice(), p.id, p.text_tags, p.seq])?;
         }
         if super::write::probe_once(&self.tx, &mut self.any_passed, SQL_ANY_PASSED)? {
             self.tx

@@ -36,7 +36,7 @@
 use anyhow::{Context, Result};
 use rusqlite::{Connection, params};
 
-use super::records::{Fingerprint, NeedsReading};
+use super::records::{Fingerprint, KnownAhead, NeedsReading};
 use super::write::SourceWriter;
 pub(super) use bodies::Bodies;
 use bodies::{Body, Parts};
@@ -77,7 +77,8 @@ const CREATE: &str = "
     -- What a writer without foreign keys remembers of the records it reads, until it commits
     -- (`records.rs`).
     CREATE TABLE IF NOT EXISTS stage.remembered_records (
-        hash BLOB NOT NULL, post_id INTEGER NOT NULL, text_tags INTEGER NOT NULL);
+        hash BLOB NOT NULL, post_id INTEGER NOT NULL, text_tags INTEGER NOT NULL,
+        seq INTEGER NOT NULL);
     CREATE TABLE IF NOT EXISTS stage.remembered_passed (
         seq INTEGER PRIMARY KEY, hash BLOB NOT NULL);
     CREATE TABLE IF NOT EXISTS stage.staged_consent (
@@ -295,6 +296,7 @@ pub struct KnownPost {
 impl Store {
     /// Prepares empty staging tables.
     pub fn begin_staging(&mut self) -> Result<()> {
+        self.known_ahead.clear();
         self.attach_staging()?;
         match &mut self.bodies {
             Some(bodies) => bodies.clear()?,
@@ -322,12 +324,17 @@ impl Store {
 
     /// Keeps what the current source staged.
     pub fn keep_staged(&self) -> Result<()> {
+        anyhow::ensure!(
+            self.known_ahead.is_empty(),
+            "known records held back were not staged"
+        );
         self.conn.execute_batch("RELEASE stage_source")?;
         Ok(())
     }
 
     /// Forgets what source `source` staged (it failed).
-    pub fn discard_staged(&self, source: usize) -> Result<()> {
+    pub fn discard_staged(&mut self, source: usize) -> Result<()> {
+        self.known_ahead.clear();
         self.conn
             .execute_batch("ROLLBACK TO stage_source; RELEASE stage_source")?;
         self.unstage(source)
@@ -344,11 +351,25 @@ impl Store {
 
     /// Stages `rows` of source `source`, collected under `tag`. Returns the hashtags of the
     /// posts staged from the archive ([`StageRow::Known`]), once per post that carries each.
+    /// Known records may be held back, to be looked up together: [`Store::stage_held`]
+    /// stages the last of them.
     pub fn stage(&mut self, source: usize, tag: &str, rows: Vec<StageRow>) -> Result<Vec<String>> {
         let mut bodies = self.bodies.take().context("staging before begin_staging")?;
-        let staged = self.stage_rows(source, tag, rows, &mut bodies);
+        let mut ahead = std::mem::take(&mut self.known_ahead);
+        let staged = self.stage_rows(source, tag, rows, &mut bodies, &mut ahead);
         self.bodies = Some(bodies);
+        self.known_ahead = ahead;
         staged
+    }
+
+    /// Stages what [`Store::stage`] held back of source `source`: call it once the source's
+    /// rows are all passed, before [`Store::keep_staged`]. Returns the hashtags as `stage`.
+    pub fn stage_held(&mut self, source: usize, tag: &str) -> Result<Vec<String>> {
+        let mut hashtags = Vec::new();
+        let mut ahead = std::mem::take(&mut self.known_ahead);
+        let staged = self.stage_known(source, tag, &mut ahead, &mut hashtags);
+        self.known_ahead = ahead;
+        staged.map(|()| hashtags)
     }
 
     fn stage_rows(
@@ -357,6 +378,7 @@ impl Store {
         tag: &str,
         rows: Vec<StageRow>,
         bodies: &mut Bodies,
+        ahead: &mut KnownAhead,
     ) -> Result<Vec<String>> {
         let mut hashtags = Vec::new();
         let mut item = self.conn.prepare_cached(SQL_STAGE_ITEM)?;
@@ -364,6 +386,8 @@ impl Store {
         for row in rows {
             match row {
                 StageRow::Item(s) => {
+                    // The known records before it keep their place in the source's order.
+                    self.stage_known(source, tag, ahead, &mut hashtags)?;
                     let (body_at, body_len) = bodies.append(&s.parts())?;
                     item.execute(params![
                         source,
@@ -386,7 +410,9 @@ impl Store {
                     ])?;
                 }
                 StageRow::Known { print, passed } => {
-                    self.stage_known(source, tag, &print, passed, &mut hashtags)?;
+                    if ahead.hold(print, passed) {
+                        self.stage_known(source, tag, ahead, &mut hashtags)?;
+                    }
                 }
                 StageRow::Consent {
                     author_uri,

@@ -388,3 +388,123 @@ fn a_second_collect_takes_every_element_of_a_long_array_from_the_archive() {
     assert!(second.contains(": 0 new, 0 updated, "), "{second}");
     assert_eq!(story(&archive, TAG), story_before);
 }
+
+/// A record's post as `records` keeps it: fingerprint, post, URI, parent, and the parent's
+/// local id with the hashtags in order of name.
+type RecordRow = (Vec<u8>, i64, String, Option<String>, String);
+
+/// What each record keeps of its posts.
+fn records_kept(archive: &Archive) -> Vec<RecordRow> {
+    let conn = rusqlite::Connection::open(&archive.db).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT hash, post_id, uri, parent, coalesce(parent_server, '') || ' ' ||
+                 coalesce(parent_local, ''), tags FROM records ORDER BY hash, post_id",
+        )
+        .unwrap();
+    stmt.query_map([], |r| {
+        let mut tags: Vec<String> = r
+            .get::<_, String>(5)?
+            .split(' ')
+            .map(str::to_string)
+            .collect();
+        tags.sort();
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            format!("{} / {}", r.get::<_, String>(4)?, tags.join(" ")),
+        ))
+    })
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
+}
+
+/// An archive of version 12 kept only which posts each record made; version 13 keeps their
+/// places in the reply graph and their hashtags too, which a second collect stages from.
+/// Upgraded, an archive's records hold what a collect would have kept, and a second collect
+/// takes every line from there and changes nothing.
+#[test]
+fn the_records_of_a_version_12_archive_get_their_posts_places_when_upgraded() {
+    let archive = Archive::new();
+    let all = statuses();
+    let file = jsonl(&archive, "statuses.jsonl", &all);
+    archive.collect_ok(TAG, &[&file]);
+    let kept = records_kept(&archive);
+    assert!(kept.len() > 30, "{}", kept.len());
+    assert!(kept.iter().any(|(_, _, _, parent, _)| parent.is_some()));
+    let story_before = story(&archive, TAG);
+    // Back to version 12's table (schema v11's records, v12's `passed`).
+    rusqlite::Connection::open(&archive.db)
+        .unwrap()
+        .execute_batch(
+            "CREATE TABLE records_v12 (hash BLOB NOT NULL, post_id INTEGER NOT NULL,
+                 text_tags INTEGER NOT NULL DEFAULT 0 CHECK (text_tags IN (0, 1)),
+                 PRIMARY KEY (hash, post_id)) WITHOUT ROWID;
+             INSERT INTO records_v12 SELECT hash, post_id, text_tags FROM records;
+             DROP TRIGGER records_post_delete;
+             DROP TRIGGER records_forgotten;
+             DROP TABLE records;
+             ALTER TABLE records_v12 RENAME TO records;
+             CREATE INDEX records_post ON records(post_id);
+             CREATE TRIGGER records_post_delete AFTER DELETE ON posts BEGIN
+                 DELETE FROM records WHERE hash IN (SELECT hash FROM records WHERE post_id = old.id);
+             END;
+             PRAGMA user_version = 12;",
+        )
+        .unwrap();
+    let second = source_line(&archive.collect_ok(TAG, &[&file]));
+    assert_eq!(known_in(&second), all.len() as u64, "{second}");
+    assert!(second.contains(": 0 new, 0 updated, "), "{second}");
+    assert_eq!(records_kept(&archive), kept);
+    assert_eq!(story(&archive, TAG), story_before);
+    // And it forgets them as a new archive does.
+    assert_eq!(
+        archive.count("SELECT count(*) FROM sqlite_schema WHERE name = 'records_forgotten'"),
+        1
+    );
+}
+
+/// A second collect looks its known lines up many at a time, but stages them where they stand
+/// in the file, among the lines read anew: a deletion after a known line takes the post that
+/// line made. (Staged after the lines read anew, the known lines would be written in a later
+/// batch than the deletion, and their deleted post counted as erased by a refusal.)
+#[test]
+fn known_lines_keep_their_place_among_lines_read_anew() {
+    let archive = Archive::new();
+    let all = statuses();
+    let file = jsonl(&archive, "statuses.jsonl", &all);
+    archive.collect_ok(TAG, &[&file]);
+    let deleted: Value = serde_json::from_slice(
+        &std::fs::read(fixture("mastodon-api/status-deleted.json")).unwrap(),
+    )
+    .unwrap();
+    let held = format!(
+        "SELECT count(*) FROM posts WHERE uri = '{}'",
+        deleted["uri"].as_str().unwrap()
+    );
+    assert_eq!(archive.count(&held), 1);
+    let mut then = all.clone();
+    then.push(deleted);
+    // More new lines than the writer reads at a time (500).
+    for i in 0..600 {
+        let mut new = all[0].clone();
+        let id = format!("1190000000000{i:05}");
+        new["uri"] = format!("https://care.example/users/ruth/statuses/{id}").into();
+        new["url"] = format!("https://care.example/@ruth/{id}").into();
+        new["id"] = id.into();
+        new["in_reply_to_id"] = Value::Null;
+        new["content"] = "<p>Nothing tagged here</p>".into();
+        new["tags"] = serde_json::json!([]);
+        then.push(new);
+    }
+    let file = jsonl(&archive, "then-deleted.jsonl", &then);
+    let line = source_line(&archive.collect_ok(TAG, &[&file]));
+    assert_eq!(known_in(&line), all.len() as u64, "{line}");
+    assert!(line.contains("600 skipped as untagged"), "{line}");
+    assert!(line.contains("1 deletion"), "{line}");
+    assert!(!line.contains("asked not to be archived"), "{line}");
+    assert_eq!(archive.count(&held), 0);
+}

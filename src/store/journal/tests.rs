@@ -305,7 +305,15 @@ fn a_large_source_sets_the_indexes_of_records_aside() {
         let p = post(uri, "#t", "2024-01-01T00:00:00Z");
         w.upsert_post(&p, None, Reason::Tagged).unwrap();
         let id = w.last_post().unwrap();
-        w.remember_record(&print, &[(id, false)]).unwrap();
+        let seq =
+            w.tx.query_row("SELECT seq FROM staged WHERE uri = ?1", [uri], |r| r.get(0))
+                .unwrap();
+        let post = crate::store::RecordPost {
+            id,
+            seq,
+            text_tags: false,
+        };
+        w.remember_record(&print, &[post]).unwrap();
     }
     let records = |conn: &rusqlite::Connection| -> i64 {
         conn.query_row("SELECT count(*) FROM records", [], |r| r.get(0))
@@ -326,4 +334,15 @@ fn a_large_source_sets_the_indexes_of_records_aside() {
         )
         .unwrap();
     assert_eq!(by_post, 3);
+    // Each with its place, from the row it was staged as.
+    let places: Vec<(String, String)> = store
+        .conn
+        .prepare("SELECT r.uri, p.uri FROM records r JOIN posts p ON p.id = r.post_id ORDER BY 1")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(places.len(), 3);
+    assert!(places.iter().all(|(kept, post)| kept == post), "{places:?}");
 }

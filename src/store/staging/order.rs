@@ -140,8 +140,8 @@ const SQL_SETTLE_RECORDS: &str = "
                 max(outcome) OVER w AS hi
             FROM stage.record_outcomes WINDOW w AS (PARTITION BY hash))
         WHERE lo = hi AND lo < 2;
-    INSERT INTO stage.remembered_records (hash, post_id, text_tags)
-        SELECT hash, post_id, text_tags FROM stage.record_verdicts WHERE verdict = 0;
+    INSERT INTO stage.remembered_records (hash, post_id, text_tags, seq)
+        SELECT hash, post_id, text_tags, seq FROM stage.record_verdicts WHERE verdict = 0;
     INSERT OR IGNORE INTO stage.remembered_passed (seq, hash)
         SELECT seq, hash FROM stage.record_verdicts WHERE verdict = 1;
 ";
