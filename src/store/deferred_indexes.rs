@@ -67,6 +67,14 @@ impl SourceWriter<'_> {
         Ok(())
     }
 
+    /// Whether the index `name` is set aside.
+    pub(super) fn deferred(&self, name: &str) -> bool {
+        let create = format!("CREATE INDEX {name} ");
+        self.deferred_indexes
+            .iter()
+            .any(|sql| sql.starts_with(&create))
+    }
+
     /// Builds the indexes set aside again (nothing when none was).
     pub fn build_deferred_indexes(&mut self) -> Result<()> {
         self.remember_set_aside()?;

@@ -514,14 +514,18 @@ macro_rules! not_seed {
 /// or a sorted copy of them, `order.rs`) where `$tagged` says whether each was selected
 /// (NULL: not) and `$key` is where the next batch starts. Both orders read the same columns,
 /// by position, and the same parameters: `?1` the source, `?2` the key to start after, `?3`
-/// the batch's size, then `?4` and `?5` below.
+/// the batch's size, then `?4` to `?6` below.
 ///
 /// A post outside the story comes without its body (the item and its three large strings),
 /// with the author it was staged with, by which it is counted as refused when its author
 /// refuses archiving. (A sixth of a first collect's posts, in the benchmark corpus, are outside
 /// the story; their bodies were read back and parsed for nothing.) A known post comes with its
 /// place in the story of `?5`, which spared a statement per post of a second collect, and its
-/// author only when some author refuses (`?4`).
+/// author only when some author refuses (`?4`). Whether it still exists is asked of the index
+/// of `records` by post when there is one (`?6`; a post's records go with it): a post's row
+/// is a few KB, and reading it in the order of the source was a page read per post once
+/// `posts` outgrew the cache (227,000 of a second collect of 300k statuses). Each is asked
+/// only when needed: a `LEFT JOIN` looked the author up even when `?4` was false.
 macro_rules! next_batch {
     ($from:literal, $tagged:literal, $key:literal, $where:literal) => {
         concat!(
@@ -530,15 +534,21 @@ macro_rules! next_batch {
             " IS NOT NULL OR st.uri IS NULL OR st.withheld THEN st.body_at END,
              st.body_len, st.parent, ",
             $tagged,
-            ", st.known, a.uri, st.record, st.text_tags, st.uri, st.local_server, st.local_id,
-             p.id IS NULL, sp.reason, st.passed, st.author, ",
+            ", st.known,
+             CASE WHEN ?4 AND st.known IS NOT NULL THEN (SELECT a.uri FROM main.posts p
+                 JOIN main.authors a ON a.id = p.author_id WHERE p.id = st.known) END,
+             st.record, st.text_tags, st.uri, st.local_server, st.local_id,
+             CASE WHEN st.known IS NULL THEN 0
+                 WHEN ?6 AND EXISTS (SELECT 1 FROM main.records r WHERE r.post_id = st.known)
+                 THEN 0
+                 ELSE NOT EXISTS (SELECT 1 FROM main.posts p WHERE p.id = st.known) END,
+             CASE WHEN st.known IS NOT NULL THEN (SELECT sp.reason FROM main.story_posts sp
+                 WHERE sp.tag = ?5 AND sp.post_id = st.known) END,
+             st.passed, st.author, ",
             $key,
             ", st.alone FROM ",
             $from,
-            " LEFT JOIN main.posts p ON p.id = st.known
-             LEFT JOIN main.authors a ON ?4 AND a.id = p.author_id
-             LEFT JOIN main.story_posts sp ON sp.tag = ?5 AND sp.post_id = p.id
-             WHERE ",
+            " WHERE ",
             $where
         )
     };
@@ -794,7 +804,8 @@ impl SourceWriter<'_> {
             self.cursor,
             BATCH,
             bodies,
-            self.tag
+            self.tag,
+            !self.deferred("records_post"),
         ])?;
         let mut batch = Vec::with_capacity(BATCH);
         while let Some(r) = rows.next()? {

@@ -467,6 +467,24 @@ fn the_records_of_a_version_12_archive_get_their_posts_places_when_upgraded() {
     );
 }
 
+/// `n` new statuses made from `like`, outside every thread and untagged: more than the writer
+/// reads at a time (500) puts what comes after them in a later batch.
+fn untagged(like: &Value, n: usize) -> Vec<Value> {
+    (0..n)
+        .map(|i| {
+            let mut new = like.clone();
+            let id = format!("1190000000000{i:05}");
+            new["uri"] = format!("https://care.example/users/ruth/statuses/{id}").into();
+            new["url"] = format!("https://care.example/@ruth/{id}").into();
+            new["id"] = id.into();
+            new["in_reply_to_id"] = Value::Null;
+            new["content"] = "<p>Nothing tagged here</p>".into();
+            new["tags"] = serde_json::json!([]);
+            new
+        })
+        .collect()
+}
+
 /// A second collect looks its known lines up many at a time, but stages them where they stand
 /// in the file, among the lines read anew: a deletion after a known line takes the post that
 /// line made. (Staged after the lines read anew, the known lines would be written in a later
@@ -488,18 +506,7 @@ fn known_lines_keep_their_place_among_lines_read_anew() {
     assert_eq!(archive.count(&held), 1);
     let mut then = all.clone();
     then.push(deleted);
-    // More new lines than the writer reads at a time (500).
-    for i in 0..600 {
-        let mut new = all[0].clone();
-        let id = format!("1190000000000{i:05}");
-        new["uri"] = format!("https://care.example/users/ruth/statuses/{id}").into();
-        new["url"] = format!("https://care.example/@ruth/{id}").into();
-        new["id"] = id.into();
-        new["in_reply_to_id"] = Value::Null;
-        new["content"] = "<p>Nothing tagged here</p>".into();
-        new["tags"] = serde_json::json!([]);
-        then.push(new);
-    }
+    then.extend(untagged(&all[0], 600));
     let file = jsonl(&archive, "then-deleted.jsonl", &then);
     let line = source_line(&archive.collect_ok(TAG, &[&file]));
     assert_eq!(known_in(&line), all.len() as u64, "{line}");
@@ -507,4 +514,40 @@ fn known_lines_keep_their_place_among_lines_read_anew() {
     assert!(line.contains("1 deletion"), "{line}");
     assert!(!line.contains("asked not to be archived"), "{line}");
     assert_eq!(archive.count(&held), 0);
+}
+
+/// A known line whose post a deletion earlier in the same file erased (in an earlier batch of
+/// the writer's) is not kept: the writer asks whether each known post still exists.
+#[test]
+fn a_known_line_after_the_deletion_of_its_post_is_not_kept() {
+    let archive = Archive::new();
+    let all = statuses();
+    let file = jsonl(&archive, "statuses.jsonl", &all);
+    archive.collect_ok(TAG, &[&file]);
+    let deleted: Value = serde_json::from_slice(
+        &std::fs::read(fixture("mastodon-api/status-deleted.json")).unwrap(),
+    )
+    .unwrap();
+    let uri = deleted["uri"].as_str().unwrap().to_string();
+    let held = format!("SELECT count(*) FROM posts WHERE uri = '{uri}'");
+    assert_eq!(archive.count(&held), 1);
+    let mut then = vec![deleted];
+    then.extend(untagged(&all[0], 600));
+    then.extend(all.iter().cloned());
+    let file = jsonl(&archive, "deleted-first.jsonl", &then);
+    let line = source_line(&archive.collect_ok(TAG, &[&file]));
+    assert!(line.contains("1 deletion"), "{line}");
+    assert_eq!(archive.count(&held), 0);
+    assert_eq!(
+        archive.count(
+            "SELECT count(*) FROM story_posts sp LEFT JOIN posts p ON p.id = sp.post_id
+             WHERE p.id IS NULL"
+        ),
+        0
+    );
+    let story = archive.story_json(TAG).to_string();
+    assert!(
+        !story.contains(&uri),
+        "the deleted post is back in the story"
+    );
 }

@@ -88,13 +88,18 @@ pub(in crate::store) const SQL_STARTS_ABOVE: &str = "INSERT OR IGNORE INTO walk_
      SELECT s.parent FROM story_selected sel CROSS JOIN staged s ON s.uri = sel.uri
      WHERE s.parent IS NOT NULL ORDER BY 1";
 
-/// Starts found among the posts outside the story (`other`) by `SELECT` parts, sorted.
+/// Starts found among the posts outside the story (`other`) by `SELECT` parts, sorted. The
+/// staged posts are read in the order of their URIs, from the index that holds what is read of
+/// them, so that `story_selected` is probed in its own order: read in the order they were
+/// staged, each probe was a page read once `story_selected` outgrew the staging cache
+/// (220,000 of a second collect of 300k statuses).
 macro_rules! from_outside {
     ($($select:expr),+ $(,)?) => {
         concat!(
             "INSERT OR IGNORE INTO walk_next (uri)
              WITH other(uri, parent) AS (
-                 SELECT s.uri, s.parent FROM staged s WHERE s.uri IS NOT NULL
+                 SELECT s.uri, s.parent FROM staged s INDEXED BY staged_uri
+                 WHERE s.uri IS NOT NULL
                  AND NOT EXISTS (SELECT 1 FROM story_selected WHERE uri = s.uri)) ",
             $($select),+,
             " ORDER BY 1"
