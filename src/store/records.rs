@@ -12,6 +12,7 @@
 
 use anyhow::Result;
 use rusqlite::params;
+use rusqlite::types::ToSqlOutput;
 
 use super::Store;
 use super::write::SourceWriter;
@@ -94,21 +95,28 @@ const SQL_SELECTED_PASSED: &str = "SELECT DISTINCT s.source, s.record FROM selec
      JOIN staged s ON s.seq = sel.seq WHERE s.passed";
 
 /// How many known records are held back to be looked up together, in the order of the
-/// tables' keys (see [`KnownAhead`]).
-const KNOWN_AT_ONCE: usize = 8_192;
+/// tables' keys (see [`KnownAhead`]): the more, the fewer pages each lookup reads, but the
+/// longer the reading thread waits while they are staged (65,536 made a second collect of
+/// 100k twarc 2 pages slower, 2.0 -> 2.7 s) and the more memory (it holds their hashtags
+/// and the passed posts). Second collect of 300k statuses: 8,192 6.3 s, 16,384 5.8-6.0 s.
+const KNOWN_AT_ONCE: usize = 16_384;
 
 /// The known records a source met that are not staged yet. Met in the order of the file, a
 /// record's fingerprint falls anywhere in `records` or `passed`: once those outgrew the page
 /// cache, each was a page read (one per post of a second collect of 100,000 statuses). Held
 /// back until an item read anew comes (which must be staged after them) or
 /// [`KNOWN_AT_ONCE`] are held, they are looked up in the order of the fingerprints.
+///
+/// The archived posts of those records are staged in that order too: among themselves their
+/// order tells nothing (a known post is only kept in the story or not, which no other known
+/// post changes). The posts of passed records keep the order of the file, after them: they
+/// carry server-local ids, which the first post of a source to claim one keeps.
 #[derive(Debug, Default)]
 pub(super) struct KnownAhead {
     held: Vec<(Fingerprint, bool)>,
-    // Kept from one batch to the next: grown anew for each, they were a sixth of a second
-    // collect's peak memory.
-    order: Vec<usize>,
-    places: Vec<std::ops::Range<usize>>,
+    // Kept from one batch to the next, not grown anew for each.
+    order: Vec<u32>,
+    places: Vec<(u32, u32)>,
     found: Found,
 }
 
@@ -133,71 +141,46 @@ impl KnownAhead {
     }
 }
 
-/// The posts of the known records held, as staged: their text fields end to end in one
+/// The posts of the passed records held, as staged: their text fields end to end in one
 /// buffer (a `String` each is an allocation and 24 bytes more per field).
 #[derive(Debug, Default)]
 struct Found {
     text: String,
-    rows: Vec<FoundRow>,
+    rows: Vec<[Option<(u32, u32)>; PASSED_FIELDS]>,
 }
 
-/// Where each of a found post's fields is in [`Found::text`]: the URI, the parent, its server
-/// and server-local id, the post's own server and server-local id (a passed post's), its
-/// author (a passed post's) and its hashtags.
-#[derive(Debug)]
-struct FoundRow {
-    /// Its `posts.id`, when it is archived (else its record was passed).
-    known: Option<i64>,
-    fields: [Option<(u32, u32)>; FIELDS],
-}
-
-const FIELDS: usize = 8;
-const TAGS: usize = 7;
-/// The columns of [`SQL_KNOWN_POSTS`] and of [`SQL_PASSED_POSTS`] for each field.
-const KNOWN_COLUMNS: [Option<usize>; FIELDS] = [
-    Some(1),
-    Some(2),
-    Some(3),
-    Some(4),
-    None,
-    None,
-    None,
-    Some(5),
-];
-const PASSED_COLUMNS: [Option<usize>; FIELDS] = [
-    Some(0),
-    Some(1),
-    Some(2),
-    Some(3),
-    Some(4),
-    Some(5),
-    Some(6),
-    Some(7),
-];
+/// What a passed post is staged with ([`SQL_PASSED_POSTS`]'s columns): its URI, parent, the
+/// parent's server and server-local id, its own server and server-local id, its author and
+/// its hashtags, each as where it is in [`Found::text`].
+const PASSED_FIELDS: usize = 8;
 
 impl Found {
-    fn push(
-        &mut self,
-        known: Option<i64>,
-        row: &rusqlite::Row<'_>,
-        columns: [Option<usize>; FIELDS],
-    ) -> Result<()> {
-        let mut fields = [None; FIELDS];
-        for (field, column) in fields.iter_mut().zip(columns) {
-            let Some(column) = column else { continue };
+    fn push(&mut self, row: &rusqlite::Row<'_>) -> Result<()> {
+        let mut fields = [None; PASSED_FIELDS];
+        for (column, field) in fields.iter_mut().enumerate() {
             if let Some(value) = row.get_ref(column)?.as_str_or_null()? {
                 let start = u32::try_from(self.text.len())?;
                 self.text.push_str(value);
                 *field = Some((start, u32::try_from(value.len())?));
             }
         }
-        self.rows.push(FoundRow { known, fields });
+        self.rows.push(fields);
         Ok(())
     }
 
-    fn field(&self, row: &FoundRow, field: usize) -> Option<&str> {
-        row.fields[field].map(|(start, len)| &self.text[start as usize..(start + len) as usize])
+    fn field(&self, row: usize, field: usize) -> Option<&str> {
+        self.rows[row][field].map(|(start, len)| &self.text[start as usize..(start + len) as usize])
     }
+}
+
+/// Adds `tags` (space-separated) to `hashtags`; true when `tag` is one of them.
+fn note_tags(tags: &str, tag: &str, hashtags: &mut Vec<String>) -> bool {
+    let mut tagged = false;
+    for t in tags.split(' ').filter(|t| !t.is_empty()) {
+        tagged |= t == tag;
+        hashtags.push(t.to_string());
+    }
+    tagged
 }
 
 /// An archived post of a record read whole (see [`SourceWriter::remember_record`]).
@@ -276,68 +259,57 @@ impl Store {
             places,
             found,
         } = ahead;
-        order.extend(0..held.len());
-        order.sort_unstable_by_key(|&i| held[i]);
-        places.resize(held.len(), 0..0);
+        order.extend(0..u32::try_from(held.len())?);
+        order.sort_unstable_by_key(|&i| held[i as usize]);
+        places.resize(held.len(), (0, 0));
         let mut known = self.conn.prepare_cached(SQL_KNOWN_POSTS)?;
         let mut passed = self.conn.prepare_cached(SQL_PASSED_POSTS)?;
-        for (n, &i) in order.iter().enumerate() {
-            if n > 0 && held[order[n - 1]] == held[i] {
-                places[i] = places[order[n - 1]].clone();
-                continue;
-            }
-            let (print, is_passed) = &held[i];
-            let start = found.rows.len();
+        let mut stage_known = self.conn.prepare_cached(SQL_STAGE_KNOWN)?;
+        for &i in order.iter() {
+            let (print, is_passed) = &held[i as usize];
             if *is_passed {
+                let start = u32::try_from(found.rows.len())?;
                 let mut rows = passed.query([print.as_slice()])?;
                 while let Some(r) = rows.next()? {
-                    found.push(None, r, PASSED_COLUMNS)?;
+                    found.push(r)?;
                 }
-            } else {
-                let mut rows = known.query([print.as_slice()])?;
-                while let Some(r) = rows.next()? {
-                    found.push(Some(r.get(0)?), r, KNOWN_COLUMNS)?;
-                }
+                places[i as usize] = (start, u32::try_from(found.rows.len())?);
+                continue;
             }
-            places[i] = start..found.rows.len();
+            let mut rows = known.query([print.as_slice()])?;
+            while let Some(r) = rows.next()? {
+                let tagged = note_tags(r.get_ref(5)?.as_str()?, tag, hashtags);
+                let column = |i| r.get_ref(i).map(ToSqlOutput::Borrowed);
+                stage_known.execute(params![
+                    source,
+                    column(1)?,
+                    column(2)?,
+                    column(3)?,
+                    column(4)?,
+                    tagged,
+                    column(0)?,
+                ])?;
+            }
         }
-        let mut stage_known = self.conn.prepare_cached(SQL_STAGE_KNOWN)?;
         let mut stage_passed = self.conn.prepare_cached(SQL_STAGE_PASSED)?;
-        for ((print, _), range) in held.iter().zip(places.iter()) {
-            for row in &found.rows[range.clone()] {
+        for ((print, _), &(start, end)) in held.iter().zip(places.iter()) {
+            for row in start as usize..end as usize {
                 let field = |k| found.field(row, k);
-                let tags = field(TAGS).unwrap_or_default();
-                let tagged = tags.split(' ').any(|t| t == tag);
-                hashtags.extend(
-                    tags.split(' ')
-                        .filter(|t| !t.is_empty())
-                        .map(str::to_string),
-                );
-                if let Some(id) = row.known {
-                    stage_known.execute(params![
-                        source,
-                        field(0),
-                        field(1),
-                        field(2),
-                        field(3),
-                        tagged,
-                        id
-                    ])?;
-                } else {
-                    stage_passed.execute(params![
-                        source,
-                        field(0),
-                        field(1),
-                        field(2),
-                        field(3),
-                        field(4),
-                        field(5),
-                        tagged,
-                        print.as_slice(),
-                        field(6),
-                        tags,
-                    ])?;
-                }
+                let tags = field(7).unwrap_or_default();
+                let tagged = note_tags(tags, tag, hashtags);
+                stage_passed.execute(params![
+                    source,
+                    field(0),
+                    field(1),
+                    field(2),
+                    field(3),
+                    field(4),
+                    field(5),
+                    tagged,
+                    print.as_slice(),
+                    field(6),
+                    tags,
+                ])?;
             }
         }
         ahead.clear();
