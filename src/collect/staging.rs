@@ -30,11 +30,19 @@ use super::fingerprint::Fingerprints;
 /// Rows sent over the channel at a time.
 pub(super) const ROWS_PER_BATCH: usize = 128;
 
+/// Rows sent at a time when all of them are known records (a fingerprint each): the archive's
+/// thread holds [`crate::store`]'s batch of known records before it looks them up, and while
+/// it does, the reading thread can send no more than the channel holds. With batches of 128,
+/// it waited for each lookup (a second collect of 100k tweets in a tweets.js: 1.27 -> 1.78 s).
+const KNOWN_ROWS_PER_BATCH: usize = 4_096;
+
 /// An [`ItemSink`] that stages one source's items. Warnings (skipped records) and notes (parts
 /// of records left out) are counted apart, and the first [`StagingSink::KEPT_WARNINGS`] of each
 /// kept with their position.
 pub(super) struct StagingSink<'c> {
     out: Option<SyncSender<Vec<StageRow>>>,
+    /// Rows of `rows` that are not known records.
+    heavy: usize,
     rows: Vec<StageRow>,
     tag: &'c str,
     /// Position prefix for warnings, e.g. `line 12 ` or `item 40 `.
@@ -92,6 +100,7 @@ impl<'c> StagingSink<'c> {
         StagingSink {
             out,
             rows: Vec::with_capacity(ROWS_PER_BATCH),
+            heavy: 0,
             tag,
             position: String::new(),
             warnings: Vec::new(),
@@ -168,9 +177,16 @@ impl<'c> StagingSink<'c> {
                 }
             }
         }
-        if self.out.is_some() && self.rows.len() >= ROWS_PER_BATCH {
+        if self.full() {
             self.finish();
         }
+    }
+
+    /// Whether the rows are a batch to send.
+    fn full(&self) -> bool {
+        self.out.is_some()
+            && self.rows.len() >= ROWS_PER_BATCH
+            && (self.heavy > 0 || self.rows.len() >= KNOWN_ROWS_PER_BATCH)
     }
 
     /// The record being read is not read whole: it will be read again next time.
@@ -191,6 +207,7 @@ impl<'c> StagingSink<'c> {
 
     /// The rows kept so far (a sink without a channel).
     pub(super) fn take_rows(&mut self) -> Vec<StageRow> {
+        self.heavy = 0;
         std::mem::take(&mut self.rows)
     }
 
@@ -202,6 +219,7 @@ impl<'c> StagingSink<'c> {
             && !self.rows.is_empty()
         {
             let rows = std::mem::take(&mut self.rows);
+            self.heavy = 0;
             if out.send(rows).is_err() && self.failure.is_none() {
                 self.failure = Some(anyhow!("the archive stopped taking staged rows"));
             }
@@ -209,9 +227,12 @@ impl<'c> StagingSink<'c> {
     }
 
     fn push(&mut self, row: StageRow) {
+        if !matches!(row, StageRow::Known { .. }) {
+            self.heavy += 1;
+        }
         self.rows.push(row);
         // A record's rows stay together until it is read, to be marked.
-        if self.out.is_some() && self.rows.len() >= ROWS_PER_BATCH && self.record.is_none() {
+        if self.record.is_none() && self.full() {
             self.finish();
         }
     }
