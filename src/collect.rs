@@ -332,29 +332,17 @@ fn stage_one(store: &mut Store, run: &Run<'_>, index: usize) -> Result<Staged> {
                 tags_seen: std::mem::take(&mut sink.tags_seen),
             })
         });
-        let mut staging = Ok(());
         // The hashtags of posts staged from the archive, counted as the reader counts
         // those it reads.
         let mut known_tags = std::collections::HashMap::new();
-        for batch in &rows {
-            match store.stage(index, tag, batch) {
-                Ok(tags) => tags
-                    .into_iter()
-                    .for_each(|t| staging::count_tag(&mut known_tags, t, 1)),
-                Err(e) => {
-                    staging = Err(e);
-                    break;
-                }
-            }
-        }
-        if staging.is_ok() {
-            match store.stage_held(index, tag) {
-                Ok(tags) => tags
-                    .into_iter()
-                    .for_each(|t| staging::count_tag(&mut known_tags, t, 1)),
-                Err(e) => staging = Err(e),
-            }
-        }
+        let mut count = |tags: Vec<String>| {
+            tags.into_iter()
+                .for_each(|t| staging::count_tag(&mut known_tags, t, 1));
+        };
+        let staging = rows
+            .iter()
+            .try_for_each(|batch| store.stage(index, tag, batch).map(&mut count))
+            .and_then(|()| store.stage_held(index, tag).map(&mut count));
         // Dropping the receiver stops a reader still sending.
         drop(rows);
         let outcome = match reader.join() {

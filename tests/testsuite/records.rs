@@ -485,12 +485,9 @@ fn untagged(like: &Value, n: usize) -> Vec<Value> {
         .collect()
 }
 
-/// A second collect looks its known lines up many at a time, but stages them where they stand
-/// in the file, among the lines read anew: a deletion after a known line takes the post that
-/// line made. (Staged after the lines read anew, the known lines would be written in a later
-/// batch than the deletion, and their deleted post counted as erased by a refusal.)
-#[test]
-fn known_lines_keep_their_place_among_lines_read_anew() {
+/// An archive of every status (one per line), the deletion of one of its posts
+/// (`status-deleted.json`), and a count of that post in the archive, 1 so far.
+fn collected_before_a_deletion() -> (Archive, Vec<Value>, Value, String) {
     let archive = Archive::new();
     let all = statuses();
     let file = jsonl(&archive, "statuses.jsonl", &all);
@@ -504,6 +501,16 @@ fn known_lines_keep_their_place_among_lines_read_anew() {
         deleted["uri"].as_str().unwrap()
     );
     assert_eq!(archive.count(&held), 1);
+    (archive, all, deleted, held)
+}
+
+/// A second collect looks its known lines up many at a time, but stages them where they stand
+/// in the file, among the lines read anew: a deletion after a known line takes the post that
+/// line made. (Staged after the lines read anew, the known lines would be written in a later
+/// batch than the deletion, and their deleted post counted as erased by a refusal.)
+#[test]
+fn known_lines_keep_their_place_among_lines_read_anew() {
+    let (archive, all, deleted, held) = collected_before_a_deletion();
     let mut then = all.clone();
     then.push(deleted);
     then.extend(untagged(&all[0], 600));
@@ -520,17 +527,8 @@ fn known_lines_keep_their_place_among_lines_read_anew() {
 /// the writer's) is not kept: the writer asks whether each known post still exists.
 #[test]
 fn a_known_line_after_the_deletion_of_its_post_is_not_kept() {
-    let archive = Archive::new();
-    let all = statuses();
-    let file = jsonl(&archive, "statuses.jsonl", &all);
-    archive.collect_ok(TAG, &[&file]);
-    let deleted: Value = serde_json::from_slice(
-        &std::fs::read(fixture("mastodon-api/status-deleted.json")).unwrap(),
-    )
-    .unwrap();
+    let (archive, all, deleted, held) = collected_before_a_deletion();
     let uri = deleted["uri"].as_str().unwrap().to_string();
-    let held = format!("SELECT count(*) FROM posts WHERE uri = '{uri}'");
-    assert_eq!(archive.count(&held), 1);
     let mut then = vec![deleted];
     then.extend(untagged(&all[0], 600));
     then.extend(all.iter().cloned());
