@@ -9,6 +9,12 @@ use rusqlite::types::ValueRef;
 use super::{ReadOptions, SourceInput, collect};
 use crate::store::{SourceOrder, Store};
 
+const BY_URI: SourceOrder = SourceOrder::ByUri;
+const AS_READ: SourceOrder = SourceOrder::AsRead;
+/// What a collect chooses: by URI only when the source outgrows the page cache, which no test
+/// source here does.
+const DEFAULT: SourceOrder = SourceOrder::ByUriWhenLarge;
+
 const TAG: &str = "dearmentalhealthprofessionals";
 
 fn fixture(rel: &str) -> PathBuf {
@@ -110,14 +116,10 @@ fn stored_order(store: &Store) -> Vec<String> {
     texts(store.connection(), "SELECT uri FROM posts ORDER BY id", [])
 }
 
-/// Collects `files` in one run into a new archive, by URI or in the sources' order.
-fn collect_new(dir: &Path, name: &str, files: &[PathBuf], by_uri: bool) -> Store {
+/// Collects `files` in one run into a new archive, written in `order`.
+fn collect_new(dir: &Path, name: &str, files: &[PathBuf], order: SourceOrder) -> Store {
     let mut store = Store::open(&dir.join(name)).unwrap();
-    store.set_source_order(if by_uri {
-        SourceOrder::ByUri
-    } else {
-        SourceOrder::AsRead
-    });
+    store.set_source_order(order);
     let inputs: Vec<SourceInput> = files.iter().cloned().map(SourceInput::File).collect();
     let reports = collect(&mut store, TAG, &inputs, ReadOptions::default()).unwrap();
     for report in &reports {
@@ -156,9 +158,13 @@ fn a_first_collect_written_by_uri_stores_what_the_sources_order_stores() {
     let dir = tempfile::tempdir().unwrap();
     let mut reordered = 0;
     for (n, files) in groups.iter().enumerate() {
-        let by_uri = collect_new(dir.path(), &format!("{n}-uri.db"), files, true);
-        let as_read = collect_new(dir.path(), &format!("{n}-read.db"), files, false);
+        let by_uri = collect_new(dir.path(), &format!("{n}-uri.db"), files, BY_URI);
+        let as_read = collect_new(dir.path(), &format!("{n}-read.db"), files, AS_READ);
         let want = assert_same_archive(&by_uri, &as_read, &format!("{files:?}"));
+        // Small, these sources are written as read, their local ids set aside.
+        let aside = collect_new(dir.path(), &format!("{n}-aside.db"), files, DEFAULT);
+        assert_eq!(stored_order(&aside), stored_order(&as_read));
+        assert_same_archive(&aside, &as_read, &format!("{files:?}, local ids set aside"));
         assert!(
             want.iter().any(|r| r.starts_with("story_posts: ")),
             "{files:?}"
@@ -197,10 +203,18 @@ fn an_author_met_with_several_profiles_is_stored_as_the_sources_order_leaves_the
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("timeline.json");
     std::fs::write(&input, serde_json::to_vec(&statuses).unwrap()).unwrap();
-    let by_uri = collect_new(dir.path(), "uri.db", std::slice::from_ref(&input), true);
-    let as_read = collect_new(dir.path(), "read.db", std::slice::from_ref(&input), false);
+    let by_uri = collect_new(dir.path(), "uri.db", std::slice::from_ref(&input), BY_URI);
+    let as_read = collect_new(dir.path(), "read.db", std::slice::from_ref(&input), AS_READ);
     assert_ne!(stored_order(&by_uri), stored_order(&as_read));
     assert_same_archive(&by_uri, &as_read, "by URI, as read");
+    let aside = collect_new(
+        dir.path(),
+        "aside.db",
+        std::slice::from_ref(&input),
+        DEFAULT,
+    );
+    assert_eq!(stored_order(&aside), stored_order(&as_read));
+    assert_same_archive(&aside, &as_read, "local ids set aside, as read");
     // The last of Ruth's two posts in the source is the 14th status.
     let name: String = by_uri
         .connection()
@@ -259,10 +273,18 @@ fn records_of_several_posts_written_by_uri_are_remembered_as_in_the_sources_orde
     let input = dir.path().join("tweets.jsonl");
     let text: Vec<String> = lines.iter().map(ToString::to_string).collect();
     std::fs::write(&input, text.join("\n") + "\n").unwrap();
-    let by_uri = collect_new(dir.path(), "uri.db", std::slice::from_ref(&input), true);
-    let as_read = collect_new(dir.path(), "read.db", std::slice::from_ref(&input), false);
+    let by_uri = collect_new(dir.path(), "uri.db", std::slice::from_ref(&input), BY_URI);
+    let as_read = collect_new(dir.path(), "read.db", std::slice::from_ref(&input), AS_READ);
     assert_ne!(stored_order(&by_uri), stored_order(&as_read));
     assert_same_archive(&by_uri, &as_read, "by URI, as read");
+    let aside = collect_new(
+        dir.path(),
+        "aside.db",
+        std::slice::from_ref(&input),
+        DEFAULT,
+    );
+    assert_eq!(stored_order(&aside), stored_order(&as_read));
+    assert_same_archive(&aside, &as_read, "local ids set aside, as read");
     // Posts per remembered record: the tagged tweet alone, the line quoting a tagged tweet.
     assert_eq!(posts_per_record(&by_uri, "records"), [1, 2]);
     // The line whose two posts both stayed outside, and the untagged tweet alone.
@@ -298,10 +320,18 @@ fn a_local_id_claimed_twice_goes_to_the_first_claim_in_the_source_either_way() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("timeline.json");
     std::fs::write(&input, serde_json::to_vec(&statuses).unwrap()).unwrap();
-    let by_uri = collect_new(dir.path(), "uri.db", std::slice::from_ref(&input), true);
-    let as_read = collect_new(dir.path(), "read.db", std::slice::from_ref(&input), false);
+    let by_uri = collect_new(dir.path(), "uri.db", std::slice::from_ref(&input), BY_URI);
+    let as_read = collect_new(dir.path(), "read.db", std::slice::from_ref(&input), AS_READ);
     assert_ne!(stored_order(&by_uri), stored_order(&as_read));
     assert_same_archive(&by_uri, &as_read, "by URI, as read");
+    let aside = collect_new(
+        dir.path(),
+        "aside.db",
+        std::slice::from_ref(&input),
+        DEFAULT,
+    );
+    assert_eq!(stored_order(&aside), stored_order(&as_read));
+    assert_same_archive(&aside, &as_read, "local ids set aside, as read");
     let parent = texts(
         by_uri.connection(),
         "SELECT in_reply_to_uri FROM posts WHERE uri = ?1",
@@ -360,14 +390,19 @@ fn posts_passed_over_keep_the_sources_order_of_their_local_id_claims() {
         dir.path(),
         "seasoned.db",
         std::slice::from_ref(&before),
-        false,
+        AS_READ,
     );
     assert_eq!(passed(&seasoned).len(), 16);
     let inputs = [SourceInput::File(after.clone())];
     let reports = collect(&mut seasoned, TAG, &inputs, ReadOptions::default()).unwrap();
     assert!(reports[0].error.is_none(), "{:?}", reports[0].error);
     assert_eq!(reports[0].known_records, 16);
-    let fresh = collect_new(dir.path(), "fresh.db", std::slice::from_ref(&after), false);
+    let fresh = collect_new(
+        dir.path(),
+        "fresh.db",
+        std::slice::from_ref(&after),
+        AS_READ,
+    );
     let kept = passed(&seasoned);
     for (pair, reply) in replies.iter().enumerate() {
         let line = format!(

@@ -269,6 +269,9 @@ pub struct SourceWriter<'c> {
     /// (`staging/order.rs`).
     pub(super) order: super::staging::order::SourceOrder,
     pub(super) by_uri: bool,
+    /// Whether the source's local ids are set aside and written sorted at
+    /// [`SourceWriter::settle_order`] (a source that keeps no order: `staging/order.rs`).
+    pub(super) locals_aside: bool,
     /// Where [`SourceWriter::next_staged`] reads on: the last staged row (or row of
     /// `write_order`) it gave.
     pub(super) cursor: i64,
@@ -349,6 +352,7 @@ impl<'c> SourceWriter<'c> {
             cascades,
             order: super::staging::order::SourceOrder::ByUriWhenLarge,
             by_uri: false,
+            locals_aside: false,
             cursor: -1,
             row: -1,
             prefetch: None,

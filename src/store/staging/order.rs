@@ -16,7 +16,8 @@
 //! came) and a curated story (its entries' positions). What a writer keeps per source in the
 //! order of the rows is gathered in order here instead: the local ids of its posts, kept in
 //! `local_ids_aside` and written sorted at the end (keyed by server and id, they are in the
-//! source's order, not the URIs'), the records of several posts it remembers
+//! source's order, not the URIs'; a source that keeps no order sets them aside even when
+//! written as read, since sorted they are appended to `local_ids`), the records of several posts it remembers
 //! (`record_outcomes`: their posts no longer come one after another; a record of one post is
 //! remembered as it is written), and the profiles of the authors its posts carry: the last
 //! one met is stored, so an author whose posts carried several is stored again in the
@@ -82,7 +83,7 @@ pub(crate) enum SourceOrder {
     ByUriWhenLarge,
     /// By URI whenever the source is written without foreign keys and keeps no order.
     ByUri,
-    /// As read.
+    /// As read, and local ids recorded one by one.
     AsRead,
 }
 
@@ -179,6 +180,7 @@ impl SourceWriter<'_> {
         self.tx.execute_batch(CREATE)?;
         self.tx.execute_batch(SQL_CLEAR)?;
         self.by_uri = false;
+        self.locals_aside = false;
         if self.cascades || self.order == SourceOrder::AsRead || self.staged_source < 0 {
             return Ok(());
         }
@@ -187,6 +189,11 @@ impl SourceWriter<'_> {
                 .query_row(SQL_KEEPS_ORDER, [self.staged_source], |r| {
                     Ok((r.get(0)?, r.get(1)?))
                 })?;
+        // Written one by one, a source's local ids go into `local_ids` in the source's order,
+        // which is no order of its key: a timeline runs newest first, so each id went in at
+        // the left edge, splitting a page every few rows (8% of the writing thread, 100k
+        // Mastodon statuses; issue 10). Sorted at the end, they are appended.
+        self.locals_aside = !keeps;
         if keeps || (self.order == SourceOrder::ByUriWhenLarge && !self.outgrows_cache(posts)?) {
             return Ok(());
         }
@@ -224,9 +231,9 @@ impl SourceWriter<'_> {
     }
 
     /// Records that a server knows `uri` by `local` (a post of the staged row being written):
-    /// at once, or at [`SourceWriter::settle_order`] when the source is written in URI order.
+    /// at once, or at [`SourceWriter::settle_order`] when the source keeps no order.
     pub fn record_local_id_of(&mut self, local: &LocalId, uri: &str) -> Result<()> {
-        if !self.by_uri {
+        if !self.locals_aside {
             return self.record_local_id(local, uri).map(drop);
         }
         self.tx.prepare_cached(SQL_LOCAL_ASIDE)?.execute(params![
@@ -330,15 +337,18 @@ impl SourceWriter<'_> {
         Ok(())
     }
 
-    /// Writes what a source written in URI order gathered: its local ids, the records it
-    /// remembers (set aside, as `records.rs` writes them), and its authors' profiles in the
-    /// source's order. Nothing when it kept its order.
+    /// Writes what a source that keeps no order gathered: its local ids and, written in URI
+    /// order, the records it remembers (set aside, as `records.rs` writes them) and its
+    /// authors' profiles in the source's order. Nothing when it kept its order.
     pub fn settle_order(&mut self) -> Result<()> {
         // Taken first: the authors stored again below are not noted again.
-        if !std::mem::take(&mut self.by_uri) {
+        let by_uri = std::mem::take(&mut self.by_uri);
+        if !std::mem::take(&mut self.locals_aside) {
             return Ok(());
         }
-        self.replay_authors()?;
+        if by_uri {
+            self.replay_authors()?;
+        }
         // The sorts get the memory the cache gives up only once its dirty pages are written.
         self.tx.cache_flush()?;
         let created = self.new_local_ids;
@@ -348,12 +358,14 @@ impl SourceWriter<'_> {
             }
             let new = conn.execute(SQL_NEW_LOCAL_IDS, [])?;
             conn.execute(SQL_WRITE_LOCAL_IDS, [])?;
-            conn.execute_batch(SQL_SETTLE_RECORDS)?;
+            if by_uri {
+                conn.execute_batch(SQL_SETTLE_RECORDS)?;
+            }
             conn.execute_batch(SQL_CLEAR)?;
             Ok(new)
         })?;
         self.new_local_ids = created || new > 0;
-        self.set_aside = true;
+        self.set_aside |= by_uri;
         Ok(())
     }
 }
