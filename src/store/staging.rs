@@ -79,6 +79,10 @@ const CREATE: &str = "
     CREATE TABLE IF NOT EXISTS stage.remembered_records (
         hash BLOB NOT NULL, post_id INTEGER NOT NULL, text_tags INTEGER NOT NULL,
         seq INTEGER NOT NULL);
+    -- The same in the order of the staged rows, to read them so (`records.rs`).
+    CREATE TABLE IF NOT EXISTS stage.remembered_by_seq (
+        hash BLOB NOT NULL, post_id INTEGER NOT NULL, text_tags INTEGER NOT NULL,
+        seq INTEGER NOT NULL);
     CREATE TABLE IF NOT EXISTS stage.remembered_passed (
         seq INTEGER PRIMARY KEY, hash BLOB NOT NULL);
     CREATE TABLE IF NOT EXISTS stage.staged_consent (
