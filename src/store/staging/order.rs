@@ -16,12 +16,12 @@
 //! came) and a curated story (its entries' positions). What a writer keeps per source in the
 //! order of the rows is gathered in order here instead: the local ids of its posts, kept in
 //! `local_ids_aside` and written sorted at the end (keyed by server and id, they are in the
-//! source's order, not the URIs'; a source that keeps no order sets them aside even when
-//! written as read, since sorted they are appended to `local_ids`), the records of several posts it remembers
-//! (`record_outcomes`: their posts no longer come one after another; a record of one post is
-//! remembered as it is written), and the profiles of the authors its posts carry: the last
-//! one met is stored, so an author whose posts carried several is stored again in the
-//! source's order at the end (`author_copies`, `author_profiles`).
+//! source's order, not the URIs'; a source that keeps no order sets them aside even when it
+//! is written as read, since sorted they are appended to `local_ids`), the records of several
+//! posts it remembers (`record_outcomes`: their posts no longer come one after another; a
+//! record of one post is remembered as it is written), and the profiles of the authors its
+//! posts carry: the last one met is stored, so an author whose posts carried several is stored
+//! again in the source's order at the end (`author_copies`, `author_profiles`).
 
 use anyhow::Result;
 use rusqlite::params;
