@@ -65,10 +65,10 @@ impl SourceWriter<'_> {
         }
         super::journal::require_cascades(self)?;
         // Erasing deletes posts by condition: index any new ones first (see `fts`).
-        self.fts.finish(&self.tx)?;
+        self.fts.finish(self.tx)?;
         self.forget_cached_authors();
         let erased = erase_posts(
-            &self.tx,
+            self.tx,
             "author_id IN (SELECT id FROM authors WHERE uri = ?1)",
             author_uri,
         )?;
@@ -84,7 +84,7 @@ impl SourceWriter<'_> {
             .execute([author_uri])?;
         // Only when something went: the sweep reads every media row.
         if erased > 0 || profiles > 0 {
-            collect_media_garbage(&self.tx)?;
+            collect_media_garbage(self.tx)?;
         }
         Ok(erased)
     }

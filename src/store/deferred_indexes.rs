@@ -85,7 +85,7 @@ impl SourceWriter<'_> {
         // pages are dirty, and a dirty page is not freed when the cache is made smaller.
         self.tx.cache_flush()?;
         let indexes = std::mem::take(&mut self.deferred_indexes);
-        super::with_small_sorter(&self.tx, |conn| {
+        super::with_small_sorter(self.tx, |conn| {
             indexes.iter().try_for_each(|sql| conn.execute_batch(sql))
         })?;
         Ok(())

@@ -98,7 +98,7 @@ impl SourceWriter<'_> {
             .optional()?;
         if let Some(id) = id {
             super::journal::require_cascades(self)?;
-            self.fts.before_change(&self.tx, id)?;
+            self.fts.before_change(self.tx, id)?;
             self.tx
                 .prepare_cached("DELETE FROM posts WHERE id = ?1")?
                 .execute([id])?;

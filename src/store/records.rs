@@ -175,7 +175,11 @@ impl SourceWriter<'_> {
     pub fn remember_record(&mut self, print: &Fingerprint, posts: &[RecordPost]) -> Result<()> {
         if !self.cascades {
             self.set_aside = true;
-            let mut stmt = self.tx.prepare_cached(SQL_SET_ASIDE_RECORD)?;
+            let stmt = super::write::held(
+                self.tx,
+                &mut self.held.set_aside_record,
+                SQL_SET_ASIDE_RECORD,
+            )?;
             for p in posts {
                 stmt.execute(params![print.as_slice(), p.id, p.text_tags, p.seq])?;
             }
@@ -185,7 +189,7 @@ impl SourceWriter<'_> {
         for p in posts {
             stmt.execute(params![print.as_slice(), p.id, p.text_tags, p.seq])?;
         }
-        if super::write::probe_once(&self.tx, &mut self.any_passed, SQL_ANY_PASSED)? {
+        if super::write::probe_once(self.tx, &mut self.any_passed, SQL_ANY_PASSED)? {
             self.tx
                 .prepare_cached(SQL_UNPASS)?
                 .execute([print.as_slice()])?;
@@ -198,7 +202,7 @@ impl SourceWriter<'_> {
     /// [`SourceWriter::remember_record`] says.)
     pub fn remember_passed(&mut self, print: &Fingerprint, seqs: &[i64]) -> Result<()> {
         // Asked before this writer passes any: a record it passes is not one it archives.
-        super::write::probe_once(&self.tx, &mut self.any_passed, SQL_ANY_PASSED)?;
+        super::write::probe_once(self.tx, &mut self.any_passed, SQL_ANY_PASSED)?;
         let sql = if self.cascades {
             SQL_PASS
         } else {
@@ -218,10 +222,10 @@ impl SourceWriter<'_> {
         if !std::mem::take(&mut self.set_aside) {
             return Ok(());
         }
-        let any_passed = super::write::probe_once(&self.tx, &mut self.any_passed, SQL_ANY_PASSED)?;
+        let any_passed = super::write::probe_once(self.tx, &mut self.any_passed, SQL_ANY_PASSED)?;
         // The sorts get the memory the cache gives up only once its dirty pages are written.
         self.tx.cache_flush()?;
-        super::with_small_sorter(&self.tx, |conn| {
+        super::with_small_sorter(self.tx, |conn| {
             conn.execute_batch(SQL_REMEMBER_SET_ASIDE)?;
             if any_passed {
                 conn.execute(SQL_UNPASS_SET_ASIDE, [])?;

@@ -198,7 +198,8 @@ impl SourceWriter<'_> {
         }
         self.fts.counted(id);
         if let ReplyCount::Count(n) = count {
-            self.tx.prepare_cached(SQL_COUNT)?.execute(params![id, n])?;
+            super::write::held(self.tx, &mut self.held.count_replies, SQL_COUNT)?
+                .execute(params![id, n])?;
         }
         Ok(())
     }

@@ -773,9 +773,9 @@ impl SourceWriter<'_> {
     /// under it, and a post whose parent that collect just stored is kept as it would be in a
     /// run after it.
     pub fn refresh_membership(&mut self, selected_at: &mut i64) -> Result<()> {
-        let version = super::data_version(&self.tx)?;
+        let version = super::data_version(self.tx)?;
         if version != *selected_at {
-            decide(&self.tx, &self.tag)?;
+            decide(self.tx, &self.tag)?;
             *selected_at = version;
         }
         Ok(())
@@ -795,7 +795,7 @@ impl SourceWriter<'_> {
     /// The next batch of this writer's staged items, in the order chosen for them
     /// ([`SourceWriter::choose_order`]), with their sequence numbers; empty at the end.
     pub fn next_staged(&mut self) -> Result<Vec<(i64, Staged)>> {
-        let bodies = super::write::probe_once(&self.tx, &mut self.any_refusal, SQL_ANY_REFUSAL)?;
+        let bodies = super::write::probe_once(self.tx, &mut self.any_refusal, SQL_ANY_REFUSAL)?;
         let (sql, places) = if self.by_uri {
             (order::SQL_NEXT_BATCH, order::SQL_NEXT_PLACES)
         } else {
@@ -907,7 +907,7 @@ impl SourceWriter<'_> {
     /// Whether the author at `author_uri` refuses archiving: as this run's profiles say, else
     /// as the archive recorded from earlier runs.
     pub fn refuses(&mut self, author_uri: &str) -> Result<bool> {
-        if !super::write::probe_once(&self.tx, &mut self.any_refusal, SQL_ANY_REFUSAL)? {
+        if !super::write::probe_once(self.tx, &mut self.any_refusal, SQL_ANY_REFUSAL)? {
             return Ok(false);
         }
         if let Some(&refuses) = self.refusals.get(author_uri) {

@@ -736,7 +736,7 @@ fn deferred_indexes_are_set_aside_while_writing_and_back_after() {
         .write_staged(0, "mastodon-api", "x", "t", false, &mut 0)
         .unwrap();
     w.defer_indexes().unwrap();
-    assert_eq!(deferred(&w.tx), 0);
+    assert_eq!(deferred(w.tx), 0);
     w.upsert_post(
         &post("https://a.example/1", "#t", "2024-01-01T00:00:00Z"),
         None,
@@ -750,7 +750,7 @@ fn deferred_indexes_are_set_aside_while_writing_and_back_after() {
         .write_staged(0, "mastodon-api", "x", "t", false, &mut 0)
         .unwrap();
     w.defer_indexes().unwrap();
-    assert_eq!(deferred(&w.tx), 0);
+    assert_eq!(deferred(w.tx), 0);
     for uri in ["https://a.example/1", "https://a.example/2"] {
         let p = post(uri, "#t", "2024-01-01T00:00:00Z");
         w.upsert_post(&p, Some("https://a.example/0"), Reason::Tagged)
@@ -775,7 +775,7 @@ fn deferred_indexes_are_set_aside_while_writing_and_back_after() {
         .write_staged(0, "mastodon-api", "x", "t", false, &mut 0)
         .unwrap();
     w.defer_indexes().unwrap();
-    assert_eq!(deferred(&w.tx), deferred_indexes::DEFERRED.len());
+    assert_eq!(deferred(w.tx), deferred_indexes::DEFERRED.len());
 }
 
 /// What a collect passed over (`passed`, v12) goes once its author refuses, as soon as a

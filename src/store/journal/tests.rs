@@ -71,8 +71,8 @@ fn a_source_larger_than_the_archive_is_written_with_a_rollback_journal() {
     let mut w = store
         .write_staged(0, "mastodon-api", "x", "t", false, &mut 0)
         .unwrap();
-    assert_eq!(journal_mode(&w.tx).unwrap(), "delete");
-    assert!(!foreign_keys(&w.tx));
+    assert_eq!(journal_mode(w.tx).unwrap(), "delete");
+    assert!(!foreign_keys(w.tx));
     write_out(&mut w, &URIS);
     assert!(journal_file(&db).is_file());
     w.commit(&SourceCounts::default()).unwrap();
@@ -87,8 +87,8 @@ fn a_source_larger_than_the_archive_is_written_with_a_rollback_journal() {
     let w = store
         .write_staged(0, "mastodon-api", "x", "t", false, &mut 0)
         .unwrap();
-    assert_eq!(journal_mode(&w.tx).unwrap(), "wal");
-    assert!(foreign_keys(&w.tx));
+    assert_eq!(journal_mode(w.tx).unwrap(), "wal");
+    assert!(foreign_keys(w.tx));
     drop(w);
     store.end_source(&mut 0).unwrap();
     store.end_staging().unwrap();
@@ -110,8 +110,8 @@ fn another_connection_keeps_the_archive_in_wal_mode() {
     let mut w = store
         .write_staged(0, "mastodon-api", "x", "t", false, &mut 0)
         .unwrap();
-    assert_eq!(journal_mode(&w.tx).unwrap(), "wal");
-    assert!(foreign_keys(&w.tx));
+    assert_eq!(journal_mode(w.tx).unwrap(), "wal");
+    assert!(foreign_keys(w.tx));
     write_out(&mut w, &URIS[1..]);
     w.commit(&SourceCounts::default()).unwrap();
     store.end_source(&mut 0).unwrap();
@@ -208,8 +208,8 @@ fn a_large_source_erases_nothing_without_foreign_keys() {
     let mut w = store
         .write_staged(0, "mastodon-api", "x", "t", true, &mut 0)
         .unwrap();
-    assert_eq!(journal_mode(&w.tx).unwrap(), "delete");
-    assert!(foreign_keys(&w.tx));
+    assert_eq!(journal_mode(w.tx).unwrap(), "delete");
+    assert!(foreign_keys(w.tx));
     write_out(&mut w, &URIS);
     assert!(w.delete_post(&deletion).unwrap());
     w.commit(&SourceCounts::default()).unwrap();
@@ -228,8 +228,8 @@ fn a_large_source_erases_nothing_without_foreign_keys() {
     let w = store
         .write_staged(0, "mastodon-api", "x", "t", false, &mut 0)
         .unwrap();
-    assert_eq!(journal_mode(&w.tx).unwrap(), "delete");
-    assert!(foreign_keys(&w.tx));
+    assert_eq!(journal_mode(w.tx).unwrap(), "delete");
+    assert!(foreign_keys(w.tx));
 }
 
 /// See: issue 10. Leaving WAL mode and going back to it changes the data version as another
@@ -247,8 +247,8 @@ fn switching_the_journal_leaves_membership_as_decided() {
     let mut w = store
         .write_staged(0, "mastodon-api", "x", "t", false, &mut selected_at)
         .unwrap();
-    assert_eq!(journal_mode(&w.tx).unwrap(), "delete");
-    assert_eq!(selected_at, data_version(&w.tx).unwrap());
+    assert_eq!(journal_mode(w.tx).unwrap(), "delete");
+    assert_eq!(selected_at, data_version(w.tx).unwrap());
     write_out(&mut w, &URIS);
     w.commit(&SourceCounts::default()).unwrap();
     store.end_source(&mut selected_at).unwrap();
@@ -267,8 +267,8 @@ fn switching_the_journal_leaves_membership_as_decided() {
     let w = store
         .write_staged(0, "mastodon-api", "x", "t", false, &mut selected_at)
         .unwrap();
-    assert_eq!(journal_mode(&w.tx).unwrap(), "delete");
-    assert_ne!(selected_at, data_version(&w.tx).unwrap());
+    assert_eq!(journal_mode(w.tx).unwrap(), "delete");
+    assert_ne!(selected_at, data_version(w.tx).unwrap());
 }
 
 /// See: issue 10. A writer without foreign keys also sets the indexes of `records` and
@@ -299,7 +299,7 @@ fn a_large_source_sets_the_indexes_of_records_aside() {
         .write_staged(0, "mastodon-api", "x", "t", false, &mut 0)
         .unwrap();
     w.defer_indexes().unwrap();
-    assert_eq!(present(&w.tx), 0);
+    assert_eq!(present(w.tx), 0);
     let print = [7; 16];
     for uri in URIS {
         let p = post(uri, "#t", "2024-01-01T00:00:00Z");
@@ -319,9 +319,9 @@ fn a_large_source_sets_the_indexes_of_records_aside() {
         conn.query_row("SELECT count(*) FROM records", [], |r| r.get(0))
             .unwrap()
     };
-    assert_eq!(records(&w.tx), 0);
+    assert_eq!(records(w.tx), 0);
     w.build_deferred_indexes().unwrap();
-    assert_eq!(records(&w.tx), 3);
+    assert_eq!(records(w.tx), 3);
     w.commit(&SourceCounts::default()).unwrap();
     store.end_source(&mut 0).unwrap();
     assert_eq!(present(&store.conn), 3);

@@ -197,7 +197,7 @@ impl SourceWriter<'_> {
         if keeps || (self.order == SourceOrder::ByUriWhenLarge && !self.outgrows_cache(posts)?) {
             return Ok(());
         }
-        crate::store::with_small_sorter(&self.tx, |conn| {
+        crate::store::with_small_sorter(self.tx, |conn| {
             conn.execute(SQL_FILL, [self.staged_source])
         })?;
         self.by_uri = true;
@@ -236,12 +236,8 @@ impl SourceWriter<'_> {
         if !self.locals_aside {
             return self.record_local_id(local, uri).map(drop);
         }
-        self.tx.prepare_cached(SQL_LOCAL_ASIDE)?.execute(params![
-            local.server,
-            local.id,
-            uri,
-            self.row
-        ])?;
+        crate::store::write::held(self.tx, &mut self.held.local_aside, SQL_LOCAL_ASIDE)?
+            .execute(params![local.server, local.id, uri, self.row])?;
         Ok(())
     }
 
@@ -352,7 +348,7 @@ impl SourceWriter<'_> {
         // The sorts get the memory the cache gives up only once its dirty pages are written.
         self.tx.cache_flush()?;
         let created = self.new_local_ids;
-        let new = crate::store::with_small_sorter(&self.tx, |conn| {
+        let new = crate::store::with_small_sorter(self.tx, |conn| {
             if !created {
                 conn.execute_batch(crate::store::events::CREATE_NEW_LOCAL_IDS)?;
             }
