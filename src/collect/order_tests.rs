@@ -128,6 +128,28 @@ fn collect_new(dir: &Path, name: &str, files: &[PathBuf], order: SourceOrder) ->
     store
 }
 
+/// Collects `files` in the default order (small, they are written as read, their local ids
+/// set aside) into the new archive `name`, and asserts it holds what `as_read` holds, stored
+/// in the same order.
+fn assert_default_order_is_as_read(dir: &Path, name: &str, files: &[PathBuf], as_read: &Store) {
+    let aside = collect_new(dir, name, files, DEFAULT);
+    assert_eq!(stored_order(&aside), stored_order(as_read));
+    assert_same_archive(&aside, as_read, &format!("{files:?}, local ids set aside"));
+}
+
+/// Collects `input` into new archives by URI, as read and in the default order, and asserts
+/// that the first stored its posts in another order than the second, and that all three hold
+/// the same. Returns the archive by URI.
+fn collected_three_ways(dir: &Path, input: &Path) -> Store {
+    let files = [input.to_path_buf()];
+    let by_uri = collect_new(dir, "uri.db", &files, BY_URI);
+    let as_read = collect_new(dir, "read.db", &files, AS_READ);
+    assert_ne!(stored_order(&by_uri), stored_order(&as_read));
+    assert_same_archive(&by_uri, &as_read, "by URI, as read");
+    assert_default_order_is_as_read(dir, "aside.db", &files, &as_read);
+    by_uri
+}
+
 /// See: issue 10.
 #[test]
 fn a_first_collect_written_by_uri_stores_what_the_sources_order_stores() {
@@ -161,10 +183,7 @@ fn a_first_collect_written_by_uri_stores_what_the_sources_order_stores() {
         let by_uri = collect_new(dir.path(), &format!("{n}-uri.db"), files, BY_URI);
         let as_read = collect_new(dir.path(), &format!("{n}-read.db"), files, AS_READ);
         let want = assert_same_archive(&by_uri, &as_read, &format!("{files:?}"));
-        // Small, these sources are written as read, their local ids set aside.
-        let aside = collect_new(dir.path(), &format!("{n}-aside.db"), files, DEFAULT);
-        assert_eq!(stored_order(&aside), stored_order(&as_read));
-        assert_same_archive(&aside, &as_read, &format!("{files:?}, local ids set aside"));
+        assert_default_order_is_as_read(dir.path(), &format!("{n}-aside.db"), files, &as_read);
         assert!(
             want.iter().any(|r| r.starts_with("story_posts: ")),
             "{files:?}"
@@ -203,18 +222,7 @@ fn an_author_met_with_several_profiles_is_stored_as_the_sources_order_leaves_the
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("timeline.json");
     std::fs::write(&input, serde_json::to_vec(&statuses).unwrap()).unwrap();
-    let by_uri = collect_new(dir.path(), "uri.db", std::slice::from_ref(&input), BY_URI);
-    let as_read = collect_new(dir.path(), "read.db", std::slice::from_ref(&input), AS_READ);
-    assert_ne!(stored_order(&by_uri), stored_order(&as_read));
-    assert_same_archive(&by_uri, &as_read, "by URI, as read");
-    let aside = collect_new(
-        dir.path(),
-        "aside.db",
-        std::slice::from_ref(&input),
-        DEFAULT,
-    );
-    assert_eq!(stored_order(&aside), stored_order(&as_read));
-    assert_same_archive(&aside, &as_read, "local ids set aside, as read");
+    let by_uri = collected_three_ways(dir.path(), &input);
     // The last of Ruth's two posts in the source is the 14th status.
     let name: String = by_uri
         .connection()
@@ -273,18 +281,7 @@ fn records_of_several_posts_written_by_uri_are_remembered_as_in_the_sources_orde
     let input = dir.path().join("tweets.jsonl");
     let text: Vec<String> = lines.iter().map(ToString::to_string).collect();
     std::fs::write(&input, text.join("\n") + "\n").unwrap();
-    let by_uri = collect_new(dir.path(), "uri.db", std::slice::from_ref(&input), BY_URI);
-    let as_read = collect_new(dir.path(), "read.db", std::slice::from_ref(&input), AS_READ);
-    assert_ne!(stored_order(&by_uri), stored_order(&as_read));
-    assert_same_archive(&by_uri, &as_read, "by URI, as read");
-    let aside = collect_new(
-        dir.path(),
-        "aside.db",
-        std::slice::from_ref(&input),
-        DEFAULT,
-    );
-    assert_eq!(stored_order(&aside), stored_order(&as_read));
-    assert_same_archive(&aside, &as_read, "local ids set aside, as read");
+    let by_uri = collected_three_ways(dir.path(), &input);
     // Posts per remembered record: the tagged tweet alone, the line quoting a tagged tweet.
     assert_eq!(posts_per_record(&by_uri, "records"), [1, 2]);
     // The line whose two posts both stayed outside, and the untagged tweet alone.
@@ -320,18 +317,7 @@ fn a_local_id_claimed_twice_goes_to_the_first_claim_in_the_source_either_way() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("timeline.json");
     std::fs::write(&input, serde_json::to_vec(&statuses).unwrap()).unwrap();
-    let by_uri = collect_new(dir.path(), "uri.db", std::slice::from_ref(&input), BY_URI);
-    let as_read = collect_new(dir.path(), "read.db", std::slice::from_ref(&input), AS_READ);
-    assert_ne!(stored_order(&by_uri), stored_order(&as_read));
-    assert_same_archive(&by_uri, &as_read, "by URI, as read");
-    let aside = collect_new(
-        dir.path(),
-        "aside.db",
-        std::slice::from_ref(&input),
-        DEFAULT,
-    );
-    assert_eq!(stored_order(&aside), stored_order(&as_read));
-    assert_same_archive(&aside, &as_read, "local ids set aside, as read");
+    let by_uri = collected_three_ways(dir.path(), &input);
     let parent = texts(
         by_uri.connection(),
         "SELECT in_reply_to_uri FROM posts WHERE uri = ?1",
