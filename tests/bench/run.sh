@@ -11,6 +11,9 @@ Builds the release binary, generates #BenchTag corpora (tests/bench/gen_corpus.p
 whole processes under /usr/bin/time -v:
   - tagstory collect of each input format at each size, into a new archive, then the same input
     again into that archive; the story is checked against the generator's counts;
+  - the floor (tests/bench/floor.rs) on Mastodon API JSONL and Twitter v1.1 JSONL: parsing and
+    one insert per post with the full-text index built at the end, the least any archive of
+    those files costs on this machine;
   - the same inputs with sqlite-utils insert --nl (Mastodon API JSONL, Twitter v1.1 JSONL) and
     twitter-to-sqlite import (tweet.js), each in its own virtualenv under target/bench-venvs;
   - tagstory render (HTML, JSON, and Markdown when the build has it) of stories of exactly N
@@ -101,9 +104,11 @@ if [ ! -x /usr/bin/time ]; then
   fi
 fi
 
+FLOOR=target/release/examples/floor
 if [ "$BUILD" = 1 ]; then
-  echo "== cargo build --release --locked"
+  echo "== cargo build --release --locked (tagstory and the floor, tests/bench/floor.rs)"
   cargo build --release --locked
+  cargo build --release --locked --example floor
 fi
 [ -x "$BIN" ] || die "no tagstory binary at $BIN (build it, or set TAGSTORY)"
 
@@ -173,6 +178,17 @@ generate() {  # generate SIZE DIR [GENERATOR OPTIONS...]: writes and notes a cor
   python3 "$HERE/report.py" corpus --dir "$dir" --record "$RESULTS"
 }
 
+floor() {  # SIZE FORMAT FILE: the least an archive of FILE costs (tests/bench/floor.rs)
+  [ -x "$FLOOR" ] || return 0
+  local db=$RUN/db/floor-$1-$2.db
+  rm -f "$db" "$db-journal"
+  for fts in rebuild inline; do  # the report takes the faster
+    rm -f "$db" "$db-journal"
+    measure kind=floor format="$2" posts="$1" fts=$fts -- "$FLOOR" "$2" "$3" "$db" "--fts-$fts"
+  done
+  rm -f "$db"
+}
+
 peer_sqlite_utils() {  # SIZE FORMAT FILE TABLE
   local db=$RUN/db/peer-$1-$2-sqlite-utils.db
   rm -f "$db"
@@ -208,6 +224,7 @@ for size in $SIZES; do
         --log "$RUN/logs/collect-$fmt-$size-$pass.err" "${again[@]}" \
         --set format="$fmt" --set posts="$size" --set pass=$pass
     done
+    case "$fmt" in mastodon-jsonl|twitter-v1) floor "$size" "$fmt" "$files" ;; esac
     if [ "$PEERS" = 1 ]; then
       case "$fmt" in
         mastodon-jsonl) peer_sqlite_utils "$size" "$fmt" "$files" statuses ;;
