@@ -153,6 +153,25 @@ fn uncommitted_source_leaves_nothing() {
 }
 
 #[test]
+fn a_source_that_cannot_begin_leaves_no_transaction_open() {
+    let mut store = Store::open_in_memory().unwrap();
+    store
+        .connection()
+        .execute_batch(
+            "CREATE TRIGGER refuse BEFORE INSERT ON sources BEGIN SELECT RAISE(ABORT, 'no'); END",
+        )
+        .unwrap();
+    assert!(store.begin_source("test", "mem", "care").is_err());
+    assert!(store.connection().is_autocommit());
+    store
+        .connection()
+        .execute_batch("DROP TRIGGER refuse")
+        .unwrap();
+    let p = post("https://a.example/5", "x", "2026-08-20T08:00:00Z");
+    write(&mut store, &p);
+}
+
+#[test]
 fn boosts_count_once_each() {
     let mut store = Store::open_in_memory().unwrap();
     let p = post("https://a.example/4", "boost me", "2026-08-20T08:00:00Z");

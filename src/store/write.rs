@@ -332,12 +332,17 @@ impl<'c> SourceWriter<'c> {
         conn.execute_batch("BEGIN IMMEDIATE")?;
         let tx: &'c Connection = conn;
         let collected_at = now_text();
-        tx.execute(
+        let noted = tx.execute(
             "INSERT INTO sources (format, location, tag, collected_at, posts_seen, posts_new,
              posts_updated, boosts, deletions, skipped_untagged, skipped_private, errors)
              VALUES (?1, ?2, ?3, ?4, 0, 0, 0, 0, 0, 0, 0, 0)",
             params![format, location, tag, collected_at],
-        )?;
+        );
+        if let Err(e) = noted {
+            // No writer exists yet whose `Drop` would end the transaction.
+            let _ = tx.execute_batch("ROLLBACK");
+            return Err(e.into());
+        }
         Ok(SourceWriter {
             source_id: tx.last_insert_rowid(),
             tx,
