@@ -29,7 +29,7 @@ struct Row {
     created_at: String,
     parent: Option<String>,
     text: String,
-    raw: Vec<u8>,
+    raw: String,
 }
 
 #[derive(Deserialize)]
@@ -80,28 +80,28 @@ enum Format {
     TwitterV1,
 }
 
-fn parse(format: Format, line: &[u8]) -> serde_json::Result<Row> {
+fn parse(format: Format, line: &str) -> serde_json::Result<Row> {
     Ok(match format {
         Format::Mastodon => {
-            let s: Status<'_> = serde_json::from_slice(line)?;
+            let s: Status<'_> = serde_json::from_str(line)?;
             Row {
                 uri: s.uri.into_owned(),
                 author: s.account.acct.into_owned(),
                 created_at: s.created_at.into_owned(),
                 parent: s.in_reply_to_id.map(Cow::into_owned),
                 text: s.content.into_owned(),
-                raw: line.to_vec(),
+                raw: line.to_string(),
             }
         }
         Format::TwitterV1 => {
-            let t: Tweet<'_> = serde_json::from_slice(line)?;
+            let t: Tweet<'_> = serde_json::from_str(line)?;
             Row {
                 uri: t.id_str.into_owned(),
                 author: t.user.screen_name.into_owned(),
                 created_at: t.created_at.into_owned(),
                 parent: t.in_reply_to_status_id_str.map(Cow::into_owned),
                 text: t.full_text.or(t.text).unwrap_or_default().into_owned(),
-                raw: line.to_vec(),
+                raw: line.to_string(),
             }
         }
     })
@@ -138,6 +138,7 @@ fn read(format: Format, input: &str, send: Option<mpsc::SyncSender<Batch>>) -> R
         if text.is_empty() {
             continue;
         }
+        let text = std::str::from_utf8(text).map_err(|e| format!("{input}:{number}: {e}"))?;
         let row = parse(format, text).map_err(|e| format!("{input}:{number}: {e}"))?;
         count += 1;
         if let Some(send) = &send {
@@ -160,16 +161,16 @@ fn read(format: Format, input: &str, send: Option<mpsc::SyncSender<Batch>>) -> R
 
 /// What the archive leaves out (`--no-source`, `--no-fts`), and how it is indexed.
 #[derive(Clone, Copy)]
-struct Without {
-    source: bool,
-    fts: bool,
+struct Options {
+    no_source: bool,
+    no_fts: bool,
     fts_inline: bool,
 }
 
 fn write(
     db: &str,
     rows: mpsc::Receiver<Batch>,
-    without: Without,
+    options: Options,
 ) -> rusqlite::Result<(u64, f64, f64, f64)> {
     let conn = rusqlite::Connection::open(db)?;
     conn.pragma_update(None, "page_size", 16 * 1024)?;
@@ -186,10 +187,7 @@ fn write(
         let mut index = conn.prepare("INSERT INTO posts_fts (rowid, text) VALUES (?1, ?2)")?;
         for batch in rows {
             for row in batch {
-                let raw = match without.source {
-                    true => "",
-                    false => std::str::from_utf8(&row.raw).unwrap_or_default(),
-                };
+                let raw = if options.no_source { "" } else { &row.raw };
                 let new = insert.execute((
                     &row.uri,
                     &row.author,
@@ -199,14 +197,14 @@ fn write(
                     raw,
                 ))?;
                 count += 1;
-                if new == 1 && without.fts_inline && !without.fts {
+                if new == 1 && options.fts_inline && !options.no_fts {
                     index.execute((conn.last_insert_rowid(), &row.text))?;
                 }
             }
         }
     }
     let inserted = started.elapsed().as_secs_f64();
-    if !without.fts && !without.fts_inline {
+    if !options.no_fts && !options.fts_inline {
         conn.execute_batch("INSERT INTO posts_fts (posts_fts) VALUES ('rebuild')")?;
     }
     let indexed = started.elapsed().as_secs_f64();
@@ -233,9 +231,9 @@ fn main() {
     }
     let flag = |name: &str| args.iter().any(|a| a == name);
     let parse_only = flag("--parse-only");
-    let without = Without {
-        source: flag("--no-source"),
-        fts: flag("--no-fts"),
+    let options = Options {
+        no_source: flag("--no-source"),
+        no_fts: flag("--no-fts"),
         fts_inline: flag("--fts-inline"),
     };
     let args: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
@@ -270,7 +268,7 @@ fn main() {
     };
     let (send, rows) = mpsc::sync_channel(16);
     let db = db.to_string();
-    let writer = std::thread::spawn(move || write(&db, rows, without));
+    let writer = std::thread::spawn(move || write(&db, rows, options));
     let read = read(format, input, Some(send));
     let written = writer.join().expect("the writing thread panicked");
     match (read, written) {
